@@ -1,0 +1,33 @@
+"""National curriculum year groups, in school order."""
+
+from django.core.exceptions import ValidationError
+
+YEAR_GROUPS: tuple[str, ...] = ("N1", "N2", "R", *(str(n) for n in range(1, 14)))
+YEAR_GROUP_CHOICES = [(y, y if y in ("N1", "N2", "R") else f"Year {y}") for y in YEAR_GROUPS]
+
+
+def normalise_year_group(value: object) -> str:
+    """YAML and CSV give years as numbers or strings ('4', 4, 'Y4', 'r'); store one spelling."""
+    text = str(value).strip().upper()
+    if text.startswith("Y") and text[1:].isdigit():
+        text = text[1:]
+    if text.isdigit():
+        text = str(int(text))
+    return text
+
+
+def validate_year_group(value: str) -> None:
+    if value not in YEAR_GROUPS:
+        raise ValidationError(
+            f"Unknown year group '{value}': use one of {', '.join(YEAR_GROUPS)}.",
+            code="unknown_year_group",
+        )
+
+
+def validate_year_group_list(value: list) -> None:
+    if not isinstance(value, list) or not value:
+        raise ValidationError("List at least one year group.", code="no_year_groups")
+    for year in value:
+        validate_year_group(year)
+    if len(set(value)) != len(value):
+        raise ValidationError("A year group is listed twice.", code="duplicate_year_group")

@@ -1,0 +1,164 @@
+"""Synthetic people and schools for tests: made-up names, valid UPNs, no real pupil data."""
+
+from datetime import date, time
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from registers.lib.upn import upn_check_letter
+from registers.models import (
+    Contact,
+    Enrolment,
+    Federation,
+    GroupMembership,
+    Mark,
+    MarkSource,
+    Membership,
+    Pupil,
+    PupilContact,
+    RegistrationGroup,
+    Role,
+    School,
+    SessionTimes,
+    Term,
+)
+
+
+def make_upn(serial: int, la_code: str = "884") -> str:
+    body = f"{la_code}9990{25:02d}{serial:03d}"
+    return upn_check_letter(body) + body
+
+
+class FederationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Federation
+
+    name = factory.Sequence(lambda n: f"Test Federation {n}")
+
+
+class SchoolFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = School
+
+    federation = factory.SubFactory(FederationFactory)
+    urn = factory.Sequence(lambda n: f"{900000 + n:06d}")
+    la_code = "884"
+    name = factory.Sequence(lambda n: f"Test Primary School {n}")
+    address = "1 School Lane\nHereford"
+
+
+class SessionTimesFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SessionTimes
+
+    school = factory.SubFactory(SchoolFactory)
+    phase = "Whole school"
+    year_groups = ["N1", "N2", "R", "1", "2", "3", "4", "5", "6"]
+    am_start = time(8, 45)
+    am_register_closes = time(9, 15)
+    pm_register_opens = time(13, 15)
+    pm_register_closes = time(13, 30)
+    end_of_day = time(15, 15)
+
+
+class TermFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Term
+
+    school = factory.SubFactory(SchoolFactory)
+    name = "Autumn 2025"
+    start = date(2025, 9, 3)
+    end = date(2025, 12, 19)
+    half_term_start = date(2025, 10, 27)
+    half_term_end = date(2025, 10, 31)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"staff{n}")
+    first_name = "Sam"
+    last_name = factory.Sequence(lambda n: f"Staffmember{n}")
+    password = factory.django.Password("a-long-test-password")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    school = factory.SubFactory(SchoolFactory)
+    role = Role.TEACHER
+    position = "Class teacher"
+
+
+class PupilFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Pupil
+
+    upn = factory.Sequence(lambda n: make_upn(n % 1000))
+    legal_surname = factory.Sequence(lambda n: f"Testpupil{n}")
+    legal_forename = "Alex"
+    date_of_birth = date(2017, 5, 1)
+    year_group = "4"
+
+
+class EnrolmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enrolment
+
+    pupil = factory.SubFactory(PupilFactory)
+    school = factory.SubFactory(SchoolFactory)
+    start_date = date(2021, 9, 1)
+
+
+class RegistrationGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RegistrationGroup
+
+    school = factory.SubFactory(SchoolFactory)
+    name = factory.Sequence(lambda n: f"Class {n}")
+
+
+class GroupMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GroupMembership
+
+    group = factory.SubFactory(RegistrationGroupFactory)
+    pupil = factory.SubFactory(PupilFactory)
+    start_date = date(2025, 9, 1)
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    name = factory.Sequence(lambda n: f"Parent Testcarer{n}")
+    phone = "01234 567890"
+    email = factory.Sequence(lambda n: f"parent{n}@example.org")
+
+
+class PupilContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PupilContact
+
+    pupil = factory.SubFactory(PupilFactory)
+    contact = factory.SubFactory(ContactFactory)
+    relationship = "Mother"
+    priority = 1
+
+
+class MarkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Mark
+
+    pupil = factory.SubFactory(PupilFactory)
+    school = factory.SubFactory(SchoolFactory)
+    date = date(2025, 9, 8)
+    session = "AM"
+    code_id = "/"
+    source = MarkSource.REGISTER
+    recorded_at = factory.LazyFunction(timezone.now)
