@@ -1,0 +1,28 @@
+"""Demo data for `make run`: both shipped federations, made-up people, a half term of marks.
+
+Nothing here is real: names come from short built-in lists, phone numbers from Ofcom's drama
+ranges, e-mail addresses from example.org. The same data every time (a fixed random seed, no
+clock), so a demo can be scripted and a test can check it.
+"""
+
+from .plan import DemoLogin, DemoPlan, demo_plan
+from .seed import (
+    DEMO_PASSWORD,
+    DemoDataRefused,
+    DemoResult,
+    demo_database_has_data,
+    demo_federations,
+    demo_seed,
+)
+
+__all__ = [
+    "DEMO_PASSWORD",
+    "DemoDataRefused",
+    "DemoLogin",
+    "DemoPlan",
+    "DemoResult",
+    "demo_database_has_data",
+    "demo_federations",
+    "demo_plan",
+    "demo_seed",
+]

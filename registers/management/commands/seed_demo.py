@@ -1,0 +1,53 @@
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from registers.demo import DemoResult, demo_database_has_data, demo_seed
+from registers.errors import DomainError
+
+
+class Command(BaseCommand):
+    help = (
+        "Load demo data into an empty database: both shipped federations, made-up pupils, "
+        "parents and staff, and a half term of register marks (Autumn 1 2025)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing (and succeed) if the database already has a federation.",
+        )
+
+    def handle(self, *args, if_empty: bool, **options) -> None:
+        if demo_database_has_data():
+            if if_empty:
+                self.stdout.write("Demo data not loaded: the database already has data.")
+                return
+            raise CommandError("the database already has data; use a fresh database")
+        try:
+            result = demo_seed()
+        except DomainError as error:
+            raise CommandError(error.message) from None
+        self._report(result)
+
+    def _report(self, result: DemoResult) -> None:
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data loaded: {result.federations} federations, {result.schools} schools, "
+                f"{result.pupils:,} pupils, {result.contacts:,} parents and carers, "
+                f"{result.staff} staff, {result.marks:,} marks "
+                f"({result.first_day:%-d %B} to {result.last_day:%-d %B %Y})."
+            )
+        )
+        self.stdout.write(f"\nDemo sign-ins (password for all: {result.password}):")
+        role_width = max(len(login.role) for login in result.logins) + 2
+        name_width = max(len(login.username) for login in result.logins) + 2
+        for login in result.logins:
+            note = f"({login.note})" if login.note else ""
+            self.stdout.write(
+                f"  {login.role:<{role_width}}{login.username:<{name_width}}{note}".rstrip()
+            )
+        example, others = result.slugs[0], result.slugs[1:]
+        self.stdout.write(
+            f"Every school has the same roles: replace '{example}' with {', '.join(others)}.\n"
+            f"Other class teachers are teacher2.{example}, teacher3.{example} and so on."
+        )

@@ -1,0 +1,523 @@
+"""The admin pages: every page opens, bad input is refused in plain words with nothing saved,
+the calendar is rebuilt when a school's terms or closures change, and the register is view-only."""
+
+from datetime import date, time
+from typing import Any
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.core import checks
+from django.db import connection
+from django.db.models import Model
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from registers.models import (
+    Amendment,
+    AttendanceCode,
+    Closure,
+    Enrolment,
+    Federation,
+    Mark,
+    Pupil,
+    School,
+    SchoolDay,
+    SessionTimes,
+    Term,
+)
+from tests.factories import (
+    ContactFactory,
+    EnrolmentFactory,
+    GroupMembershipFactory,
+    MarkFactory,
+    MembershipFactory,
+    PupilContactFactory,
+    PupilFactory,
+    RegistrationGroupFactory,
+    UserFactory,
+    make_upn,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Every registered model admin, so a new one is covered without editing this file.
+REGISTERED = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
+REGISTERED_IDS = [model._meta.label for model, _ in REGISTERED]
+
+
+def _url(model: type[Model], view: str, *args: Any) -> str:
+    opts = model._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=args)
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return [str(item) for item in value]
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if value is None:
+        return ""
+    return str(value)
+
+
+def _form_data(response: Any) -> dict[str, Any]:
+    """What the browser posts back for a change or add page as rendered, before any edit."""
+    data: dict[str, Any] = {}
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        for name in management.fields:
+            data[management.add_prefix(name)] = management[name].value()
+        forms.extend(inline.formset.forms)
+    for form in forms:
+        for field in form:
+            value = field.value()
+            if value is True:
+                data[field.html_name] = "on"
+            elif value is not False:  # an unticked box is not posted at all
+                data[field.html_name] = _encode(value)
+    return data
+
+
+def _add_row(data: dict[str, Any], prefix: str, **values: Any) -> None:
+    index = int(data[f"{prefix}-TOTAL_FORMS"])
+    data[f"{prefix}-TOTAL_FORMS"] = index + 1
+    for name, value in values.items():
+        data[f"{prefix}-{index}-{name}"] = _encode(value)
+
+
+def _errors(response: Any) -> list[str]:
+    """Every error message on a re-shown admin form, its inlines included."""
+    forms = [response.context["adminform"].form]
+    messages: list[str] = []
+    for inline in response.context["inline_admin_formsets"]:
+        messages.extend(inline.formset.non_form_errors())
+        forms.extend(inline.formset.forms)
+    for form in forms:
+        for field_errors in form.errors.values():
+            messages.extend(field_errors)
+    return messages
+
+
+def _school_page(client: Client, school: School) -> tuple[str, dict[str, Any]]:
+    url = _url(School, "change", school.pk)
+    response = client.get(url)
+    assert response.status_code == 200
+    return url, _form_data(response)
+
+
+@pytest.fixture
+def one_of_each(school: School, admin_user: Any) -> None:
+    """At least one row of every model the admin shows."""
+    pupil = PupilFactory()
+    EnrolmentFactory(pupil=pupil, school=school)
+    group = RegistrationGroupFactory(school=school, name="4A")
+    GroupMembershipFactory(group=group, pupil=pupil)
+    PupilContactFactory(pupil=pupil, contact=ContactFactory())
+    MembershipFactory(user=UserFactory(), school=school)
+    Closure.objects.create(school=school, date=date(2025, 11, 14), session="PM", reason="INSET")
+    mark = MarkFactory(pupil=pupil, school=school, code_id="N")
+    Amendment.objects.create(
+        mark=mark,
+        original_code_id="N",
+        new_code_id="/",
+        reason="Signed in late at the office",
+        amended_at=timezone.now(),
+        amended_by=admin_user,
+        amended_by_name="Olive Office",
+        amended_by_position="Office manager",
+    )
+    Group.objects.create(name="Office staff")
+
+
+def test_the_admin_configuration_passes_djangos_checks() -> None:
+    # autocomplete_fields need a searchable admin on the other side; a typo shows here.
+    assert checks.run_checks(tags=[checks.Tags.admin]) == []
+
+
+@pytest.mark.parametrize(("model", "model_admin"), REGISTERED, ids=REGISTERED_IDS)
+def test_every_changelist_lists_its_rows(
+    admin_client: Client, one_of_each: None, model: type[Model], model_admin: Any
+) -> None:
+    response = admin_client.get(_url(model, "changelist"))
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count >= 1
+
+
+@pytest.mark.parametrize(("model", "model_admin"), REGISTERED, ids=REGISTERED_IDS)
+def test_every_add_page_opens_unless_adding_is_refused(
+    admin_client: Client, rf: Any, admin_user: Any, model: type[Model], model_admin: Any
+) -> None:
+    request = rf.get("/")
+    request.user = admin_user
+
+    response = admin_client.get(_url(model, "add"))
+
+    assert response.status_code == (200 if model_admin.has_add_permission(request) else 403)
+
+
+@pytest.mark.parametrize(("model", "model_admin"), REGISTERED, ids=REGISTERED_IDS)
+def test_every_change_page_shows_its_object(
+    admin_client: Client, one_of_each: None, model: type[Model], model_admin: Any
+) -> None:
+    obj = model._default_manager.first()
+    assert obj is not None, f"give {model._meta.label} a row in the one_of_each fixture"
+
+    response = admin_client.get(_url(model, "change", obj.pk))
+
+    assert response.status_code == 200
+    assert response.context["original"] == obj
+
+
+def test_a_federation_with_thresholds_out_of_step_is_refused(admin_client: Client) -> None:
+    # Policy: the ladder runs conversation (95%) above letter (93%) above meeting (90%).
+    response = admin_client.get(_url(Federation, "add"))
+    data = _form_data(response)
+    data.update(name="Step Federation", letter_threshold_pct="96")
+
+    response = admin_client.post(_url(Federation, "add"), data)
+
+    assert response.status_code == 200
+    assert any("must fall step by step" in message for message in _errors(response))
+    assert not Federation.objects.filter(name="Step Federation").exists()
+
+
+def test_a_pupil_with_a_wrong_check_letter_is_refused_and_not_saved(
+    admin_client: Client,
+) -> None:
+    # A UPN's first character is a check letter computed from the other twelve.
+    good = make_upn(7)
+    wrong_letter = ("A" if good[0] != "A" else "B") + good[1:]
+    data = _form_data(admin_client.get(_url(Pupil, "add")))
+    data.update(
+        upn=wrong_letter,
+        legal_forename="Alex",
+        legal_surname="Checkletter",
+        date_of_birth="2017-05-01",
+        year_group="4",
+    )
+
+    response = admin_client.post(_url(Pupil, "add"), data)
+
+    assert response.status_code == 200
+    assert f"Invalid UPN: the check letter does not match (expected {good[0]})." in _errors(
+        response
+    )
+    assert not Pupil.objects.exists()
+
+
+def test_a_pupil_with_sen_support_and_an_ehc_plan_is_refused(admin_client: Client) -> None:
+    pupil = PupilFactory()
+    url = _url(Pupil, "change", pupil.pk)
+    data = _form_data(admin_client.get(url))
+    data.update(sen_support="on", ehc_plan="on")
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    # The model's own words, once, without Django's "Constraint ... is violated." beside them.
+    assert _errors(response) == [
+        "A pupil with an EHC plan is recorded as 'EHC plan', not also 'SEN support'."
+    ]
+    pupil.refresh_from_db()
+    assert not pupil.sen_support and not pupil.ehc_plan
+
+
+def test_an_enrolment_leaving_before_it_starts_is_refused(
+    admin_client: Client, school: School
+) -> None:
+    pupil = PupilFactory()
+    url = _url(Pupil, "change", pupil.pk)
+    data = _form_data(admin_client.get(url))
+    _add_row(
+        data,
+        "enrolments",
+        school=school.pk,
+        registration_type="C",
+        start_date=date(2025, 9, 3),
+        leaving_date=date(2025, 9, 1),
+        leaving_reason="moved_away",
+        destination="Somewhere Primary",
+    )
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert _errors(response) == ["The leaving day is before the starting day."]
+    assert not Enrolment.objects.exists()
+
+
+def test_session_times_out_of_order_are_refused(admin_client: Client, school: School) -> None:
+    url, data = _school_page(admin_client, school)
+    data["session_times-0-pm_register_opens"] = "09:00"
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "'PM register opens' (09:00) must be after 'AM register closes' (09:15)" in _errors(
+        response
+    )
+    assert SessionTimes.objects.get(school=school).pm_register_opens == time(13, 15)
+
+
+def test_a_register_open_35_minutes_is_refused(admin_client: Client, school: School) -> None:
+    # 2024 regulations: a register may stay open for at most 30 minutes.
+    url, data = _school_page(admin_client, school)
+    data["session_times-0-am_register_closes"] = "09:20"
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert (
+        "The AM register is open from 08:45 to 09:20; "
+        "a register may stay open for at most 30 minutes." in _errors(response)
+    )
+    assert SessionTimes.objects.get(school=school).am_register_closes == time(9, 15)
+
+
+def test_a_school_keeps_at_least_one_row_of_session_times(
+    admin_client: Client, school: School
+) -> None:
+    url, data = _school_page(admin_client, school)
+    data["session_times-0-DELETE"] = "on"
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "Give the school's session times: at least one row." in _errors(response)
+    assert SessionTimes.objects.filter(school=school).exists()
+
+
+def test_a_year_group_in_two_phases_is_refused(admin_client: Client, school: School) -> None:
+    # Each phase keeps its own day (Lord Scudamore), so a year group can follow only one.
+    url, data = _school_page(admin_client, school)
+    _add_row(
+        data,
+        "session_times",
+        phase="Reception",
+        year_groups=["R"],
+        am_start="08:50",
+        am_register_closes="09:05",
+        pm_register_opens="13:15",
+        pm_register_closes="13:20",
+        end_of_day="15:05",
+    )
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert (
+        "Year group R is ticked in both 'Whole school' and 'Reception': "
+        "each year group keeps the times of one phase." in _errors(response)
+    )
+    assert SessionTimes.objects.filter(school=school).count() == 1
+
+
+def test_overlapping_terms_are_refused(admin_client: Client, school: School) -> None:
+    url, data = _school_page(admin_client, school)
+    _add_row(data, "terms", name="Spring 2026", start=date(2025, 12, 15), end=date(2026, 3, 27))
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert (
+        "The terms 'Autumn 2025' (Wed 3 Sep 2025 to Fri 19 Dec 2025) and 'Spring 2026' "
+        "(Mon 15 Dec 2025 to Fri 27 Mar 2026) overlap: a day can be in only one term."
+        in _errors(response)
+    )
+    assert Term.objects.filter(school=school).count() == 1
+
+
+def test_adding_a_closure_rebuilds_the_school_days(admin_client: Client, school: School) -> None:
+    inset_day = date(2025, 11, 14)
+    assert SchoolDay.objects.filter(school=school, date=inset_day).exists()
+    url, data = _school_page(admin_client, school)
+    _add_row(data, "closures", date=inset_day, session="AM", reason="INSET")
+    _add_row(data, "closures", date=inset_day, session="PM", reason="INSET")
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302, _errors(response)
+    assert Closure.objects.filter(school=school, date=inset_day).count() == 2
+    assert not SchoolDay.objects.filter(school=school, date=inset_day).exists()
+
+
+def test_closing_one_session_leaves_the_other(admin_client: Client, school: School) -> None:
+    polling_day = date(2025, 11, 13)
+    url, data = _school_page(admin_client, school)
+    _add_row(data, "closures", date=polling_day, session="AM", reason="Polling station")
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302, _errors(response)
+    day = SchoolDay.objects.get(school=school, date=polling_day)
+    assert (day.am, day.pm) == (False, True)
+
+
+def test_a_new_school_with_its_calendar_gets_its_school_days(admin_client: Client) -> None:
+    federation = Federation.objects.create(name="New Federation")
+    data = _form_data(admin_client.get(_url(School, "add")))
+    data.update(federation=federation.pk, urn="123456", la_code="884", name="New Primary")
+    data.update(
+        {
+            "session_times-0-phase": "Whole school",
+            "session_times-0-year_groups": ["2", "R", "1"],
+            "session_times-0-am_start": "08:50",
+            "session_times-0-am_register_closes": "09:05",
+            "session_times-0-pm_register_opens": "13:15",
+            "session_times-0-pm_register_closes": "13:20",
+            "session_times-0-end_of_day": "15:15",
+        }
+    )
+    _add_row(data, "terms", name="Spring 2026", start=date(2026, 1, 5), end=date(2026, 3, 27))
+    _add_row(data, "closures", date=date(2026, 1, 5), session="AM", reason="INSET")
+
+    response = admin_client.post(_url(School, "add"), data)
+
+    assert response.status_code == 302, _errors(response)
+    school = School.objects.get(urn="123456")
+    first_day = SchoolDay.objects.filter(school=school).first()
+    assert (first_day.date, first_day.am, first_day.pm) == (date(2026, 1, 5), False, True)
+    assert school.session_times.get().year_groups == ["R", "1", "2"]
+
+
+def test_a_closure_outside_every_term_is_refused(admin_client: Client, school: School) -> None:
+    url, data = _school_page(admin_client, school)
+    _add_row(data, "closures", date=date(2026, 1, 5), session="AM", reason="INSET")
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert (
+        "Mon 5 Jan 2026 is not in any of the school's terms, so there is no session to close. "
+        "Check the date, or add the term first." in _errors(response)
+    )
+    assert not Closure.objects.exists()
+
+
+def test_a_closure_in_a_term_added_on_the_same_page_is_accepted(
+    admin_client: Client, school: School
+) -> None:
+    url, data = _school_page(admin_client, school)
+    _add_row(data, "terms", name="Spring 2026", start=date(2026, 1, 5), end=date(2026, 3, 27))
+    _add_row(data, "closures", date=date(2026, 1, 5), session="AM", reason="INSET")
+    _add_row(data, "closures", date=date(2026, 1, 5), session="PM", reason="INSET")
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302, _errors(response)
+    assert not SchoolDay.objects.filter(school=school, date=date(2026, 1, 5)).exists()
+    assert SchoolDay.objects.filter(school=school, date=date(2026, 1, 6)).exists()
+
+
+def test_deleting_the_term_of_a_closure_is_refused(admin_client: Client, school: School) -> None:
+    Closure.objects.create(school=school, date=date(2025, 11, 14), session="AM", reason="INSET")
+    url, data = _school_page(admin_client, school)
+    data["terms-0-DELETE"] = "on"
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert any("Fri 14 Nov 2025 is not in any" in message for message in _errors(response))
+    assert Term.objects.filter(school=school).exists()
+
+
+def test_the_same_closure_twice_is_refused(admin_client: Client, school: School) -> None:
+    Closure.objects.create(school=school, date=date(2025, 11, 14), session="AM", reason="INSET")
+    url, data = _school_page(admin_client, school)
+    _add_row(data, "closures", date=date(2025, 11, 14), session="AM", reason="Training")
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert _errors(response) == [
+        "Fri 14 Nov 2025 AM is closed twice: list each closed session once."
+    ]
+    assert Closure.objects.get(school=school).reason == "INSET"
+
+
+def test_a_school_day_lists_its_school_week(admin_client: Client, school: School) -> None:
+    # Half term (27-31 October) is skipped: the week after it is school week 9, not 10.
+    response = admin_client.get(_url(SchoolDay, "changelist"), {"date": "2025-11-03"})
+
+    rows = list(response.context["cl"].result_list)
+    assert [(day.date, day.week_number) for day in rows] == [(date(2025, 11, 3), 9)]
+    assert "Week number" in response.content.decode()
+
+
+def _values(obj: Model) -> dict[str, Any]:
+    return {field.attname: getattr(obj, field.attname) for field in obj._meta.concrete_fields}
+
+
+@pytest.mark.parametrize("model", [Mark, Amendment, AttendanceCode, SchoolDay])
+def test_view_only_records_cannot_be_added_changed_or_deleted(
+    admin_client: Client, one_of_each: None, model: type[Model]
+) -> None:
+    # The register is a legal record: changed only through an amendment that keeps the original.
+    obj = model._default_manager.first()
+    before = _values(obj)
+    changelist = admin_client.get(_url(model, "changelist"))
+
+    assert admin_client.get(_url(model, "add")).status_code == 403
+    assert admin_client.post(_url(model, "change", obj.pk), {}).status_code == 403
+    assert admin_client.get(_url(model, "delete", obj.pk)).status_code == 403
+    assert admin_client.post(_url(model, "delete", obj.pk), {"post": "yes"}).status_code == 403
+    assert changelist.context["action_form"] is None  # no actions, so no "delete selected"
+    obj.refresh_from_db()
+    assert _values(obj) == before
+
+
+def _changelist_queries(client: Client, model: type[Model]) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(_url(model, "changelist")).status_code == 200
+    return len(queries)
+
+
+def _amended_mark(school: School, user: Any, day: date) -> None:
+    mark = MarkFactory(school=school, date=day, code_id="N")
+    Amendment.objects.create(
+        mark=mark,
+        original_code_id="N",
+        new_code_id="I",
+        reason="Parent rang: illness",
+        amended_at=timezone.now(),
+        amended_by=user,
+        amended_by_name="Olive Office",
+        amended_by_position="Office manager",
+    )
+
+
+@pytest.mark.parametrize("model", [Mark, Amendment])
+def test_the_register_changelists_do_not_query_per_row(
+    admin_client: Client, admin_user: Any, school: School, model: type[Model]
+) -> None:
+    _amended_mark(school, admin_user, date(2025, 9, 8))
+    one_row = _changelist_queries(admin_client, model)
+    for day in (date(2025, 9, 9), date(2025, 9, 10), date(2025, 9, 11)):
+        _amended_mark(school, admin_user, day)
+
+    assert _changelist_queries(admin_client, model) == one_row
+
+
+def test_a_mark_is_found_by_its_pupils_upn(admin_client: Client, school: School) -> None:
+    wanted = MarkFactory(school=school)
+    MarkFactory(school=school)
+
+    response = admin_client.get(_url(Mark, "changelist"), {"q": wanted.pupil.upn})
+
+    assert list(response.context["cl"].result_list) == [wanted]
+
+
+def test_a_staff_members_schools_are_on_their_user_page(admin_client: Client, office: Any) -> None:
+    response = admin_client.get(_url(type(office), "change", office.pk))
+
+    [memberships] = [
+        inline.formset
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.prefix == "memberships"
+    ]
+    assert [form.instance.position for form in memberships.forms] == ["Office manager"]
