@@ -311,7 +311,7 @@ def test_a_year_group_in_two_phases_is_refused(admin_client: Client, school: Sch
 
     assert response.status_code == 200
     assert (
-        "Year group R is ticked in both 'Whole school' and 'Reception': "
+        "Year group R is in both 'Whole school' and 'Reception': "
         "each year group keeps the times of one phase." in _errors(response)
     )
     assert SessionTimes.objects.filter(school=school).count() == 1

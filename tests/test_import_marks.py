@@ -5,6 +5,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -130,6 +131,14 @@ def test_each_kind_of_bad_row_is_reported_with_its_line_and_nothing_is_saved(
     err = _rejected(school, _csv(tmp_path, f"{upn},2025-09-10,AM,/,", row))
     assert err.startswith("line 3: ") and problem in err
     assert "line 2" not in err
+    assert not Mark.objects.exists()
+
+
+@time_machine.travel(date(2025, 9, 9), tick=False)
+def test_a_mark_for_a_day_still_to_come_is_refused(school, upn, tmp_path):
+    # Imported marks are history: a register cannot be marked ahead of the session.
+    err = _rejected(school, _csv(tmp_path, f"{upn},{MONDAY},AM,/,", f"{upn},2025-09-10,AM,/,"))
+    assert err == "line 3: date 2025-09-10 is in the future; only history can be imported\n"
     assert not Mark.objects.exists()
 
 

@@ -142,7 +142,10 @@ def test_unquoted_yaml_times_are_read_as_times(tmp_path):
         (('"2"]', '"14"]'), "Unknown year group '14'"),
         (("end: 2025-12-19", "end: 2025-08-19"), "The term ends before it starts"),
         (("half_term_start: 2025-10-27", "half_term_start: 2026-01-27"), "Half term"),
-        (("date: 2025-11-07", "date: 2026-11-07"), "is not in any term"),
+        (
+            ("date: 2025-11-07", "date: 2026-11-07"),
+            "Sat 7 Nov 2026 is not in any of the school's terms",
+        ),
         (("reason: INSET", "reason: ''"), "give the reason for the closure"),
         (("start: 2025-09-03", "start: 3rd September"), "is not a date"),
         (('am_start: "08:45"', 'am_start: "quarter to nine"'), "is not a time"),
@@ -175,7 +178,7 @@ def test_a_year_group_in_two_phases_is_refused(tmp_path):
         'pm_register_opens: "13:15", pm_register_closes: "13:20", end: "15:15"}\n'
         '      - {phase: Juniors, year_groups: ["1", "2"]',
     )
-    assert "year group 1 is already in phase 'Infants'" in _rejected(tmp_path, two_phases)
+    assert "Year group 1 is in both 'Infants' and 'Juniors'" in _rejected(tmp_path, two_phases)
 
 
 def test_overlapping_terms_are_refused(tmp_path):
@@ -183,7 +186,15 @@ def test_overlapping_terms_are_refused(tmp_path):
         "    closures:",
         "      - {name: Spring 2026, start: 2025-12-15, end: 2026-03-27}\n    closures:",
     )
-    assert "terms 'Autumn 2025' and 'Spring 2026' overlap" in _rejected(tmp_path, overlapping)
+    assert (
+        "The terms 'Autumn 2025' (Wed 3 Sep 2025 to Fri 19 Dec 2025) and 'Spring 2026' "
+        "(Mon 15 Dec 2025 to Fri 27 Mar 2026) overlap" in _rejected(tmp_path, overlapping)
+    )
+
+
+def test_a_session_closed_twice_is_refused(tmp_path):
+    twice = MINIMAL + "      - {date: 2025-11-07, sessions: [PM], reason: Polling day}\n"
+    assert "Fri 7 Nov 2025 PM is closed twice" in _rejected(tmp_path, twice)
 
 
 def test_a_school_of_another_federation_cannot_be_taken_over(tmp_path):

@@ -295,6 +295,9 @@ def test_with_if_empty_it_leaves_a_database_with_data_alone(seeded):
     assert (Pupil.objects.count(), Mark.objects.count(), get_user_model().objects.count()) == (
         before
     )
+    # `make run` a second time still tells you how to sign in.
+    assert "teacher.kingscaple" in out.getvalue()
+    assert "demo-register-2025" in out.getvalue()
 
 
 def test_without_if_empty_it_refuses_a_database_with_data(seeded):

@@ -15,12 +15,9 @@ from registers.models import (
     RegistrationGroup,
 )
 
-from .base import PlainWordsModelForm
-
 
 class EnrolmentInline(admin.TabularInline):
     model = Enrolment
-    form = PlainWordsModelForm
     extra = 0
     autocomplete_fields = ["school"]
     fields = [
@@ -36,7 +33,6 @@ class EnrolmentInline(admin.TabularInline):
 
 class PupilGroupInline(admin.TabularInline):
     model = GroupMembership
-    form = PlainWordsModelForm
     extra = 0
     autocomplete_fields = ["group"]
     fields = ["group", "start_date", "end_date"]
@@ -45,7 +41,6 @@ class PupilGroupInline(admin.TabularInline):
 
 class PupilContactInline(admin.TabularInline):
     model = PupilContact
-    form = PlainWordsModelForm
     extra = 0
     autocomplete_fields = ["contact"]
     fields = ["priority", "contact", "relationship", "parental_responsibility"]
@@ -54,7 +49,6 @@ class PupilContactInline(admin.TabularInline):
 
 @admin.register(Pupil)
 class PupilAdmin(admin.ModelAdmin):
-    form = PlainWordsModelForm
     list_display = [
         "upn",
         "legal_surname",
@@ -111,7 +105,6 @@ class PupilAdmin(admin.ModelAdmin):
 
 class GroupPupilInline(admin.TabularInline):
     model = GroupMembership
-    form = PlainWordsModelForm
     extra = 0
     autocomplete_fields = ["pupil"]
     fields = ["pupil", "start_date", "end_date"]
@@ -120,7 +113,6 @@ class GroupPupilInline(admin.TabularInline):
 
 @admin.register(RegistrationGroup)
 class RegistrationGroupAdmin(admin.ModelAdmin):
-    form = PlainWordsModelForm
     list_display = ["name", "school"]
     list_select_related = ["school"]
     list_filter = ["school"]
@@ -132,7 +124,6 @@ class RegistrationGroupAdmin(admin.ModelAdmin):
 
 class ContactPupilInline(admin.TabularInline):
     model = PupilContact
-    form = PlainWordsModelForm
     extra = 0
     autocomplete_fields = ["pupil"]
     fields = ["pupil", "relationship", "parental_responsibility", "priority"]
@@ -141,7 +132,6 @@ class ContactPupilInline(admin.TabularInline):
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
-    form = PlainWordsModelForm
     list_display = ["name", "phone", "email"]
     search_fields = ["name", "phone", "email"]
     inlines = [ContactPupilInline]

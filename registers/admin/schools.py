@@ -6,7 +6,6 @@ config loader's (registers.services.school_config), worded for the admin form.
 """
 
 from datetime import date
-from itertools import pairwise
 from typing import Any
 
 from django import forms
@@ -17,20 +16,16 @@ from django.forms import BaseFormSet, ModelForm
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
-from registers.lib.year_groups import YEAR_GROUP_CHOICES, YEAR_GROUPS
+from registers.lib.calendar import closure_problems, term_overlap_problems
+from registers.lib.year_groups import YEAR_GROUP_CHOICES, YEAR_GROUPS, phase_overlap_problems
 from registers.models import Closure, Federation, School, SchoolDay, SessionTimes, Term
 from registers.services.calendar import school_calendar_rebuild
 
-from .base import PlainWordsModelForm, ViewOnlyAdmin, kept_rows
-
-
-def _day(value: date) -> str:
-    return f"{value:%a} {value.day} {value:%b %Y}"
+from .base import ViewOnlyAdmin, kept_rows
 
 
 @admin.register(Federation)
 class FederationAdmin(admin.ModelAdmin):
-    form = PlainWordsModelForm
     list_display = [
         "name",
         "retention_years",
@@ -67,7 +62,7 @@ class FederationAdmin(admin.ModelAdmin):
     ]
 
 
-class SessionTimesForm(PlainWordsModelForm):
+class SessionTimesForm(forms.ModelForm):
     # Tick boxes rather than the JSON list the model stores: nobody should have to type JSON.
     year_groups = forms.MultipleChoiceField(
         choices=YEAR_GROUP_CHOICES,
@@ -88,16 +83,9 @@ class SessionTimesFormSet(BaseInlineFormSet):
         super().clean()
         if any(self.errors):
             return
-        phase_of: dict[str, str] = {}
-        problems = []
-        for row in kept_rows(self):
-            for year in row["year_groups"]:
-                if year in phase_of:
-                    problems.append(
-                        f"Year group {year} is ticked in both '{phase_of[year]}' and "
-                        f"'{row['phase']}': each year group keeps the times of one phase."
-                    )
-                phase_of.setdefault(year, row["phase"])
+        problems = phase_overlap_problems(
+            (row["phase"], row["year_groups"]) for row in kept_rows(self)
+        )
         if problems:
             raise ValidationError(problems)
 
@@ -130,21 +118,15 @@ class TermFormSet(BaseInlineFormSet):
         super().clean()
         if any(self.errors):
             return
-        terms = sorted(kept_rows(self), key=lambda row: row["start"])
-        problems = [
-            f"The terms '{earlier['name']}' ({_day(earlier['start'])} to {_day(earlier['end'])}) "
-            f"and '{later['name']}' ({_day(later['start'])} to {_day(later['end'])}) overlap: "
-            "a day can be in only one term."
-            for earlier, later in pairwise(terms)
-            if later["start"] <= earlier["end"]
-        ]
+        problems = term_overlap_problems(
+            (row["name"], row["start"], row["end"]) for row in kept_rows(self)
+        )
         if problems:
             raise ValidationError(problems)
 
 
 class TermInline(admin.TabularInline):
     model = Term
-    form = PlainWordsModelForm
     formset = TermFormSet
     extra = 0
     fields = ["name", "start", "end", "half_term_start", "half_term_end"]
@@ -157,37 +139,14 @@ class ClosureFormSet(BaseInlineFormSet):
     def clean(self) -> None:
         if any(self.errors):
             return
-        closures = kept_rows(self)
         # Before super().clean(), whose uniqueness check would say the same less plainly
         # ("Please correct the duplicate data for date and session").
-        seen: set[tuple[date, str]] = set()
-        problems = []
-        for row in closures:
-            key = (row["date"], row["session"])
-            if key in seen:
-                problems.append(
-                    f"{_day(row['date'])} {row['session']} is closed twice: "
-                    "list each closed session once."
-                )
-            seen.add(key)
+        problems = closure_problems(
+            ((row["date"], row["session"]) for row in kept_rows(self)), self._terms()
+        )
         if problems:
             raise ValidationError(problems)
         super().clean()
-        terms = self._terms()
-        if terms is None:
-            return
-        outside = sorted(
-            {row["date"] for row in closures}
-            - {day for day, _ in seen if any(start <= day <= end for start, end in terms)}
-        )
-        if outside:
-            raise ValidationError(
-                [
-                    f"{_day(day)} is not in any of the school's terms, so there is no session "
-                    "to close. Check the date, or add the term first."
-                    for day in outside
-                ]
-            )
 
     def _terms(self) -> list[tuple[date, date]] | None:
         """The (start, end) of the terms the school will have after this save.
@@ -208,7 +167,6 @@ class ClosureFormSet(BaseInlineFormSet):
 
 class ClosureInline(admin.TabularInline):
     model = Closure
-    form = PlainWordsModelForm
     formset = ClosureFormSet
     extra = 0
     fields = ["date", "session", "reason"]
@@ -217,7 +175,6 @@ class ClosureInline(admin.TabularInline):
 
 @admin.register(School)
 class SchoolAdmin(admin.ModelAdmin):
-    form = PlainWordsModelForm
     list_display = ["name", "urn", "la_code", "federation"]
     list_select_related = ["federation"]
     list_filter = ["federation"]

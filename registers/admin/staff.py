@@ -6,12 +6,9 @@ from django.contrib.auth.admin import UserAdmin
 
 from registers.models import Membership
 
-from .base import PlainWordsModelForm
-
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    form = PlainWordsModelForm
     list_display = ["user", "school", "role", "position"]
     list_select_related = ["user", "school"]
     list_filter = ["school", "role"]
@@ -21,7 +18,6 @@ class MembershipAdmin(admin.ModelAdmin):
 
 class MembershipInline(admin.TabularInline):
     model = Membership
-    form = PlainWordsModelForm
     extra = 0
     autocomplete_fields = ["school"]
     fields = ["school", "role", "position"]

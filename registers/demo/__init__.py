@@ -10,9 +10,11 @@ from .seed import (
     DEMO_PASSWORD,
     DemoDataRefused,
     DemoResult,
+    DemoSignIns,
     demo_database_has_data,
     demo_federations,
     demo_seed,
+    demo_sign_ins,
 )
 
 __all__ = [
@@ -21,8 +23,10 @@ __all__ = [
     "DemoLogin",
     "DemoPlan",
     "DemoResult",
+    "DemoSignIns",
     "demo_database_has_data",
     "demo_federations",
     "demo_plan",
     "demo_seed",
+    "demo_sign_ins",
 ]

@@ -66,6 +66,13 @@ class DemoDataRefused(DomainError):
 
 
 @dataclass(frozen=True)
+class DemoSignIns:
+    password: str
+    logins: list[DemoLogin]
+    slugs: list[str]  # every school's username suffix, the example school first
+
+
+@dataclass(frozen=True)
 class DemoResult:
     federations: int
     schools: int
@@ -75,9 +82,7 @@ class DemoResult:
     marks: int
     first_day: date
     last_day: date
-    password: str
-    logins: list[DemoLogin]
-    slugs: list[str]  # every school's username suffix, the example school first
+    sign_ins: DemoSignIns
 
 
 def demo_database_has_data() -> bool:
@@ -135,6 +140,22 @@ def demo_federations() -> list[FederationInfo]:
     ]
 
 
+def demo_sign_ins() -> DemoSignIns | None:
+    """The demo's sign-ins, if the database holds the demo (its admin account exists)."""
+    if not get_user_model().objects.filter(username=ADMIN_USERNAME).exists():
+        return None
+    plan = demo_plan(federations=demo_federations())
+    return _sign_ins(plan)
+
+
+def _sign_ins(plan: DemoPlan) -> DemoSignIns:
+    return DemoSignIns(
+        password=DEMO_PASSWORD,
+        logins=[*plan.logins, DemoLogin("admin site", ADMIN_USERNAME, "/admin/")],
+        slugs=plan.slugs,
+    )
+
+
 def _chunks(items: Iterable[M]) -> Iterator[list[M]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, BATCH_SIZE)):
@@ -173,9 +194,7 @@ def demo_seed() -> DemoResult:
         marks=len(plan.marks),
         first_day=HALF_TERM_FIRST_DAY,
         last_day=HALF_TERM_LAST_DAY,
-        password=DEMO_PASSWORD,
-        logins=[*plan.logins, DemoLogin("admin site", ADMIN_USERNAME, "/admin/")],
-        slugs=plan.slugs,
+        sign_ins=_sign_ins(plan),
     )
 
 

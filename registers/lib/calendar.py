@@ -9,6 +9,7 @@ This is the week the penalty-notice threshold counts ("10 school weeks", nationa
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import pairwise
 
 AM = "AM"
 PM = "PM"
@@ -81,3 +82,44 @@ def school_days(
             number += 1
         result.append(SchoolDay(day, am, pm, current_week, number))
     return result
+
+
+def day_label(day: date) -> str:
+    """How a date reads in a message to staff: 'Mon 15 Dec 2025'."""
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def term_overlap_problems(terms: Iterable[tuple[str, date, date]]) -> list[str]:
+    """Terms (name, start, end) that share a day: a day can be in only one term."""
+    ordered = sorted(terms, key=lambda term: term[1])
+    return [
+        f"The terms '{a_name}' ({day_label(a_start)} to {day_label(a_end)}) and '{b_name}' "
+        f"({day_label(b_start)} to {day_label(b_end)}) overlap: a day can be in only one term."
+        for (a_name, a_start, a_end), (b_name, b_start, b_end) in pairwise(ordered)
+        if b_start <= a_end
+    ]
+
+
+def closure_problems(
+    closures: Iterable[tuple[date, str]], terms: Iterable[tuple[date, date]] | None
+) -> list[str]:
+    """Closed sessions listed twice, or outside every term (there is no session to close).
+
+    `terms` is None when the terms are not yet known to be right; then only repeats are checked.
+    """
+    problems, seen = [], set()
+    for day, session in closures:
+        if (day, session) in seen:
+            problems.append(
+                f"{day_label(day)} {session} is closed twice: list each closed session once."
+            )
+        seen.add((day, session))
+    if terms is not None:
+        spans = list(terms)
+        outside = sorted({day for day, _ in seen if not any(s <= day <= e for s, e in spans)})
+        problems += [
+            f"{day_label(day)} is not in any of the school's terms, so there is no session to "
+            "close. Check the date, or add the term first."
+            for day in outside
+        ]
+    return problems

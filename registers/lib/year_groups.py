@@ -1,5 +1,7 @@
 """National curriculum year groups, in school order."""
 
+from collections.abc import Iterable
+
 from django.core.exceptions import ValidationError
 
 YEAR_GROUPS: tuple[str, ...] = ("N1", "N2", "R", *(str(n) for n in range(1, 14)))
@@ -31,3 +33,18 @@ def validate_year_group_list(value: list) -> None:
         validate_year_group(year)
     if len(set(value)) != len(value):
         raise ValidationError("A year group is listed twice.", code="duplicate_year_group")
+
+
+def phase_overlap_problems(phases: Iterable[tuple[str, Iterable[str]]]) -> list[str]:
+    """Year groups listed in two phases (name, year groups) of one school."""
+    phase_of: dict[str, str] = {}
+    problems = []
+    for phase, years in phases:
+        for year in years:
+            if year in phase_of:
+                problems.append(
+                    f"Year group {year} is in both '{phase_of[year]}' and '{phase}': "
+                    "each year group keeps the times of one phase."
+                )
+            phase_of.setdefault(year, phase)
+    return problems

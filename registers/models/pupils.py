@@ -31,6 +31,8 @@ class Pupil(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(sen_support=True, ehc_plan=True),
                 name="sen_support_or_ehc_plan_not_both",
+                violation_error_message="A pupil with an EHC plan is recorded as 'EHC plan', "
+                "not also 'SEN support'.",
             ),
         ]
 
@@ -42,12 +44,6 @@ class Pupil(models.Model):
         forename = self.preferred_forename or self.legal_forename
         surname = self.preferred_surname or self.legal_surname
         return f"{forename} {surname}"
-
-    def clean(self) -> None:
-        if self.sen_support and self.ehc_plan:
-            raise ValidationError(
-                "A pupil with an EHC plan is recorded as 'EHC plan', not also 'SEN support'."
-            )
 
 
 class RegistrationType(models.TextChoices):
@@ -93,6 +89,7 @@ class Enrolment(models.Model):
                 condition=models.Q(leaving_date__isnull=True)
                 | models.Q(leaving_date__gte=models.F("start_date")),
                 name="enrolment_leaves_after_starting",
+                violation_error_message="The leaving day is before the starting day.",
             ),
         ]
         indexes = [models.Index(fields=["school", "start_date", "leaving_date"])]
@@ -106,8 +103,6 @@ class Enrolment(models.Model):
         return self.leaving_date is not None and not self.destination.strip()
 
     def clean(self) -> None:
-        if self.leaving_date and self.start_date and self.leaving_date < self.start_date:
-            raise ValidationError("The leaving day is before the starting day.")
         if self.leaving_date and not self.leaving_reason:
             raise ValidationError("Give the reason the pupil left (a statutory ground).")
         if self.leaving_reason and not self.leaving_date:
@@ -148,15 +143,12 @@ class GroupMembership(models.Model):
                 condition=models.Q(end_date__isnull=True)
                 | models.Q(end_date__gte=models.F("start_date")),
                 name="membership_ends_after_start",
+                violation_error_message="The membership ends before it starts.",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.pupil} in {self.group}"
-
-    def clean(self) -> None:
-        if self.end_date and self.start_date and self.end_date < self.start_date:
-            raise ValidationError("The membership ends before it starts.")
 
 
 class Contact(models.Model):

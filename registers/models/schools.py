@@ -178,7 +178,9 @@ class Term(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["school", "name"], name="term_name_unique_per_school"),
             models.CheckConstraint(
-                condition=models.Q(end__gte=models.F("start")), name="term_ends_after_start"
+                condition=models.Q(end__gte=models.F("start")),
+                name="term_ends_after_start",
+                violation_error_message="The term ends before it starts.",
             ),
         ]
 
@@ -186,8 +188,6 @@ class Term(models.Model):
         return f"{self.name} ({self.start:%d %b %Y} - {self.end:%d %b %Y})"
 
     def clean(self) -> None:
-        if self.start and self.end and self.end < self.start:
-            raise ValidationError("The term ends before it starts.")
         if (self.half_term_start is None) != (self.half_term_end is None):
             raise ValidationError("Give both the first and the last day of half term, or neither.")
         if self.half_term_start and self.half_term_end and self.start and self.end:

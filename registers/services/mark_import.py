@@ -119,6 +119,9 @@ def _parse_row(line: int, values: dict[str, str]) -> tuple[list[str], _MarkRow |
             day = parse_date(raw_date)
         except ValueError as error:
             problems.append(f"date: {error}")
+        if day is not None and day > timezone.localdate():
+            problems.append(f"date {day:%Y-%m-%d} is in the future; only history can be imported")
+            day = None
 
     session = values.get("session", "").strip().upper()
     if session not in SESSIONS:

@@ -16,8 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from registers.errors import FileRejected
-from registers.lib.calendar import SESSIONS
-from registers.lib.year_groups import normalise_year_group
+from registers.lib.calendar import SESSIONS, closure_problems, term_overlap_problems
+from registers.lib.year_groups import normalise_year_group, phase_overlap_problems
 from registers.models import Closure, Federation, School, SessionTimes, Term
 from registers.services.calendar import school_calendar_rebuild
 
@@ -212,7 +212,7 @@ def _session_times(entry: dict, where: str, problems: _Problems) -> list[dict]:
     rows = _list(entry.get("session_times"), f"{where} session_times", problems)
     if not rows:
         problems.add(where, "give the school's session times")
-    result, seen_years = [], {}
+    result = []
     for index, raw in enumerate(rows):
         at = f"{where} session_times[{index}]"
         row = _mapping(raw, at, problems)
@@ -236,11 +236,9 @@ def _session_times(entry: dict, where: str, problems: _Problems) -> list[dict]:
         except ValidationError as error:
             problems.add(at, error)
             continue
-        for year in values["year_groups"]:
-            if year in seen_years:
-                problems.add(at, f"year group {year} is already in phase '{seen_years[year]}'")
-            seen_years[year] = phase
         result.append(values)
+    for problem in phase_overlap_problems((r["phase"], r["year_groups"]) for r in result):
+        problems.add(where, problem)
     return result
 
 
@@ -266,10 +264,8 @@ def _terms(entry: dict, where: str, problems: _Problems) -> list[dict]:
             problems.add(at, error)
             continue
         result.append(values)
-    by_start = sorted(result, key=lambda t: t["start"])
-    for earlier, later in zip(by_start, by_start[1:], strict=False):
-        if later["start"] <= earlier["end"]:
-            problems.add(where, f"terms '{earlier['name']}' and '{later['name']}' overlap")
+    for problem in term_overlap_problems((t["name"], t["start"], t["end"]) for t in result):
+        problems.add(where, problem)
     for name, count in Counter(t["name"] for t in result).items():
         if count > 1:
             problems.add(where, f"two terms are called '{name}'")
@@ -277,7 +273,7 @@ def _terms(entry: dict, where: str, problems: _Problems) -> list[dict]:
 
 
 def _closures(entry: dict, terms: list[dict], where: str, problems: _Problems) -> list[dict]:
-    result, seen = [], set()
+    result = []
     for index, raw in enumerate(_list(entry.get("closures"), f"{where} closures", problems)):
         at = f"{where} closures[{index}]"
         row = _mapping(raw, at, problems)
@@ -297,13 +293,10 @@ def _closures(entry: dict, terms: list[dict], where: str, problems: _Problems) -
         if not isinstance(sessions, list) or any(s not in SESSIONS for s in sessions):
             problems.add(at, "sessions must be a list of AM and/or PM")
             continue
-        if not any(t["start"] <= day <= t["end"] for t in terms):
-            problems.add(at, f"{day} is not in any term, so there is no session to close")
-        for session in sessions:
-            if (day, session) in seen:
-                problems.add(at, f"{day} {session} is closed twice")
-            seen.add((day, session))
-            result.append({"date": day, "session": session, "reason": reason})
+        result += [{"date": day, "session": session, "reason": reason} for session in sessions]
+    spans = [(t["start"], t["end"]) for t in terms]
+    for problem in closure_problems(((c["date"], c["session"]) for c in result), spans):
+        problems.add(where, problem)
     return result
 
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from registers.demo import DemoResult, demo_database_has_data, demo_seed
+from registers.demo import DemoResult, DemoSignIns, demo_database_has_data, demo_seed, demo_sign_ins
 from registers.errors import DomainError
 
 
@@ -19,10 +19,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, if_empty: bool, **options) -> None:
         if demo_database_has_data():
-            if if_empty:
-                self.stdout.write("Demo data not loaded: the database already has data.")
-                return
-            raise CommandError("the database already has data; use a fresh database")
+            if not if_empty:
+                raise CommandError("the database already has data; use a fresh database")
+            self.stdout.write("Demo data not loaded: the database already has data.")
+            # `make run` again on the demo database: the sign-ins are still wanted.
+            if sign_ins := demo_sign_ins():
+                self._report_sign_ins(sign_ins)
+            return
         try:
             result = demo_seed()
         except DomainError as error:
@@ -38,15 +41,18 @@ class Command(BaseCommand):
                 f"({result.first_day:%-d %B} to {result.last_day:%-d %B %Y})."
             )
         )
-        self.stdout.write(f"\nDemo sign-ins (password for all: {result.password}):")
-        role_width = max(len(login.role) for login in result.logins) + 2
-        name_width = max(len(login.username) for login in result.logins) + 2
-        for login in result.logins:
+        self._report_sign_ins(result.sign_ins)
+
+    def _report_sign_ins(self, sign_ins: DemoSignIns) -> None:
+        self.stdout.write(f"\nDemo sign-ins (password for all: {sign_ins.password}):")
+        role_width = max(len(login.role) for login in sign_ins.logins) + 2
+        name_width = max(len(login.username) for login in sign_ins.logins) + 2
+        for login in sign_ins.logins:
             note = f"({login.note})" if login.note else ""
             self.stdout.write(
                 f"  {login.role:<{role_width}}{login.username:<{name_width}}{note}".rstrip()
             )
-        example, others = result.slugs[0], result.slugs[1:]
+        example, others = sign_ins.slugs[0], sign_ins.slugs[1:]
         self.stdout.write(
             f"Every school has the same roles: replace '{example}' with {', '.join(others)}.\n"
             f"Other class teachers are teacher2.{example}, teacher3.{example} and so on."
