@@ -4,10 +4,22 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
 
-from registers.lib.calendar import AM
-from registers.models import Enrolment, Membership, Pupil, Role, School, SchoolDay, SessionTimes
+from registers.lib.calendar import AM, SESSIONS
+from registers.models import (
+    Amendment,
+    Enrolment,
+    Mark,
+    Membership,
+    Pupil,
+    Register,
+    RegistrationGroup,
+    Role,
+    School,
+    SchoolDay,
+    SessionTimes,
+)
 
 
 def school_day(*, school: School, day: date) -> SchoolDay | None:
@@ -96,6 +108,7 @@ def schools_for_user(*, user: AbstractBaseUser) -> QuerySet[School]:
 class SchoolToday:
     school: School
     role: str
+    role_code: str
     am: bool
     pm: bool
 
@@ -110,8 +123,116 @@ def schools_today_for_user(*, user: AbstractBaseUser, day: date) -> list[SchoolT
         SchoolToday(
             school=school,
             role=labels.get(roles.get(school.id, Role.FEDERATION_ADMIN), ""),
+            role_code=roles.get(school.id, Role.FEDERATION_ADMIN),
             am=bool(open_days.get(school.id) and open_days[school.id].am),
             pm=bool(open_days.get(school.id) and open_days[school.id].pm),
         )
         for school in schools
     ]
+
+
+def group_pupils_on(*, group: RegistrationGroup, day: date) -> QuerySet[Pupil]:
+    """Pupils in the class that day and on the school's roll: the register's lines."""
+    in_group = Q(group_memberships__group=group, group_memberships__start_date__lte=day) & (
+        Q(group_memberships__end_date__isnull=True) | Q(group_memberships__end_date__gte=day)
+    )
+    on_roll = enrolments_on(school=group.school, day=day).filter(pupil=OuterRef("pk"))
+    return (
+        Pupil.objects.filter(in_group)
+        .filter(Exists(on_roll))
+        .distinct()
+        .order_by("legal_surname", "legal_forename", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class RegisterLine:
+    pupil: Pupil
+    mark: Mark | None  # with recorded_by; `amendment_count` annotated
+
+
+@dataclass(frozen=True)
+class RegisterSheet:
+    group: RegistrationGroup
+    day: date
+    session: str
+    lines: list[RegisterLine]
+    register: Register | None  # None until first taken
+
+
+def register_sheet(*, group: RegistrationGroup, day: date, session: str) -> RegisterSheet:
+    """What a register shows: every pupil on roll in the class, with any mark already saved.
+
+    Three queries whatever the class size. Marks saved before the register was taken (an
+    absence the office logged, a closure, approved leave) show as already known.
+    """
+    pupils = list(group_pupils_on(group=group, day=day))
+    marks = {
+        mark.pupil_id: mark
+        for mark in Mark.objects.filter(
+            school_id=group.school_id, date=day, session=session, pupil__in=pupils
+        )
+        .select_related("recorded_by")
+        .annotate(amendment_count=Count("amendments"))
+    }
+    register = (
+        Register.objects.filter(group=group, date=day, session=session)
+        .select_related("taken_by", "last_saved_by")
+        .first()
+    )
+    return RegisterSheet(
+        group=group,
+        day=day,
+        session=session,
+        lines=[RegisterLine(pupil=p, mark=marks.get(p.pk)) for p in pupils],
+        register=register,
+    )
+
+
+class RegisterState:
+    NOT_TAKEN = "not taken"
+    TAKEN = "taken"
+    CHANGED = "changed since"
+
+
+@dataclass(frozen=True)
+class RegisterDue:
+    group: RegistrationGroup
+    session: str
+    state: str
+    register: Register | None
+
+
+def registers_due(*, groups: QuerySet[RegistrationGroup], day: date) -> list[RegisterDue]:
+    """Each class's registers for the day's school sessions, taken or not (three queries).
+
+    "Changed since": a mark of the register was amended after it was last saved.
+    """
+    group_list = list(groups.select_related("school").order_by("school__name", "name"))
+    open_sessions = {
+        d.school_id: [s for s, is_open in zip(SESSIONS, (d.am, d.pm), strict=True) if is_open]
+        for d in SchoolDay.objects.filter(school__in={g.school_id for g in group_list}, date=day)
+    }
+    amended_since = Amendment.objects.filter(
+        mark__school=OuterRef("school"),
+        mark__date=OuterRef("date"),
+        mark__session=OuterRef("session"),
+        mark__pupil__group_memberships__group=OuterRef("group"),
+        amended_at__gt=OuterRef("last_saved_at"),
+    )
+    taken = {
+        (r.group_id, r.session): r
+        for r in Register.objects.filter(group__in=group_list, date=day)
+        .select_related("taken_by")
+        .annotate(changed=Exists(amended_since))
+    }
+    due = []
+    for group in group_list:
+        for session in open_sessions.get(group.school_id, []):
+            register = taken.get((group.pk, session))
+            if register is None:
+                state = RegisterState.NOT_TAKEN
+            else:
+                state = RegisterState.CHANGED if register.changed else RegisterState.TAKEN
+            due.append(RegisterDue(group=group, session=session, state=state, register=register))
+    return due

@@ -1,7 +1,38 @@
-from django.urls import path
+from datetime import date
+
+from django.urls import path, register_converter
 
 from . import views
 
+
+class IsoDateConverter:
+    regex = r"\d{4}-\d{2}-\d{2}"
+
+    def to_python(self, value: str) -> date:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(value) from None  # a 404, not a 500, for 2025-02-30
+
+    def to_url(self, value: date) -> str:
+        return value.isoformat()
+
+
+register_converter(IsoDateConverter, "isodate")
+
 urlpatterns = [
     path("", views.home, name="home"),
+    path(
+        "registers/<int:group_id>/<isodate:day>/<str:session>/",
+        views.register,
+        name="register",
+    ),
+    path("marks/<int:mark_id>/amend/", views.amend, name="mark_amend"),
+    path("schools/<int:school_id>/late-book/", views.late_book, name="late_book"),
+    path("schools/<int:school_id>/closures/", views.closure, name="school_closure"),
+    path(
+        "schools/<int:school_id>/pupils/<int:pupil_id>/history/",
+        views.pupil_history,
+        name="pupil_history",
+    ),
 ]

@@ -9,6 +9,7 @@ from .pupils import (
     RegistrationGroup,
     RegistrationType,
 )
+from .registers import LateArrival, Register
 from .schools import Closure, Federation, School, SchoolDay, SessionTimes, Term
 from .staff import Membership, Role
 
@@ -20,12 +21,14 @@ __all__ = [
     "Enrolment",
     "Federation",
     "GroupMembership",
+    "LateArrival",
     "LeavingReason",
     "Mark",
     "MarkSource",
     "Membership",
     "Pupil",
     "PupilContact",
+    "Register",
     "RegistrationGroup",
     "RegistrationType",
     "Role",

@@ -66,6 +66,8 @@ class Mark(models.Model):
         help_text="Empty for history imported from another system.",
     )
     recorded_at = models.DateTimeField()
+    # Raised by every change; a save that read an older version is refused (no lost updates).
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["date", "session"]

@@ -1,0 +1,109 @@
+"""Forms of the register pages: they parse and type-check input; the services judge it."""
+
+from datetime import time
+
+from django import forms
+from django.http import QueryDict
+from django.utils import timezone
+
+from registers.codes import code_catalogue
+from registers.lib.calendar import SESSIONS
+from registers.models import Pupil, SessionTimes
+from registers.services.closures import ClosureKind
+from registers.services.register import RegisterEntry
+
+SESSION_CHOICES = [(s, s) for s in SESSIONS]
+
+
+def _code_choices() -> list[tuple[str, str]]:
+    today = timezone.localdate()
+    return [("", "Choose a code")] + [
+        (code, f"{code} - {entry.meaning}")
+        for code, entry in code_catalogue().items()
+        if entry.valid_until is None or entry.valid_until >= today
+    ]
+
+
+def _time(value: str) -> time | None:
+    if not value.strip():
+        return None
+    try:
+        return time.fromisoformat(value.strip())
+    except ValueError:
+        return None
+
+
+def register_entries(data: QueryDict) -> tuple[list[RegisterEntry], list[str]]:
+    """The register's lines from the form: `code-<id>`, `arrived-<id>`, `seen-<id>` per pupil."""
+    entries, problems = [], []
+    for raw_id in data.getlist("pupil"):
+        if not raw_id.isdigit():
+            problems.append("The form was damaged: reload the register.")
+            continue
+        pupil_id = int(raw_id)
+        arrived_text = data.get(f"arrived-{pupil_id}", "")
+        arrived_at = _time(arrived_text)
+        if arrived_text.strip() and arrived_at is None:
+            problems.append(f"'{arrived_text}' is not a time: write it as HH:MM.")
+        seen = data.get(f"seen-{pupil_id}", "")
+        entries.append(
+            RegisterEntry(
+                pupil_id=pupil_id,
+                code=data.get(f"code-{pupil_id}", ""),
+                arrived_at=arrived_at,
+                seen_version=int(seen) if seen.isdigit() else None,
+            )
+        )
+    return entries, problems
+
+
+class AmendForm(forms.Form):
+    code = forms.ChoiceField(label="New code")
+    arrived_at = forms.TimeField(
+        label="Arrival time (for a late mark)",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+    reason = forms.CharField(label="Reason for the change", max_length=500)
+    seen_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].choices = _code_choices()
+
+
+class LateArrivalForm(forms.Form):
+    pupil = forms.ModelChoiceField(queryset=Pupil.objects.none(), label="Pupil")
+    session = forms.ChoiceField(choices=SESSION_CHOICES)
+    arrived_at = forms.TimeField(label="Arrived at", widget=forms.TimeInput(attrs={"type": "time"}))
+    reason = forms.CharField(label="Reason given", max_length=200)
+
+    def __init__(self, *args, pupils, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["pupil"].queryset = pupils
+
+
+class ClosureForm(forms.Form):
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    sessions = forms.MultipleChoiceField(
+        choices=SESSION_CHOICES, widget=forms.CheckboxSelectMultiple, initial=list(SESSIONS)
+    )
+    code = forms.ChoiceField(
+        label="Kind of closure",
+        choices=[
+            (ClosureKind.PLANNED, "# - Planned closure (INSET, polling day ...)"),
+            (ClosureKind.UNEXPECTED, "Y4 - Unexpected closure of the whole site (snow ...)"),
+        ],
+    )
+    phase = forms.ModelChoiceField(
+        queryset=SessionTimes.objects.none(),
+        required=False,
+        empty_label="The whole school",
+        label="Who",
+    )
+    reason = forms.CharField(max_length=100)
+
+    def __init__(self, *args, school, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["phase"].queryset = school.session_times.all()
+        self.fields["phase"].label_from_instance = lambda times: f"Only {times.phase}"

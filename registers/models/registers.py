@@ -1,0 +1,57 @@
+from django.conf import settings
+from django.db import models
+
+from .pupils import Pupil, RegistrationGroup
+from .schools import SESSION_CHOICES, School
+
+
+class Register(models.Model):
+    """A class's register for one session: who took it and when. The marks are the entries."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="registers")
+    group = models.ForeignKey(RegistrationGroup, on_delete=models.PROTECT, related_name="registers")
+    date = models.DateField()
+    session = models.CharField(max_length=2, choices=SESSION_CHOICES)
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    taken_at = models.DateTimeField()
+    last_saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    last_saved_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["date", "session", "group"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "date", "session"], name="one_register_per_group_session"
+            ),
+        ]
+        indexes = [models.Index(fields=["school", "date", "session"])]
+
+    def __str__(self) -> str:
+        return f"{self.group} {self.date:%d %b %Y} {self.session}"
+
+
+class LateArrival(models.Model):
+    """A line of the office's late book: when a pupil arrived and the reason given."""
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="late_arrivals")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="late_arrivals")
+    date = models.DateField()
+    session = models.CharField(max_length=2, choices=SESSION_CHOICES)
+    arrived_at = models.TimeField()
+    reason = models.CharField(max_length=200)
+    mark = models.ForeignKey("Mark", on_delete=models.PROTECT, related_name="late_arrivals")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["date", "arrived_at"]
+        indexes = [models.Index(fields=["school", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d %b %Y} {self.arrived_at:%H:%M}: {self.reason}"

@@ -1,0 +1,281 @@
+"""Writing marks: the one place marks are created and amended.
+
+Every path that changes the attendance register (a teacher's register, the office's late book,
+an amendment, a closure) ends in `marks_write`, so the rule "a change to a saved mark is an
+amendment that keeps the original, the reason, when, and the name and position of the person"
+(2024 regulations) is applied once. Callers lock the marks they read, in one transaction.
+"""
+
+from dataclasses import dataclass
+from datetime import date, time
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from registers.codes import LATE_AFTER_CLOSE, LATE_BEFORE_CLOSE, code_catalogue, code_problem
+from registers.errors import Conflict, DomainError, StaleSave
+from registers.lib.calendar import AM
+from registers.models import Amendment, LateArrival, Mark, MarkSource, Membership, Pupil, School
+from registers.models.schools import SessionTimes
+from registers.selectors import enrolments_on, is_school_session, session_times_for
+
+
+@dataclass(frozen=True)
+class MarkWrite:
+    pupil_id: int
+    code: str
+    minutes_late: int | None = None
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    created: int
+    amended: int
+    unchanged: int
+    marks: dict[int, Mark]  # every written pupil's mark as it now stands, by pupil id
+
+
+def staff_name(user: AbstractBaseUser) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def staff_position(*, user: AbstractBaseUser, school: School) -> str:
+    position = (
+        Membership.objects.filter(user=user, school=school)
+        .values_list("position", flat=True)
+        .first()
+    )
+    return position or ("Administrator" if user.is_superuser else "")
+
+
+def marks_write(
+    *,
+    school: School,
+    day: date,
+    session: str,
+    writes: list[MarkWrite],
+    existing: dict[int, Mark],
+    by: AbstractBaseUser,
+    source: str,
+    reason: str,
+) -> WriteResult:
+    """Create the new marks and amend the changed ones, in a fixed number of queries.
+
+    `existing` holds the pupils' current marks for the session, read with a lock by the caller.
+    A write equal to the current mark changes nothing; a different one needs `reason`.
+    """
+    now = timezone.now()
+    new, changed = [], []
+    for write in writes:
+        current = existing.get(write.pupil_id)
+        if current is None:
+            new.append(
+                Mark(
+                    pupil_id=write.pupil_id,
+                    school=school,
+                    date=day,
+                    session=session,
+                    code_id=write.code,
+                    minutes_late=write.minutes_late,
+                    source=source,
+                    recorded_by=by,
+                    recorded_at=now,
+                )
+            )
+        elif (current.code_id, current.minutes_late) != (write.code, write.minutes_late):
+            changed.append((current, write))
+    if changed and not reason.strip():
+        raise DomainError("Give the reason for changing marks that were already saved.")
+    Mark.objects.bulk_create(new)
+    if changed:
+        name, position = staff_name(by), staff_position(user=by, school=school)
+        Amendment.objects.bulk_create(
+            Amendment(
+                mark=mark,
+                original_code_id=mark.code_id,
+                new_code_id=write.code,
+                original_minutes_late=mark.minutes_late,
+                new_minutes_late=write.minutes_late,
+                reason=reason.strip(),
+                amended_at=now,
+                amended_by=by,
+                amended_by_name=name,
+                amended_by_position=position,
+            )
+            for mark, write in changed
+        )
+        for mark, write in changed:
+            mark.code_id, mark.minutes_late = write.code, write.minutes_late
+            mark.version += 1
+        Mark.objects.bulk_update([mark for mark, _ in changed], ["code", "minutes_late", "version"])
+    return WriteResult(
+        created=len(new),
+        amended=len(changed),
+        unchanged=len(writes) - len(new) - len(changed),
+        marks={**existing, **{mark.pupil_id: mark for mark in new}},
+    )
+
+
+def conflict_for(mark: Mark, pupil: Pupil) -> Conflict:
+    """How a mark saved by someone else is described to the person whose save was refused."""
+    last = mark.amendments.order_by("-amended_at").first()
+    saved_by = (
+        last.amended_by_name
+        if last
+        else (staff_name(mark.recorded_by) if mark.recorded_by else "an import")
+    )
+    saved_at = timezone.localtime(last.amended_at if last else mark.recorded_at)
+    return Conflict(
+        pupil_id=pupil.pk,
+        pupil_name=pupil.name,
+        code=mark.code_id,
+        meaning=code_catalogue()[mark.code_id].meaning,
+        saved_by=saved_by,
+        saved_at=f"{saved_at:%H:%M}",
+    )
+
+
+def late_mark(*, times: SessionTimes | None, session: str, arrived_at: time) -> MarkWrite | None:
+    """Not a write yet, just the rule: which late code an arrival earns, and how late it was.
+
+    Before (or at) the register's close it is L, counting as present, with the minutes since
+    the register opened; after it, U, an unauthorised absence (both policies, section
+    'Lateness'). Returns None when the arrival is before the register opened: that is on time.
+    """
+    if times is None:
+        raise DomainError("This pupil's year group has no session times at this school.")
+    opens = times.am_start if session == AM else times.pm_register_opens
+    closes = times.am_register_closes if session == AM else times.pm_register_closes
+    if arrived_at <= opens:
+        return None
+    minutes = (arrived_at.hour * 60 + arrived_at.minute) - (opens.hour * 60 + opens.minute)
+    code = LATE_BEFORE_CLOSE if arrived_at <= closes else LATE_AFTER_CLOSE
+    return MarkWrite(pupil_id=0, code=code, minutes_late=minutes)
+
+
+def session_problem(*, school: School, day: date, session: str) -> str | None:
+    """Why marks cannot be entered for that session, or None."""
+    if day > timezone.localdate():
+        return f"{day:%-d %B %Y} is still to come: a register is taken on the day."
+    if not is_school_session(school=school, day=day, session=session):
+        return f"{day:%A %-d %B %Y} {session} is not a school session at {school.name}."
+    return None
+
+
+def _locked_mark(*, school: School, pupil: Pupil, day: date, session: str) -> Mark | None:
+    return (
+        Mark.objects.select_for_update()
+        .filter(school=school, pupil=pupil, date=day, session=session)
+        .first()
+    )
+
+
+@transaction.atomic
+def mark_amend(
+    *,
+    mark: Mark,
+    code: str,
+    arrived_at: time | None,
+    reason: str,
+    by: AbstractBaseUser,
+    seen_version: int,
+) -> Mark:
+    """Change one saved mark; refused if it changed since the form was read (`seen_version`)."""
+    code = code.strip().upper()
+    current = Mark.objects.select_for_update().select_related("pupil").get(pk=mark.pk)
+    if current.version != seen_version:
+        raise StaleSave([conflict_for(current, current.pupil)])
+    write = resolved_write(
+        school=current.school,
+        pupil=current.pupil,
+        day=current.date,
+        session=current.session,
+        code=code,
+        arrived_at=arrived_at,
+    )
+    if (write.code, write.minutes_late) == (current.code_id, current.minutes_late):
+        raise DomainError(f"The mark is already {write.code}; nothing to change.")
+    marks_write(
+        school=current.school,
+        day=current.date,
+        session=current.session,
+        writes=[write],
+        existing={current.pupil_id: current},
+        by=by,
+        source=current.source,
+        reason=reason,
+    )
+    return current
+
+
+def resolved_write(
+    *, school: School, pupil: Pupil, day: date, session: str, code: str, arrived_at: time | None
+) -> MarkWrite:
+    """The mark a chosen code and arrival time come to, or the reason it cannot be entered."""
+    if arrived_at is not None and code in ("", LATE_BEFORE_CLOSE, LATE_AFTER_CLOSE):
+        late = late_mark(
+            times=session_times_for(school=school, year_group=pupil.year_group),
+            session=session,
+            arrived_at=arrived_at,
+        )
+        if late is None:
+            raise DomainError(
+                f"{pupil.name} arrived at {arrived_at:%H:%M}, before the register opened: "
+                "that is present, not late."
+            )
+        return MarkWrite(pupil_id=pupil.pk, code=late.code, minutes_late=late.minutes_late)
+    if arrived_at is not None:
+        raise DomainError(f"An arrival time goes with a late mark, not with '{code}'.")
+    if code == LATE_BEFORE_CLOSE:
+        raise DomainError(f"{pupil.name}: a late mark (L) needs the arrival time.")
+    problem = code_problem(code, on=day, session=session)
+    if problem:
+        raise DomainError(f"{pupil.name}: {problem}.")
+    return MarkWrite(pupil_id=pupil.pk, code=code)
+
+
+@transaction.atomic
+def late_arrival_record(
+    *,
+    school: School,
+    pupil: Pupil,
+    day: date,
+    session: str,
+    arrived_at: time,
+    reason: str,
+    by: AbstractBaseUser,
+) -> LateArrival:
+    """The late book: reception records an arrival and the reason given; the mark follows."""
+    problem = session_problem(school=school, day=day, session=session)
+    if problem:
+        raise DomainError(problem)
+    if not reason.strip():
+        raise DomainError("Write down the reason given for arriving late.")
+    if not enrolments_on(school=school, day=day).filter(pupil=pupil).exists():
+        raise DomainError(f"{pupil.name} is not on roll at {school.name} on {day:%-d %B %Y}.")
+    write = resolved_write(
+        school=school, pupil=pupil, day=day, session=session, code="", arrived_at=arrived_at
+    )
+    current = _locked_mark(school=school, pupil=pupil, day=day, session=session)
+    written = marks_write(
+        school=school,
+        day=day,
+        session=session,
+        writes=[write],
+        existing={pupil.pk: current} if current else {},
+        by=by,
+        source=MarkSource.OFFICE,
+        reason=f"Late book: {reason.strip()}",
+    )
+    return LateArrival.objects.create(
+        pupil=pupil,
+        school=school,
+        date=day,
+        session=session,
+        arrived_at=arrived_at,
+        reason=reason.strip(),
+        mark=written.marks[pupil.pk],
+        recorded_by=by,
+        recorded_at=timezone.now(),
+    )

@@ -1,0 +1,168 @@
+"""Taking a register: the whole class's marks for a session, saved together or not at all."""
+
+from dataclasses import dataclass
+from datetime import date, time
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from registers.errors import DomainError, StaleSave
+from registers.lib.calendar import SESSIONS
+from registers.models import Mark, MarkSource, Register, RegistrationGroup
+from registers.selectors import group_pupils_on
+from registers.services.marks import (
+    MarkWrite,
+    WriteResult,
+    conflict_for,
+    marks_write,
+    resolved_write,
+    session_problem,
+)
+
+
+@dataclass(frozen=True)
+class RegisterEntry:
+    """One line of a submitted register, as the form or the API sent it."""
+
+    pupil_id: int
+    code: str
+    arrived_at: time | None = None
+    # The mark's version when the form was read; None if it had no mark then.
+    seen_version: int | None = None
+
+
+class RegisterRefused(DomainError):
+    """The register cannot be saved as sent; `problems` lists every reason, nothing was saved."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(" ".join(problems))
+
+
+def register_submit(
+    *,
+    group: RegistrationGroup,
+    day: date,
+    session: str,
+    entries: list[RegisterEntry],
+    by: AbstractBaseUser,
+    reason: str = "",
+) -> WriteResult:
+    """Save a class's register for one session.
+
+    Steps: check the session (a school session, not still to come); check every line (a pupil
+    on the class's roll that day, a code that may be entered then, late marks with an arrival
+    time) and that every pupil has a mark; then, in one transaction, lock the class and the
+    pupils' marks, refuse the whole save if any mark changed since the form was read (showing
+    what it is now), and write: new marks, amendments (which need `reason`), the register.
+    """
+    school = group.school
+    if session not in SESSIONS:
+        raise RegisterRefused([f"'{session}' is not a session: use AM or PM."])
+    problem = session_problem(school=school, day=day, session=session)
+    if problem:
+        raise RegisterRefused([problem])
+    pupils = {pupil.pk: pupil for pupil in group_pupils_on(group=group, day=day)}
+    writes, problems = _writes(entries, pupils, school=school, day=day, session=session)
+    if problems:
+        raise RegisterRefused(problems)
+    seen = {entry.pupil_id: entry.seen_version for entry in entries}
+    try:
+        return _save(group, day, session, writes, seen, pupils, by, reason)
+    except IntegrityError:
+        # Someone created one of these marks between our read and our insert.
+        current = Mark.objects.filter(
+            school=school, date=day, session=session, pupil_id__in=list(pupils)
+        )
+        raise StaleSave(
+            [conflict_for(m, pupils[m.pupil_id]) for m in current if seen.get(m.pupil_id) is None]
+        ) from None
+
+
+def _writes(entries, pupils, *, school, day, session) -> tuple[list[MarkWrite], list[str]]:
+    problems: list[str] = []
+    writes: list[MarkWrite] = []
+    sent: set[int] = set()
+    for entry in entries:
+        pupil = pupils.get(entry.pupil_id)
+        if pupil is None or entry.pupil_id in sent:
+            # Named by nothing but the id the client sent: it may be another school's pupil.
+            problems.append(
+                f"Pupil {entry.pupil_id} is not on this class's register for that day (or is "
+                "listed twice)."
+            )
+            continue
+        sent.add(entry.pupil_id)
+        if not entry.code.strip() and entry.arrived_at is None:
+            continue  # reported below as a pupil without a mark
+        try:
+            writes.append(
+                resolved_write(
+                    school=school,
+                    pupil=pupil,
+                    day=day,
+                    session=session,
+                    code=entry.code.strip().upper(),
+                    arrived_at=entry.arrived_at,
+                )
+            )
+        except DomainError as error:
+            problems.append(error.message)
+    unmarked = [p.name for pk, p in pupils.items() if pk not in {w.pupil_id for w in writes}]
+    if unmarked and not problems:
+        problems.append(
+            f"Every pupil needs a mark; {len(unmarked)} have none: {', '.join(unmarked)}."
+        )
+    return writes, problems
+
+
+@transaction.atomic
+def _save(group, day, session, writes, seen, pupils, by, reason) -> WriteResult:
+    # Locking the class serialises saves of this register; the office's single-mark changes lock
+    # the mark rows, which are locked here too, so neither can overwrite the other unseen.
+    RegistrationGroup.objects.select_for_update().filter(pk=group.pk).first()
+    existing = {
+        mark.pupil_id: mark
+        for mark in Mark.objects.select_for_update()
+        .filter(school=group.school, date=day, session=session, pupil_id__in=list(pupils))
+        .select_related("recorded_by")
+    }
+    wanted = {w.pupil_id: (w.code, w.minutes_late) for w in writes}
+    # Saving what is already there is no conflict, whoever saved it.
+    conflicts = [
+        conflict_for(mark, pupils[pupil_id])
+        for pupil_id, mark in existing.items()
+        if seen.get(pupil_id) != mark.version
+        and wanted.get(pupil_id, (mark.code_id, mark.minutes_late))
+        != (mark.code_id, mark.minutes_late)
+    ]
+    if conflicts:
+        raise StaleSave(conflicts)
+    result = marks_write(
+        school=group.school,
+        day=day,
+        session=session,
+        writes=writes,
+        existing=existing,
+        by=by,
+        source=MarkSource.REGISTER,
+        reason=reason,
+    )
+    now = timezone.now()
+    register, created = Register.objects.get_or_create(
+        group=group,
+        date=day,
+        session=session,
+        defaults={
+            "school": group.school,
+            "taken_by": by,
+            "taken_at": now,
+            "last_saved_by": by,
+            "last_saved_at": now,
+        },
+    )
+    if not created:
+        register.last_saved_by, register.last_saved_at = by, now
+        register.save(update_fields=["last_saved_by", "last_saved_at"])
+    return result
