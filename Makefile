@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate worker clean
+.PHONY: run test lint format migrate worker bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + ")")'
@@ -38,6 +38,13 @@ format: $(STAMP)
 
 worker: $(STAMP)
 	$(BIN)/celery -A attendance_site worker --beat --loglevel=info
+
+# Times opening and saving a 30-pupil register (not part of `make test`). It writes only to its
+# own PostgreSQL database, whatever DATABASE_URL the shell holds: `make bench BENCH_DATABASE_URL=...`
+# to point it elsewhere (the name must contain "bench").
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/attendance_bench
+bench: $(STAMP)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/register.py
 
 clean:
 	rm -rf $(VENV) var/attendance.sqlite3

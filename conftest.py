@@ -1,10 +1,11 @@
 """Root fixtures: named personas, a school with a calendar, and the REQUIRE_SERVICES rule.
 
-Tests marked `postgres` or `redis` need that service. On a laptop without it they are skipped,
-saying why; with REQUIRE_SERVICES=1 (set by .ci/run) a missing service fails the test instead,
-so CI always runs every test.
+Tests marked `postgres` or `redis` need that service, and `browser` needs Debian's Chromium and
+Playwright. On a laptop without it they are skipped, saying why; with REQUIRE_SERVICES=1 (set by
+.ci/run) a missing service fails the test instead, so CI always runs every test.
 """
 
+import importlib.util
 import os
 from datetime import date
 
@@ -13,6 +14,7 @@ import pytest
 from registers.services.calendar import school_calendar_rebuild
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own browser download is not used
 
 
 def _service_missing(marker: str) -> str | None:
@@ -33,6 +35,11 @@ def _service_missing(marker: str) -> str | None:
             redis.Redis.from_url(url, socket_connect_timeout=1).ping()
         except redis.RedisError as error:
             return f"needs Redis at REDIS_URL, which did not answer ({error.__class__.__name__})"
+    if marker == "browser":
+        if not os.access(CHROMIUM, os.X_OK):
+            return f"needs Chromium at {CHROMIUM}: apt-get install chromium"
+        if importlib.util.find_spec("playwright") is None:
+            return "needs Playwright for Python: pip install -e '.[dev]'"
     return None
 
 
@@ -43,7 +50,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 @pytest.fixture(autouse=True)
 def _required_services(request: pytest.FixtureRequest) -> None:
-    for marker in ("postgres", "redis"):
+    for marker in ("postgres", "redis", "browser"):
         if request.node.get_closest_marker(marker) is None:
             continue
         if marker == "postgres":

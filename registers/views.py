@@ -138,6 +138,8 @@ def _render_register(
                 school=sheet.group.school, day=sheet.day, session=sheet.session
             ),
             "other_session": PM if sheet.session == AM else AM,
+            "keeps_histories": access.role_at(user=request.user, school_id=sheet.group.school_id)
+            in access.WHOLE_SCHOOL_REGISTER_ROLES,
             "saved_marks": any(line["mark"] for line in lines),
         },
         status=status,

@@ -162,3 +162,22 @@ class MarkFactory(factory.django.DjangoModelFactory):
     code_id = "/"
     source = MarkSource.REGISTER
     recorded_at = factory.LazyFunction(timezone.now)
+
+
+def enrol_in_group(
+    group: RegistrationGroup,
+    count: int = 0,
+    *,
+    surnames: list[str] | None = None,
+    start: date = date(2025, 9, 1),
+) -> list:
+    """Pupils on the school's roll and in the class from `start`: `count` of them, or one per
+    surname given, in that order."""
+    surnames = surnames or [f"Pupil{index:03d}" for index in range(count)]
+    pupils = []
+    for surname in surnames:
+        pupil = PupilFactory(legal_surname=surname, legal_forename="Sam")
+        EnrolmentFactory(pupil=pupil, school=group.school, start_date=start)
+        GroupMembershipFactory(group=group, pupil=pupil, start_date=start)
+        pupils.append(pupil)
+    return pupils

@@ -70,7 +70,7 @@ def school_closure_record(
     for session in sessions:
         existing = {
             mark.pupil_id: mark
-            for mark in Mark.objects.select_for_update().filter(
+            for mark in Mark.objects.select_for_update(of=("self",)).filter(
                 school=school, date=day, session=session, pupil_id__in=pupil_ids
             )
         }

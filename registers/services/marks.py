@@ -132,7 +132,9 @@ def conflict_for(mark: Mark, pupil: Pupil) -> Conflict:
         code=mark.code_id,
         meaning=code_catalogue()[mark.code_id].meaning,
         saved_by=saved_by,
-        saved_at=f"{saved_at:%H:%M}",
+        saved_at=f"{saved_at:%H:%M}"
+        if saved_at.date() == timezone.localdate()
+        else f"{saved_at:%-d %b %Y %H:%M}",
     )
 
 
@@ -165,7 +167,7 @@ def session_problem(*, school: School, day: date, session: str) -> str | None:
 
 def _locked_mark(*, school: School, pupil: Pupil, day: date, session: str) -> Mark | None:
     return (
-        Mark.objects.select_for_update()
+        Mark.objects.select_for_update(of=("self",))
         .filter(school=school, pupil=pupil, date=day, session=session)
         .first()
     )
@@ -183,7 +185,7 @@ def mark_amend(
 ) -> Mark:
     """Change one saved mark; refused if it changed since the form was read (`seen_version`)."""
     code = code.strip().upper()
-    current = Mark.objects.select_for_update().select_related("pupil").get(pk=mark.pk)
+    current = Mark.objects.select_for_update(of=("self",)).select_related("pupil").get(pk=mark.pk)
     if current.version != seen_version:
         raise StaleSave([conflict_for(current, current.pupil)])
     write = resolved_write(

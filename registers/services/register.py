@@ -64,23 +64,33 @@ def register_submit(
     if problem:
         raise RegisterRefused([problem])
     pupils = {pupil.pk: pupil for pupil in group_pupils_on(group=group, day=day)}
-    writes, problems = _writes(entries, pupils, school=school, day=day, session=session)
+    saved = {
+        mark.pupil_id: mark
+        for mark in Mark.objects.filter(
+            school=school, date=day, session=session, pupil_id__in=list(pupils)
+        )
+    }
+    writes, problems = _writes(entries, pupils, saved, school=school, day=day, session=session)
     if problems:
         raise RegisterRefused(problems)
     seen = {entry.pupil_id: entry.seen_version for entry in entries}
     try:
         return _save(group, day, session, writes, seen, pupils, by, reason)
     except IntegrityError:
-        # Someone created one of these marks between our read and our insert.
+        # Someone created one of these marks between our read and our insert: a stale save.
+        # Any other integrity error is a fault, not a conflict, and is raised as it is.
         current = Mark.objects.filter(
             school=school, date=day, session=session, pupil_id__in=list(pupils)
-        )
-        raise StaleSave(
-            [conflict_for(m, pupils[m.pupil_id]) for m in current if seen.get(m.pupil_id) is None]
-        ) from None
+        ).select_related("recorded_by")
+        conflicts = [
+            conflict_for(m, pupils[m.pupil_id]) for m in current if seen.get(m.pupil_id) is None
+        ]
+        if not conflicts:
+            raise
+        raise StaleSave(conflicts) from None
 
 
-def _writes(entries, pupils, *, school, day, session) -> tuple[list[MarkWrite], list[str]]:
+def _writes(entries, pupils, saved, *, school, day, session) -> tuple[list[MarkWrite], list[str]]:
     problems: list[str] = []
     writes: list[MarkWrite] = []
     sent: set[int] = set()
@@ -96,6 +106,17 @@ def _writes(entries, pupils, *, school, day, session) -> tuple[list[MarkWrite], 
         sent.add(entry.pupil_id)
         if not entry.code.strip() and entry.arrived_at is None:
             continue  # reported below as a pupil without a mark
+        kept = saved.get(entry.pupil_id)
+        if (
+            kept is not None
+            and entry.arrived_at is None
+            and entry.seen_version == kept.version
+            and entry.code.strip().upper() == kept.code_id
+        ):
+            # A saved mark sent back as it was (a late mark keeps its minutes without the
+            # arrival time being typed again); whether it changed meanwhile is checked later.
+            writes.append(MarkWrite(kept.pupil_id, kept.code_id, kept.minutes_late))
+            continue
         try:
             writes.append(
                 resolved_write(
@@ -124,7 +145,7 @@ def _save(group, day, session, writes, seen, pupils, by, reason) -> WriteResult:
     RegistrationGroup.objects.select_for_update().filter(pk=group.pk).first()
     existing = {
         mark.pupil_id: mark
-        for mark in Mark.objects.select_for_update()
+        for mark in Mark.objects.select_for_update(of=("self",))
         .filter(school=group.school, date=day, session=session, pupil_id__in=list(pupils))
         .select_related("recorded_by")
     }

@@ -1,0 +1,32 @@
+"""Fixtures for the register tests: class 4A at Test Primary on a frozen Monday morning."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from registers.models import RegistrationGroup
+from tests.factories import enrol_in_group
+
+LONDON = ZoneInfo("Europe/London")
+# Monday 8 September 2025, a school day of the `school` fixture's autumn term.
+MONDAY = date(2025, 9, 8)
+
+
+@pytest.fixture
+def monday_morning():
+    """The clock at 09:05 on MONDAY, while the AM register (08:45-09:15) is open."""
+    with time_machine.travel(datetime(2025, 9, 8, 9, 5, tzinfo=LONDON), tick=False):
+        yield MONDAY
+
+
+@pytest.fixture
+def class_4a(teacher_4a) -> RegistrationGroup:
+    return RegistrationGroup.objects.get(name="4A")
+
+
+@pytest.fixture
+def pupils_4a(class_4a) -> list:
+    """Five pupils in 4A since 1 September 2025."""
+    return enrol_in_group(class_4a, 5)
