@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -133,7 +134,9 @@ def _render_register(
             "lines": lines,
             "problems": problems,
             "conflicts": conflicts,
-            "picker": _code_picker(sheet.session),
+            "code_options_html": render_to_string(
+                "registers/_code_options.html", {"picker": _code_picker(sheet.session)}
+            ),
             "session_problem": session_problem(
                 school=sheet.group.school, day=sheet.day, session=sheet.session
             ),
