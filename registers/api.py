@@ -61,6 +61,8 @@ class RegisterApi(APIView):
 
             pupil = PupilSerializer()
             mark = MarkOutputSerializer(allow_null=True)
+            # Known before the register is taken but not saved yet (D: at the other school).
+            expected_code = serializers.CharField()
 
         group = GroupSerializer()
         school = SchoolSerializer(source="group.school")

@@ -6,7 +6,8 @@ from datetime import date
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
 
-from registers.lib.calendar import AM, SESSIONS
+from registers.codes import DUAL_REGISTERED
+from registers.lib.calendar import AM, SESSIONS, weekly_session
 from registers.models import (
     Amendment,
     Enrolment,
@@ -149,6 +150,9 @@ def group_pupils_on(*, group: RegistrationGroup, day: date) -> QuerySet[Pupil]:
 class RegisterLine:
     pupil: Pupil
     mark: Mark | None  # with recorded_by; `amendment_count` annotated
+    # A code known before the register is taken, not yet saved: D for a dual-registered pupil
+    # at the other school this session.
+    expected_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -180,11 +184,26 @@ def register_sheet(*, group: RegistrationGroup, day: date, session: str) -> Regi
         .select_related("taken_by", "last_saved_by")
         .first()
     )
+    this_session = weekly_session(day, session)
+    elsewhere = {
+        pupil_id
+        for pupil_id, sessions in enrolments_on(school=group.school, day=day)
+        .filter(pupil__in=pupils)
+        .values_list("pupil_id", "other_school_sessions")
+        if this_session in sessions
+    }
     return RegisterSheet(
         group=group,
         day=day,
         session=session,
-        lines=[RegisterLine(pupil=p, mark=marks.get(p.pk)) for p in pupils],
+        lines=[
+            RegisterLine(
+                pupil=p,
+                mark=marks.get(p.pk),
+                expected_code=DUAL_REGISTERED if p.pk in elsewhere else "",
+            )
+            for p in pupils
+        ],
         register=register,
     )
 

@@ -56,19 +56,25 @@ def _lines(sheet: selectors.RegisterSheet, posted=None, *, fill_present: bool = 
     present = present_code(sheet.session)
     lines = []
     for line in sheet.lines:
-        key = line.pupil.pk
-        mark = line.mark
-        code = (
-            posted.get(f"code-{key}", "") if posted is not None else (mark.code_id if mark else "")
-        )
+        key, mark = line.pupil.pk, line.mark
+        if posted is None:
+            code, arrived, seen = (
+                (mark.code_id, "", mark.version) if mark else (line.expected_code, "", "")
+            )
+        else:
+            code = posted.get(f"code-{key}", "")
+            arrived, seen = posted.get(f"arrived-{key}", ""), posted.get(f"seen-{key}", "")
         if fill_present and not code:
             code = present
-        arrived = posted.get(f"arrived-{key}", "") if posted is not None else ""
-        seen = (
-            posted.get(f"seen-{key}", "") if posted is not None else (mark.version if mark else "")
-        )
         lines.append(
-            {"pupil": line.pupil, "mark": mark, "code": code, "arrived": arrived, "seen": seen}
+            {
+                "pupil": line.pupil,
+                "mark": mark,
+                "expected": line.expected_code,
+                "code": code,
+                "arrived": arrived,
+                "seen": seen,
+            }
         )
     return lines
 

@@ -87,6 +87,18 @@ def test_a_teacher_reads_their_class_register_with_marks_already_known(
         None,
         None,
     ]
+    assert {line["expected_code"] for line in body["lines"]} == {""}
+
+
+@time_machine.travel(MONDAY_10AM, tick=False)
+def test_a_dual_registered_pupil_at_the_other_school_is_expected_as_d(
+    client, teacher_4a, class_4a, pupils_4a
+):
+    # Fact sheet: D, dual registered, attending the other school; known before the register.
+    pupils_4a[0].enrolments.update(registration_type="M", other_school_sessions=["Mon AM"])
+    client.force_login(teacher_4a)
+    body = client.get(_register_url(class_4a.pk)).json()
+    assert [line["expected_code"] for line in body["lines"]] == ["D", "", "", ""]
 
 
 @time_machine.travel(MONDAY_10AM, tick=False)

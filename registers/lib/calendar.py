@@ -123,3 +123,24 @@ def closure_problems(
             for day in outside
         ]
     return problems
+
+
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri")
+
+
+def weekly_session(day: date, session: str) -> str:
+    """How a weekly timetable names a session: 'Mon AM'."""
+    return f"{WEEKDAY_NAMES[day.weekday()]} {session}" if day.weekday() < 5 else ""
+
+
+def weekly_sessions_problem(value: object) -> str | None:
+    """Why a weekly pattern such as ['Mon PM', 'Wed AM'] is not one, or None."""
+    if not isinstance(value, list):
+        return "List the sessions, for example ['Mon PM', 'Wed AM']."
+    allowed = {f"{day} {session}" for day in WEEKDAY_NAMES for session in SESSIONS}
+    wrong = [str(item) for item in value if item not in allowed]
+    if wrong:
+        return f"Not a weekly session: {', '.join(wrong)} (write them as 'Mon AM' ... 'Fri PM')."
+    if len(set(value)) != len(value):
+        return "A session is listed twice."
+    return None

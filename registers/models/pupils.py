@@ -2,10 +2,17 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from registers.lib.calendar import weekly_sessions_problem
 from registers.lib.upn import validate_upn
 from registers.lib.year_groups import YEAR_GROUP_CHOICES
 
 from .schools import School
+
+
+def validate_weekly_sessions(value: object) -> None:
+    problem = weekly_sessions_problem(value)
+    if problem:
+        raise ValidationError(problem)
 
 
 class Pupil(models.Model):
@@ -81,6 +88,15 @@ class Enrolment(models.Model):
         blank=True,
         help_text="The school or place the pupil went to; leave blank only if unknown.",
     )
+    # Dual registration: the sessions each week the pupil spends at the other school, which
+    # this school's register records as D.
+    other_school_sessions = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_weekly_sessions],
+        help_text="Dual registration only: sessions at the other school each week, e.g. "
+        '["Mon PM", "Wed AM"].',
+    )
 
     class Meta:
         ordering = ["school", "start_date"]
@@ -103,6 +119,11 @@ class Enrolment(models.Model):
         return self.leaving_date is not None and not self.destination.strip()
 
     def clean(self) -> None:
+        if self.other_school_sessions and self.registration_type == RegistrationType.SINGLE:
+            raise ValidationError(
+                "Sessions at another school are for a dual-registered pupil: choose dual "
+                "registration, or leave them empty."
+            )
         if self.leaving_date and not self.leaving_reason:
             raise ValidationError("Give the reason the pupil left (a statutory ground).")
         if self.leaving_reason and not self.leaving_date:
