@@ -1,8 +1,9 @@
 """Root fixtures: named personas, a school with a calendar, and the REQUIRE_SERVICES rule.
 
-Tests marked `postgres` or `redis` need that service, and `browser` needs Debian's Chromium and
-Playwright. On a laptop without it they are skipped, saying why; with REQUIRE_SERVICES=1 (set by
-.ci/run) a missing service fails the test instead, so CI always runs every test.
+Tests marked `postgres` or `redis` need that service, `browser` needs Debian's Chromium and
+Playwright, and `pdf` WeasyPrint's Pango libraries. On a laptop without them these tests are
+skipped, saying why; with REQUIRE_SERVICES=1 (set by .ci/run) a missing service fails the test
+instead, so CI always runs every test.
 """
 
 import importlib.util
@@ -35,6 +36,13 @@ def _service_missing(marker: str) -> str | None:
             redis.Redis.from_url(url, socket_connect_timeout=1).ping()
         except redis.RedisError as error:
             return f"needs Redis at REDIS_URL, which did not answer ({error.__class__.__name__})"
+    if marker == "pdf":
+        try:
+            import weasyprint
+
+            weasyprint.HTML(string="<p>check</p>").write_pdf()
+        except (ImportError, OSError) as error:
+            return f"needs WeasyPrint's Pango libraries (apt-get install libpango-1.0-0): {error}"
     if marker == "browser":
         if not os.access(CHROMIUM, os.X_OK):
             return f"needs Chromium at {CHROMIUM}: apt-get install chromium"
@@ -50,7 +58,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 @pytest.fixture(autouse=True)
 def _required_services(request: pytest.FixtureRequest) -> None:
-    for marker in ("postgres", "redis", "browser"):
+    for marker in ("postgres", "redis", "browser", "pdf"):
         if request.node.get_closest_marker(marker) is None:
             continue
         if marker == "postgres":

@@ -75,8 +75,19 @@ def get_mark_for_amending(*, user: AbstractBaseUser, mark_id: int) -> Mark:
     return mark
 
 
-def get_pupil_for_history(*, user: AbstractBaseUser, school: School, pupil_id: int) -> Pupil:
-    """A pupil ever on the school's admission register; any other id is simply not found."""
+def get_school_for_head(*, user: AbstractBaseUser, school_id: int) -> School:
+    """A school where the user decides leave and notices: only its head (both policies)."""
+    school = School.objects.filter(pk=school_id).first()
+    if school is None:
+        raise Http404("No such school.")
+    if role_at(user=user, school_id=school.pk) != Role.HEAD:
+        raise PermissionDenied(NOT_YOURS)
+    return school
+
+
+def get_pupil_at_school(*, school: School, pupil_id: int) -> Pupil:
+    """A pupil ever on the school's admission register (the caller has checked the school);
+    any other id is simply not found."""
     pupil = Pupil.objects.filter(pk=pupil_id, enrolments__school=school).distinct().first()
     if pupil is None:
         raise Http404("No such pupil at this school.")

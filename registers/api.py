@@ -63,6 +63,7 @@ class RegisterApi(APIView):
             mark = MarkOutputSerializer(allow_null=True)
             # Known before the register is taken but not saved yet (D: at the other school).
             expected_code = serializers.CharField()
+            expected_why = serializers.CharField()
 
         group = GroupSerializer()
         school = SchoolSerializer(source="group.school")

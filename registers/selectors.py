@@ -150,9 +150,10 @@ def group_pupils_on(*, group: RegistrationGroup, day: date) -> QuerySet[Pupil]:
 class RegisterLine:
     pupil: Pupil
     mark: Mark | None  # with recorded_by; `amendment_count` annotated
-    # A code known before the register is taken, not yet saved: D for a dual-registered pupil
-    # at the other school this session.
+    # A code known before the register is taken, not yet saved (approved leave, an absence a
+    # parent reported, a part-time timetable, D at a dual-registered pupil's other school).
     expected_code: str = ""
+    expected_why: str = ""
 
 
 @dataclass(frozen=True)
@@ -185,13 +186,22 @@ def register_sheet(*, group: RegistrationGroup, day: date, session: str) -> Regi
         .first()
     )
     this_session = weekly_session(day, session)
-    elsewhere = {
-        pupil_id
+    expected = {
+        pupil_id: (DUAL_REGISTERED, "dual registration, at the other school this session")
         for pupil_id, sessions in enrolments_on(school=group.school, day=day)
         .filter(pupil__in=pupils)
         .values_list("pupil_id", "other_school_sessions")
         if this_session in sessions
     }
+    # Imported here: the absences app builds on the registers, not the other way round.
+    from absences.selectors import expected_codes
+
+    expected.update(
+        (pupil_id, (known.code, known.why))
+        for pupil_id, known in expected_codes(
+            school=group.school, pupil_ids=[p.pk for p in pupils], day=day, session=session
+        ).items()
+    )
     return RegisterSheet(
         group=group,
         day=day,
@@ -200,7 +210,8 @@ def register_sheet(*, group: RegistrationGroup, day: date, session: str) -> Regi
             RegisterLine(
                 pupil=p,
                 mark=marks.get(p.pk),
-                expected_code=DUAL_REGISTERED if p.pk in elsewhere else "",
+                expected_code=expected.get(p.pk, ("", ""))[0],
+                expected_why=expected.get(p.pk, ("", ""))[1],
             )
             for p in pupils
         ],
@@ -255,3 +266,24 @@ def registers_due(*, groups: QuerySet[RegistrationGroup], day: date) -> list[Reg
                 state = RegisterState.CHANGED if register.changed else RegisterState.TAKEN
             due.append(RegisterDue(group=group, session=session, state=state, register=register))
     return due
+
+
+def school_sessions_between(
+    *,
+    school: School,
+    first_day: date,
+    last_day: date,
+    first_session: str = AM,
+    last_session: str = "PM",
+) -> list[tuple[date, str]]:
+    """The school's sessions from `first_day` `first_session` to `last_day` `last_session`."""
+    sessions = []
+    for day in SchoolDay.objects.filter(school=school, date__range=(first_day, last_day)):
+        for session, is_open in zip(SESSIONS, (day.am, day.pm), strict=True):
+            before = day.date == first_day and SESSIONS.index(session) < SESSIONS.index(
+                first_session
+            )
+            after = day.date == last_day and SESSIONS.index(session) > SESSIONS.index(last_session)
+            if is_open and not before and not after:
+                sessions.append((day.date, session))
+    return sessions

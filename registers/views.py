@@ -71,6 +71,7 @@ def _lines(sheet: selectors.RegisterSheet, posted=None, *, fill_present: bool = 
                 "pupil": line.pupil,
                 "mark": mark,
                 "expected": line.expected_code,
+                "expected_why": line.expected_why,
                 "code": code,
                 "arrived": arrived,
                 "seen": seen,
@@ -246,7 +247,7 @@ def amend(request: HttpRequest, mark_id: int) -> HttpResponse:
 @login_required
 def pupil_history(request: HttpRequest, school_id: int, pupil_id: int) -> HttpResponse:
     school = access.get_school_for_office(user=request.user, school_id=school_id)
-    pupil = access.get_pupil_for_history(user=request.user, school=school, pupil_id=pupil_id)
+    pupil = access.get_pupil_at_school(school=school, pupil_id=pupil_id)
     marks = (
         Mark.objects.filter(pupil=pupil, school=school)
         .select_related("code", "recorded_by")

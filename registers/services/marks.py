@@ -281,3 +281,66 @@ def late_arrival_record(
         recorded_by=by,
         recorded_at=timezone.now(),
     )
+
+
+@transaction.atomic
+def pupil_sessions_recode(
+    *,
+    school: School,
+    pupil: Pupil,
+    sessions: list[tuple[date, str]],
+    code: str,
+    reason: str,
+    by: AbstractBaseUser,
+    source: str = MarkSource.OFFICE,
+) -> WriteResult:
+    """Give one pupil `code` for each of these sessions (today or earlier), as amendments where
+    a mark is saved and new marks where none is yet (a reason given before the register).
+
+    Used when the office learns a reason (a parent's call), codes refused leave taken anyway
+    as G, or is not satisfied with an illness (O). Nothing is saved if any session is refused.
+    """
+    problems = [
+        problem
+        for day, session in sessions
+        if (problem := session_problem(school=school, day=day, session=session))
+        or (problem := code_problem(code, on=day, session=session))
+    ]
+    if not sessions:
+        problems.append("There is no school session in those dates.")
+    if problems:
+        raise DomainError(" ".join(dict.fromkeys(problems)))
+    days = sorted({day for day, _ in sessions})
+    on_roll = set(
+        enrolments_on(school=school, day=days[0])
+        .filter(pupil=pupil)
+        .values_list("pupil", flat=True)
+    ) and set(
+        enrolments_on(school=school, day=days[-1])
+        .filter(pupil=pupil)
+        .values_list("pupil", flat=True)
+    )
+    if not on_roll:
+        raise DomainError(f"{pupil.name} is not on roll at {school.name} for all of those days.")
+    existing = {
+        (mark.date, mark.session): mark
+        for mark in Mark.objects.select_for_update(of=("self",)).filter(
+            school=school, pupil=pupil, date__range=(days[0], days[-1])
+        )
+    }
+    created = amended = unchanged = 0
+    for day, session in sessions:
+        current = existing.get((day, session))
+        result = marks_write(
+            school=school,
+            day=day,
+            session=session,
+            writes=[MarkWrite(pupil_id=pupil.pk, code=code)],
+            existing={pupil.pk: current} if current else {},
+            by=by,
+            source=source,
+            reason=reason,
+        )
+        created, amended = created + result.created, amended + result.amended
+        unchanged += result.unchanged
+    return WriteResult(created=created, amended=amended, unchanged=unchanged, marks={})

@@ -1,0 +1,49 @@
+"""Reads of the office's follow-up: what the register should expect before it is taken."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from absences.models import LeaveDecision, LeaveRequest, PartTimeTimetable, ReportedAbsence
+from registers.lib.calendar import SESSIONS, weekly_session
+from registers.models import School
+
+
+@dataclass(frozen=True)
+class ExpectedCode:
+    code: str
+    why: str
+
+
+def expected_codes(
+    *, school: School, pupil_ids: list[int], day: date, session: str
+) -> dict[int, ExpectedCode]:
+    """Codes known for these pupils before the register is taken (three queries).
+
+    Approved leave comes before an absence a parent reported, which comes before a part-time
+    timetable's C2: the most specific decision wins.
+    """
+    expected: dict[int, ExpectedCode] = {}
+    this_week = weekly_session(day, session)
+    for timetable in PartTimeTimetable.objects.filter(
+        school=school, pupil_id__in=pupil_ids, start__lte=day, end__gte=day
+    ):
+        if this_week in timetable.sessions_off:
+            expected[timetable.pupil_id] = ExpectedCode("C2", "part-time timetable")
+    for report in ReportedAbsence.objects.filter(
+        school=school, pupil_id__in=pupil_ids, first_day__lte=day, last_day__gte=day
+    ):
+        if report.covers(day, session):
+            expected[report.pupil_id] = ExpectedCode(report.code_id, f"reported: {report.reason}")
+    for leave in LeaveRequest.objects.filter(
+        school=school,
+        pupil_id__in=pupil_ids,
+        decision=LeaveDecision.APPROVED,
+        approved_first_day__lte=day,
+        approved_last_day__gte=day,
+    ):
+        key = (day, SESSIONS.index(session))
+        first = (leave.approved_first_day, SESSIONS.index(leave.approved_first_session))
+        last = (leave.approved_last_day, SESSIONS.index(leave.approved_last_session))
+        if first <= key <= last:
+            expected[leave.pupil_id] = ExpectedCode(leave.category, "approved leave of absence")
+    return expected
