@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from registers.codes import code_catalogue
+from registers.codes import code_catalogue, present_code
 from registers.models import Amendment, Mark, Register, Role
 from registers.services.register import RegisterEntry, register_submit
 from tests.conftest import LONDON, MONDAY
@@ -25,6 +25,17 @@ pytestmark = pytest.mark.django_db
 
 def _url(group, session="AM", day=MONDAY) -> str:
     return reverse("register", args=[group.pk, day, session])
+
+
+def _take(group, pupils, by, session="AM") -> None:
+    """The register taken with everyone present."""
+    register_submit(
+        group=group,
+        day=MONDAY,
+        session=session,
+        entries=[RegisterEntry(pupil_id=p.pk, code=present_code(session)) for p in pupils],
+        by=by,
+    )
 
 
 def _form(pupils, codes=None, seen=None, **extra) -> dict:
@@ -166,13 +177,7 @@ def test_opening_a_register_takes_the_same_queries_whatever_the_class_size(
     counts = []
     for group, size in ((class_4a, 10), (big, 60)):
         pupils = enrol_in_group(group, size)
-        register_submit(
-            group=group,
-            day=MONDAY,
-            session="AM",
-            entries=[RegisterEntry(pupil_id=p.pk, code="/") for p in pupils],
-            by=teacher_4a,
-        )
+        _take(group, pupils, teacher_4a)
         client.get(_url(group))  # warm the session and the code catalogue
         with CaptureQueriesContext(connection) as queries:
             assert client.get(_url(group)).status_code == 200
@@ -186,13 +191,7 @@ def test_todays_registers_show_not_taken_taken_and_changed_since(
     client.force_login(teacher_4a)
     page = client.get(reverse("home")).content.decode()
     assert page.count("not taken") == 2  # AM and PM
-    register_submit(
-        group=class_4a,
-        day=MONDAY,
-        session="AM",
-        entries=[RegisterEntry(pupil_id=p.pk, code="/") for p in pupils_4a],
-        by=teacher_4a,
-    )
+    _take(class_4a, pupils_4a, teacher_4a)
     page = client.get(reverse("home")).content.decode()
     assert "state-taken" in page and page.count("not taken") == 1
     with time_machine.travel(datetime(2025, 9, 8, 10, 30, tzinfo=LONDON), tick=False):
@@ -250,13 +249,7 @@ def test_the_late_book_refuses_a_blank_reason_and_teachers_cannot_open_it(
 def test_an_amendment_needs_a_reason_and_the_history_shows_original_and_amendment(
     client, monday_morning, class_4a, pupils_4a, teacher_4a, office
 ):
-    register_submit(
-        group=class_4a,
-        day=MONDAY,
-        session="AM",
-        entries=[RegisterEntry(pupil_id=p.pk, code="/") for p in pupils_4a],
-        by=teacher_4a,
-    )
+    _take(class_4a, pupils_4a, teacher_4a)
     mark = Mark.objects.get(pupil=pupils_4a[0], session="AM")
     client.force_login(office)
     url = reverse("mark_amend", args=[mark.pk])
@@ -310,13 +303,7 @@ def test_a_whole_school_closure_codes_every_pupil_and_closes_the_sessions(
 def test_an_unexpected_closure_amends_marks_already_taken(
     client, monday_morning, school, class_4a, pupils_4a, teacher_4a, office
 ):
-    register_submit(
-        group=class_4a,
-        day=MONDAY,
-        session="AM",
-        entries=[RegisterEntry(pupil_id=p.pk, code="/") for p in pupils_4a],
-        by=teacher_4a,
-    )
+    _take(class_4a, pupils_4a, teacher_4a)
     client.force_login(office)
     response = client.post(
         reverse("school_closure", args=[school.pk]),
@@ -341,13 +328,7 @@ def test_a_closure_in_the_future_cannot_be_unexpected(client, monday_morning, sc
 def test_the_office_can_go_from_a_saved_mark_to_its_history_and_a_teacher_cannot(
     client, monday_morning, class_4a, pupils_4a, teacher_4a, office
 ):
-    register_submit(
-        group=class_4a,
-        day=MONDAY,
-        session="AM",
-        entries=[RegisterEntry(pupil_id=p.pk, code="/") for p in pupils_4a],
-        by=teacher_4a,
-    )
+    _take(class_4a, pupils_4a, teacher_4a)
     history = reverse("pupil_history", args=[class_4a.school_id, pupils_4a[0].pk])
     client.force_login(office)
     assert history in client.get(_url(class_4a)).content.decode()

@@ -16,7 +16,16 @@ from django.utils import timezone
 from registers.codes import LATE_AFTER_CLOSE, LATE_BEFORE_CLOSE, code_catalogue, code_problem
 from registers.errors import Conflict, DomainError, StaleSave
 from registers.lib.calendar import AM
-from registers.models import Amendment, LateArrival, Mark, MarkSource, Membership, Pupil, School
+from registers.models import (
+    Amendment,
+    Enrolment,
+    LateArrival,
+    Mark,
+    MarkSource,
+    Membership,
+    Pupil,
+    School,
+)
 from registers.models.schools import SessionTimes
 from registers.selectors import enrolments_on, is_school_session, session_times_for
 
@@ -311,16 +320,12 @@ def pupil_sessions_recode(
     if problems:
         raise DomainError(" ".join(dict.fromkeys(problems)))
     days = sorted({day for day, _ in sessions})
-    on_roll = set(
-        enrolments_on(school=school, day=days[0])
-        .filter(pupil=pupil)
-        .values_list("pupil", flat=True)
-    ) and set(
-        enrolments_on(school=school, day=days[-1])
-        .filter(pupil=pupil)
-        .values_list("pupil", flat=True)
+    spans = list(
+        Enrolment.objects.filter(school=school, pupil=pupil).values_list(
+            "start_date", "leaving_date"
+        )
     )
-    if not on_roll:
+    if not all(any(s <= day and (e is None or day <= e) for s, e in spans) for day in days):
         raise DomainError(f"{pupil.name} is not on roll at {school.name} for all of those days.")
     existing = {
         (mark.date, mark.session): mark
