@@ -254,3 +254,24 @@ class TimetableReview(models.Model):
 
     def __str__(self) -> str:
         return f"Review due {self.due_on:%d %b %Y}"
+
+
+class OverdueNFlag(models.Model):
+    """An N still on the register more than five school days after its session.
+
+    "Input [the correct code] ... no later than 5 working days after the session(s)" (Luston and
+    Shobdon 4.5). The daily task writes one row per mark, ever: the unique mark means a retry or
+    a second worker cannot flag the same N twice. The row stays when the N is resolved, as the
+    record that it was late.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    mark = models.OneToOneField("registers.Mark", on_delete=models.PROTECT, related_name="+")
+    flagged_on = models.DateField()
+
+    class Meta:
+        ordering = ["-flagged_on"]
+        indexes = [models.Index(fields=["school", "flagged_on"])]
+
+    def __str__(self) -> str:
+        return f"N overdue, flagged {self.flagged_on:%d %b %Y}"

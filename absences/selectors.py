@@ -29,9 +29,10 @@ def expected_codes(
     ):
         if this_week in timetable.sessions_off:
             expected[timetable.pupil_id] = ExpectedCode("C2", "part-time timetable")
+    # The latest call wins where two reports cover the same session.
     for report in ReportedAbsence.objects.filter(
         school=school, pupil_id__in=pupil_ids, first_day__lte=day, last_day__gte=day
-    ):
+    ).order_by("logged_at"):
         if report.covers(day, session):
             expected[report.pupil_id] = ExpectedCode(report.code_id, f"reported: {report.reason}")
     for leave in LeaveRequest.objects.filter(

@@ -8,6 +8,7 @@ default: with DEBUG off, a missing SECRET_KEY stops the process at start-up.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -128,7 +129,13 @@ else:
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Luston and Shobdon 4.5: an N is resolved within 5 school days; flag the rest after school.
+    "flag-overdue-n-codes": {
+        "task": "absences.tasks.flag_overdue_n_codes",
+        "schedule": crontab(hour=16, minute=30),
+    },
+}
 
 # EMAIL_URL such as smtp+tls://user:password@smtp.example.org:587 (django-environ's form).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

@@ -84,7 +84,7 @@ class LateArrivalForm(forms.Form):
 
 
 class ClosureForm(forms.Form):
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     sessions = forms.MultipleChoiceField(
         choices=SESSION_CHOICES, widget=forms.CheckboxSelectMultiple, initial=list(SESSIONS)
     )

@@ -353,3 +353,12 @@ def test_a_dual_registered_pupil_at_the_other_school_this_session_is_filled_in_a
     client.post(_url(class_4a), data)
     assert Mark.objects.get(pupil=pupils_4a[1]).code_id == "D"
     assert [line["code"] for line in client.get(_url(class_4a, "PM")).context["lines"]] == [""] * 5
+
+
+def test_the_closure_form_offers_the_date_as_a_date_picker_reads_it(
+    client, monday_morning, school, office
+):
+    # A browser's date input only shows a value written YYYY-MM-DD.
+    client.force_login(office)
+    page = client.get(reverse("school_closure", args=[school.pk])).content.decode()
+    assert 'type="date" name="date" value="2025-09-08"' in page

@@ -1,0 +1,55 @@
+"""Letters to parents as PDFs: a Django template extending `letters/base_letter.html`.
+
+Every letter the school sends (a leave decision now; later notices to improve and absence
+letters) is rendered the same way, so the letterhead and layout live in one template. WeasyPrint
+is imported when a letter is drawn, not when Django starts: it needs the Pango libraries, which
+a server that never prints letters (or a laptop running the other tests) may not have.
+"""
+
+from datetime import date
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from registers.lib.calendar import AM, PM
+from registers.models import Pupil, PupilContact
+
+
+def letter_pdf(*, template: str, context: dict[str, Any]) -> bytes:
+    """Render `template` (extending letters/base_letter.html) with `context` to PDF bytes.
+
+    The context needs `school` (the letterhead); `letter_date` defaults to today.
+    """
+    import weasyprint
+
+    html = render_to_string(template, {"letter_date": timezone.localdate(), **context})
+    return weasyprint.HTML(string=html).write_pdf()
+
+
+def parents_with_responsibility(*, pupil: Pupil) -> list[PupilContact]:
+    """Whom a letter about the pupil is addressed to: contacts with parental responsibility,
+    in the order the office calls them."""
+    return list(
+        PupilContact.objects.filter(pupil=pupil, parental_responsibility=True)
+        .select_related("contact")
+        .order_by("priority")
+    )
+
+
+def long_date(day: date) -> str:
+    """A date as a letter writes it: 'Monday 6 October 2025'."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def span_label(first_day: date, first_session: str, last_day: date, last_session: str) -> str:
+    """How a span of sessions reads in a letter: 'Monday 6 October 2025 to Friday 10 October
+    2025', naming the half day only where the span starts in the afternoon or ends at midday."""
+    if first_day == last_day:
+        if first_session == last_session:
+            half = "morning" if first_session == AM else "afternoon"
+            return f"{long_date(first_day)} ({half})"
+        return long_date(first_day)
+    first = long_date(first_day) + (" (afternoon)" if first_session == PM else "")
+    last = long_date(last_day) + (" (morning)" if last_session == AM else "")
+    return f"{first} to {last}"

@@ -1,0 +1,428 @@
+"""Leave of absence: the office records a parent's request, the head decides, parents are told.
+
+The rules (2024 regulations; Luston and Shobdon 5.1; the Herefordshire policy, "Holidays during
+Term Time"): leave is granted only for a regulated performance or employment abroad (C1), an
+interview (J1), study leave (S), a part-time timetable (C2) or exceptional circumstances (C);
+never for a holiday. Parents apply in writing, at least three weeks ahead where possible; the
+head decides, including for how many days, and tells the parents in writing. Refused leave
+taken anyway is unauthorised, coded G.
+
+Approved leave fills in sessions still to come when the register is taken
+(`absences.selectors.expected_codes`); only sessions already past are written here.
+"""
+
+from datetime import date
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from absences.letters import (
+    letter_pdf,
+    parents_with_responsibility,
+    span_label,
+)
+from absences.models import LeaveCategory, LeaveDecision, LeaveRequest
+from registers.codes import code_catalogue
+from registers.errors import DomainError
+from registers.lib.calendar import AM, PM, SESSIONS, day_label
+from registers.models import Enrolment, Pupil, School
+from registers.selectors import school_sessions_between
+from registers.services.marks import pupil_sessions_recode, staff_name, staff_position
+
+# G, "holiday not granted by the school": what refused leave taken anyway is recorded as (both
+# policies). TODO(registers): name it in registers.codes next to the other codes rules act on.
+LEAVE_NOT_GRANTED = "G"
+APPROVED_REASON = "Leave of absence approved"
+TAKEN_ANYWAY_REASON = "Leave refused, taken anyway"
+HOLIDAY_NOT_ALLOWED = (
+    "The 2024 regulations do not allow leave of absence for a holiday: refuse the request, or, "
+    "if the circumstances are truly exceptional, ask the office to record it again under "
+    "exceptional circumstances."
+)
+
+
+def _key(day: date, session: str) -> tuple[date, int]:
+    return (day, SESSIONS.index(session))
+
+
+def _asked_for(leave: LeaveRequest) -> str:
+    return span_label(leave.first_day, leave.first_session, leave.last_day, leave.last_session)
+
+
+def _session_problems(*sessions: str) -> list[str]:
+    return [f"'{s}' is not a session: choose AM or PM." for s in sessions if s not in SESSIONS]
+
+
+def _not_on_roll(*, school: School, pupil: Pupil, days: list[date]) -> list[date]:
+    """The days of `days` on which the pupil is not on the school's roll (one query)."""
+    spans = list(
+        Enrolment.objects.filter(school=school, pupil=pupil).values_list(
+            "start_date", "leaving_date"
+        )
+    )
+    return [
+        day
+        for day in days
+        if not any(start <= day and (end is None or day <= end) for start, end in spans)
+    ]
+
+
+@transaction.atomic
+def leave_request_record(
+    *,
+    school: School,
+    pupil: Pupil,
+    first_day: date,
+    first_session: str,
+    last_day: date,
+    last_session: str,
+    category: str,
+    reason: str,
+    evidence: str,
+    received_on: date,
+    by: AbstractBaseUser,
+) -> LeaveRequest:
+    """The office records a parent's written request, for the head to decide.
+
+    Every problem is reported at once and nothing is saved. Less than three weeks' notice is
+    allowed ("where possible") and flagged for the head (`LeaveRequest.short_notice`).
+    """
+    today = timezone.localdate()
+    problems = _session_problems(first_session, last_session)
+    if category not in LeaveCategory.values:
+        problems.append("Choose the kind of leave asked for.")
+    if not reason.strip():
+        problems.append("Write down the reason the parent gives.")
+    if received_on > today:
+        problems.append(
+            f"The request cannot have been received on {day_label(received_on)}: "
+            "that is still to come."
+        )
+    if problems:
+        raise DomainError(" ".join(problems))
+    if _key(last_day, last_session) < _key(first_day, first_session):
+        raise DomainError("The last day is before the first day.")
+    sessions = school_sessions_between(
+        school=school,
+        first_day=first_day,
+        first_session=first_session,
+        last_day=last_day,
+        last_session=last_session,
+    )
+    school_days = {day for day, _ in sessions}
+    if not sessions:
+        problems.append(
+            f"There is no school session at {school.name} from {day_label(first_day)} to "
+            f"{day_label(last_day)}: leave is asked for in term time."
+        )
+    else:
+        problems += [
+            f"{day_label(day)} is not a school day at {school.name} (outside its terms, a "
+            f"weekend, a holiday or a closure): the {end} day of leave must be a school day."
+            for day, end in ((first_day, "first"), (last_day, "last"))
+            if day not in school_days
+        ]
+    problems += [
+        f"{pupil.name} is not on roll at {school.name} on {day_label(day)}."
+        for day in _not_on_roll(school=school, pupil=pupil, days=sorted({first_day, last_day}))
+    ]
+    if problems:
+        raise DomainError(" ".join(dict.fromkeys(problems)))
+    leave = LeaveRequest(
+        school=school,
+        pupil=pupil,
+        first_day=first_day,
+        first_session=first_session,
+        last_day=last_day,
+        last_session=last_session,
+        category=category,
+        reason=reason.strip(),
+        evidence=evidence.strip(),
+        received_on=received_on,
+        recorded_by=by,
+        recorded_at=timezone.now(),
+    )
+    leave.full_clean()
+    leave.save()
+    return leave
+
+
+@transaction.atomic
+def leave_request_decide(
+    *,
+    leave: LeaveRequest,
+    approve: bool,
+    reason: str,
+    approved_first_day: date | None = None,
+    approved_first_session: str = AM,
+    approved_last_day: date | None = None,
+    approved_last_session: str = PM,
+    by: AbstractBaseUser,
+) -> LeaveRequest:
+    """The head approves (for the days asked, or fewer) or refuses, giving the reason.
+
+    Steps: check the decision against the rules; claim the pending request with a conditional
+    update, so a second decision (a double submit, two heads at once) changes nothing; write the
+    leave's code for approved sessions already past or today (amending marks already saved);
+    after commit, send the letter. An approved day left out is the day (and session) asked for.
+    """
+    if not reason.strip():
+        raise DomainError(
+            "Give the reason for the decision: it is written in the letter to the parents."
+        )
+    if leave.decision != LeaveDecision.PENDING:
+        raise DomainError(_already_decided(leave))
+    past: list[tuple[date, str]] = []
+    if approve:
+        if leave.category == LeaveCategory.HOLIDAY:
+            raise DomainError(HOLIDAY_NOT_ALLOWED)
+        if approved_first_day is None:
+            approved_first_day, approved_first_session = leave.first_day, leave.first_session
+        if approved_last_day is None:
+            approved_last_day, approved_last_session = leave.last_day, leave.last_session
+        problems = _session_problems(approved_first_session, approved_last_session)
+        if problems:
+            raise DomainError(" ".join(problems))
+        first = _key(approved_first_day, approved_first_session)
+        last = _key(approved_last_day, approved_last_session)
+        if last < first:
+            raise DomainError("The last approved day is before the first.")
+        if first < _key(leave.first_day, leave.first_session) or last > _key(
+            leave.last_day, leave.last_session
+        ):
+            raise DomainError(
+                "The head may approve the days asked for or fewer, not others: approve within "
+                f"{_asked_for(leave)}."
+            )
+        sessions = school_sessions_between(
+            school=leave.school,
+            first_day=approved_first_day,
+            first_session=approved_first_session,
+            last_day=approved_last_day,
+            last_session=approved_last_session,
+        )
+        if not sessions:
+            raise DomainError("There is no school session in the approved days.")
+        today = timezone.localdate()
+        past = [(day, session) for day, session in sessions if day <= today]
+        approved = {
+            "approved_first_day": approved_first_day,
+            "approved_first_session": approved_first_session,
+            "approved_last_day": approved_last_day,
+            "approved_last_session": approved_last_session,
+        }
+    else:
+        approved = {
+            "approved_first_day": None,
+            "approved_first_session": "",
+            "approved_last_day": None,
+            "approved_last_session": "",
+        }
+    claimed = LeaveRequest.objects.filter(pk=leave.pk, decision=LeaveDecision.PENDING).update(
+        decision=LeaveDecision.APPROVED if approve else LeaveDecision.REFUSED,
+        decision_reason=reason.strip(),
+        decided_by=by,
+        decided_at=timezone.now(),
+        **approved,
+    )
+    if not claimed:
+        leave.refresh_from_db()
+        raise DomainError(_already_decided(leave))
+    if past:
+        pupil_sessions_recode(
+            school=leave.school,
+            pupil=leave.pupil,
+            sessions=past,
+            code=leave.category,
+            reason=APPROVED_REASON,
+            by=by,
+        )
+    leave.refresh_from_db()
+    # After commit, and robust: the decision stands if the letter fails; the office page offers
+    # to draw and send it again.
+    transaction.on_commit(lambda: leave_decision_letter_send(leave_id=leave.pk), robust=True)
+    return leave
+
+
+def _already_decided(leave: LeaveRequest) -> str:
+    when = timezone.localtime(leave.decided_at) if leave.decided_at else None
+    return (
+        f"This request was already {leave.get_decision_display().lower()}"
+        + (f" on {day_label(when.date())}" if when else "")
+        + ": a decided request is not decided again."
+    )
+
+
+def leave_decision_letter(*, leave: LeaveRequest) -> bytes:
+    """The decision letter to the parents, as PDF bytes (not saved): dated the day of the
+    decision, signed by the head, and for a refusal warning that absence will be coded G."""
+    catalogue = code_catalogue()
+    context = {
+        "school": leave.school,
+        "letter_date": timezone.localdate(leave.decided_at),
+        "leave": leave,
+        "pupil": leave.pupil,
+        "parents": parents_with_responsibility(pupil=leave.pupil),
+        "requested": _asked_for(leave),
+        "holiday": leave.category == LeaveCategory.HOLIDAY,
+        "asked_as": catalogue[leave.category].meaning.lower()
+        if leave.category in catalogue
+        else "",
+        "unauthorised_code": LEAVE_NOT_GRANTED,
+        "unauthorised_meaning": catalogue[LEAVE_NOT_GRANTED].meaning.lower(),
+        "decided_by_name": staff_name(leave.decided_by),
+        "decided_by_position": staff_position(user=leave.decided_by, school=leave.school),
+    }
+    if leave.decision == LeaveDecision.APPROVED:
+        first = (leave.approved_first_day, leave.approved_first_session)
+        last = (leave.approved_last_day, leave.approved_last_session)
+        context.update(
+            approved=span_label(*first, *last),
+            approved_in_full=(first, last)
+            == ((leave.first_day, leave.first_session), (leave.last_day, leave.last_session)),
+            code=leave.category,
+            code_meaning=catalogue[leave.category].meaning.lower(),
+        )
+    return letter_pdf(template="letters/leave_decision.html", context=context)
+
+
+def leave_decision_letter_send(*, leave_id: int) -> LeaveRequest:
+    """Store the decision letter and e-mail it, once, to the parents with an e-mail address.
+
+    Idempotent, so a retry or a second worker neither draws a second letter nor sends a second
+    e-mail: the row is locked, the letter drawn only if missing, the e-mail sent only if not yet
+    sent. Parents without an e-mail address get the stored letter by post or by hand.
+    """
+    with transaction.atomic():
+        leave = (
+            LeaveRequest.objects.select_for_update(of=("self",))
+            .select_related("school", "pupil", "decided_by")
+            .get(pk=leave_id)
+        )
+        if leave.decision == LeaveDecision.PENDING:
+            raise DomainError("There is no decision to write to the parents about yet.")
+        if not leave.letter:
+            pdf = leave_decision_letter(leave=leave)
+            leave.letter.save(
+                f"leave-{leave.pk}-{leave.decision}.pdf", ContentFile(pdf), save=False
+            )
+            leave.save(update_fields=["letter"])
+        if leave.letter_emailed_at is not None:
+            return leave
+        requested = _asked_for(leave)
+        recipients = list(
+            dict.fromkeys(
+                parent.contact.email
+                for parent in parents_with_responsibility(pupil=leave.pupil)
+                if parent.contact.email
+            )
+        )
+        if not recipients:
+            return leave
+        leave.letter.open("rb")
+        try:
+            pdf = leave.letter.read()
+        finally:
+            leave.letter.close()
+        # One e-mail each: parents who live apart do not see each other's address.
+        messages = [
+            EmailMessage(
+                subject=f"{leave.school.name}: your request for leave of absence for "
+                f"{leave.pupil.name}",
+                body=(
+                    "Please find attached the school's decision on your request for "
+                    f"{leave.pupil.name} to be absent from {requested}.\n\n{leave.school.name}"
+                ),
+                to=[address],
+                reply_to=[leave.school.email] if leave.school.email else None,
+                attachments=[(f"leave-decision-{leave.pk}.pdf", pdf, "application/pdf")],
+            )
+            for address in recipients
+        ]
+        get_connection().send_messages(messages)
+        leave.letter_emailed_at = timezone.now()
+        leave.save(update_fields=["letter_emailed_at"])
+    return leave
+
+
+@transaction.atomic
+def leave_taken_anyway_record(*, leave: LeaveRequest, by: AbstractBaseUser) -> LeaveRequest:
+    """Refused leave taken anyway: every school session asked for, up to today, is coded G.
+
+    Sessions already marked (N by the register, say) are amended with the reason; the rest get
+    new marks. Claimed with a conditional update so it is done once.
+    """
+    if leave.decision != LeaveDecision.REFUSED:
+        raise DomainError(
+            "Only refused leave is coded as taken anyway; approved leave is already authorised."
+            if leave.decision == LeaveDecision.APPROVED
+            else "The head has not decided this request yet."
+        )
+    today = timezone.localdate()
+    sessions = [
+        (day, session)
+        for day, session in school_sessions_between(
+            school=leave.school,
+            first_day=leave.first_day,
+            first_session=leave.first_session,
+            last_day=leave.last_day,
+            last_session=leave.last_session,
+        )
+        if day <= today
+    ]
+    if not sessions:
+        raise DomainError(
+            f"None of the days asked for has come yet (the first is {day_label(leave.first_day)}): "
+            "code them once they are taken."
+        )
+    claimed = LeaveRequest.objects.filter(
+        pk=leave.pk, decision=LeaveDecision.REFUSED, taken_anyway_coded_at__isnull=True
+    ).update(taken_anyway_coded_at=timezone.now())
+    if not claimed:
+        raise DomainError("These sessions were already coded G as refused leave taken anyway.")
+    pupil_sessions_recode(
+        school=leave.school,
+        pupil=leave.pupil,
+        sessions=sessions,
+        code=LEAVE_NOT_GRANTED,
+        reason=TAKEN_ANYWAY_REASON,
+        by=by,
+    )
+    leave.refresh_from_db()
+    return leave
+
+
+# Reads for the leave pages. TODO(absences.selectors): they belong there; kept here while that
+# module is being written by others.
+
+
+def leave_requests_pending(*, school: School) -> QuerySet[LeaveRequest]:
+    """The head's queue: requests waiting for a decision, soonest first."""
+    return (
+        LeaveRequest.objects.filter(school=school, decision=LeaveDecision.PENDING)
+        .select_related("pupil", "recorded_by")
+        .order_by("first_day", "pk")
+    )
+
+
+def leave_requests_decided(*, school: School, since: date) -> QuerySet[LeaveRequest]:
+    """Decisions for leave ending on or after `since`: letters to send, leave to follow up."""
+    return (
+        LeaveRequest.objects.filter(school=school, last_day__gte=since)
+        .exclude(decision=LeaveDecision.PENDING)
+        .select_related("pupil", "decided_by")
+        .order_by("first_day", "pk")
+    )
+
+
+def leave_request_at_school(*, school: School, leave_id: int) -> LeaveRequest | None:
+    """One request of the school (the caller has checked the user's access to the school)."""
+    return (
+        LeaveRequest.objects.filter(school=school, pk=leave_id)
+        .select_related("school", "pupil", "decided_by", "recorded_by")
+        .first()
+    )

@@ -1,0 +1,169 @@
+"""Part-time timetables: agreed for a time, reviewed with the family, coded C2.
+
+The Herefordshire policy ("Part-time timetables"): only in very exceptional circumstances, in the
+pupil's best interests; "only in place for the shortest time necessary", with "a time limit by
+which point the pupil is expected to attend full-time" and "formal arrangements ... for regularly
+reviewing it with the pupil and their parents". The sessions off are authorised absence, C2,
+which the register fills in when it is taken (`absences.selectors.expected_codes`).
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+
+from absences.models import PartTimeTimetable, TimetableReview
+from registers.errors import DomainError
+from registers.lib.calendar import day_label, weekly_sessions_problem
+from registers.models import Enrolment, Pupil, School
+
+# Reviews due within this many days, or overdue and not held, are listed for the office.
+REVIEW_DUE_WITHIN_DAYS = 14
+
+
+@transaction.atomic
+def part_time_timetable_agree(
+    *,
+    school: School,
+    pupil: Pupil,
+    start: date,
+    end: date | None,
+    sessions_off: list[str],
+    reason: str,
+    review_dates: list[date],
+    by: AbstractBaseUser,
+) -> PartTimeTimetable:
+    """Record a part-time timetable agreed with the family, with its review dates.
+
+    Every problem is reported at once and nothing is saved.
+    """
+    problems = []
+    if end is None:
+        problems.append(
+            "Give the day the timetable ends: a part-time timetable is time-limited, with a "
+            "date by which the pupil is expected to attend full-time."
+        )
+    elif end < start:
+        problems.append("The timetable ends before it starts.")
+    problems += [
+        f"{day_label(day)} is not in any of {school.name}'s terms: a timetable starts and ends "
+        "in term time."
+        for day in ([start] if end is None else sorted({start, end}))
+        if not school.terms.filter(start__lte=day, end__gte=day).exists()
+    ]
+    sessions_problem = weekly_sessions_problem(sessions_off)
+    if sessions_problem:
+        problems.append(sessions_problem)
+    elif not sessions_off:
+        problems.append("Choose the sessions each week the pupil is not in school.")
+    if not reason.strip():
+        problems.append("Write down why the timetable is in the pupil's best interests.")
+    if end is not None and end >= start:
+        if not any(start <= day <= end for day in review_dates):
+            problems.append(
+                "Give at least one review date with the pupil and parents within the "
+                "timetable's dates."
+            )
+        problems += [
+            f"The review on {day_label(day)} is before the timetable starts."
+            for day in sorted(set(review_dates))
+            if day < start
+        ]
+        on_roll = Enrolment.objects.filter(school=school, pupil=pupil, start_date__lte=start)
+        if not on_roll.filter(Q(leaving_date__isnull=True) | Q(leaving_date__gte=end)).exists():
+            problems.append(
+                f"{pupil.name} is not on roll at {school.name} for the whole of the timetable."
+            )
+        overlapping = PartTimeTimetable.objects.filter(
+            school=school, pupil=pupil, start__lte=end, end__gte=start
+        ).first()
+        if overlapping:
+            problems.append(
+                f"{pupil.name} already has a part-time timetable from "
+                f"{day_label(overlapping.start)} to {day_label(overlapping.end)}: change that "
+                "one rather than adding another."
+            )
+    if problems:
+        raise DomainError(" ".join(problems))
+    timetable = PartTimeTimetable(
+        school=school,
+        pupil=pupil,
+        start=start,
+        end=end,
+        sessions_off=list(sessions_off),
+        reason=reason.strip(),
+        agreed_by=by,
+        agreed_at=timezone.now(),
+    )
+    timetable.full_clean()
+    timetable.save()
+    TimetableReview.objects.bulk_create(
+        TimetableReview(timetable=timetable, due_on=day) for day in sorted(set(review_dates))
+    )
+    return timetable
+
+
+@transaction.atomic
+def timetable_review_record(
+    *, review: TimetableReview, notes: str, by: AbstractBaseUser
+) -> TimetableReview:
+    """A review held today with the pupil and parents: what was agreed.
+
+    `by` is the member of staff recording it (TimetableReview does not store it yet).
+    """
+    if not notes.strip():
+        raise DomainError("Write down what was agreed at the review.")
+    today = timezone.localdate()
+    if today < review.timetable.start:
+        raise DomainError("The timetable has not started yet: review it once it is under way.")
+    held = TimetableReview.objects.filter(pk=review.pk, held_on__isnull=True).update(
+        held_on=today, notes=notes.strip()
+    )
+    if not held:
+        review.refresh_from_db()
+        raise DomainError(f"This review was already recorded on {day_label(review.held_on)}.")
+    review.refresh_from_db()
+    return review
+
+
+# Reads for the timetable pages. TODO(absences.selectors): they belong there; kept here while
+# that module is being written by others.
+
+
+@dataclass(frozen=True)
+class TimetablesToFollowUp:
+    current: list[PartTimeTimetable]  # each with `reviews_due`: due soon or overdue, not held
+    expired: list[PartTimeTimetable]  # ended: is the pupil back full-time?
+
+
+def timetables_to_follow_up(*, school: School, today: date) -> TimetablesToFollowUp:
+    """Timetables not yet ended, with their reviews due within 14 days or overdue; and those
+    that have ended, newest first, for the office to check the pupil is back full-time."""
+    reviews_due = Prefetch(
+        "reviews",
+        queryset=TimetableReview.objects.filter(
+            held_on__isnull=True, due_on__lte=today + timedelta(days=REVIEW_DUE_WITHIN_DAYS)
+        ).order_by("due_on"),
+        to_attr="reviews_due",
+    )
+    timetables = PartTimeTimetable.objects.filter(school=school).select_related("pupil")
+    return TimetablesToFollowUp(
+        current=list(
+            timetables.filter(end__gte=today).prefetch_related(reviews_due).order_by("end", "pk")
+        ),
+        expired=list(
+            timetables.filter(end__lt=today).prefetch_related(reviews_due).order_by("-end", "pk")
+        ),
+    )
+
+
+def timetable_review_at_school(*, school: School, review_id: int) -> TimetableReview | None:
+    """One review of the school's timetables (the caller has checked access to the school)."""
+    return (
+        TimetableReview.objects.filter(pk=review_id, timetable__school=school)
+        .select_related("timetable", "timetable__pupil")
+        .first()
+    )
