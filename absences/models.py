@@ -139,6 +139,9 @@ class MedicalEvidenceRequest(SessionSpan):
         max_length=12, choices=EvidenceOutcome.choices, default=EvidenceOutcome.PENDING
     )
     outcome_on = models.DateField(null=True, blank=True)
+    outcome_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # "If not satisfied ... the absence will be recorded as unauthorised and parents will be
     # notified of this in advance": when they were told, before the sessions were recoded O.
     parents_told_on = models.DateField(null=True, blank=True)
@@ -247,6 +250,9 @@ class TimetableReview(models.Model):
     )
     due_on = models.DateField()
     held_on = models.DateField(null=True, blank=True)
+    held_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     notes = models.TextField(blank=True)
 
     class Meta:

@@ -21,3 +21,12 @@ def flag_overdue_n_codes(today: str | None = None) -> int:
         overdue_n_flag(school_id=school_id, today=day)
         for school_id in School.objects.order_by("pk").values_list("pk", flat=True)
     )
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_leave_decision_letter(leave_id: int) -> None:
+    """Draw the head's decision letter as a PDF, store it and e-mail it (once: the service locks
+    the request and does nothing if the letter was already sent)."""
+    from absences.services.leave import leave_decision_letter_send
+
+    leave_decision_letter_send(leave_id=leave_id)

@@ -259,6 +259,7 @@ def test_illness_not_accepted_is_recoded_O_as_amendments_and_only_once(ill_for_s
         )
         assert request.recoded_at is not None
         assert request.parents_told_on == date(2025, 9, 19)
+        assert request.outcome_by == office
         assert set(Mark.objects.values_list("code", flat=True)) == {"O"}
         assert Mark.objects.count() == 12
         assert set(Amendment.objects.values_list("original_code", "new_code", "reason")) == {

@@ -153,7 +153,7 @@ def test_a_review_is_recorded_once_with_what_was_agreed(monday_morning, school, 
         review = timetable_review_record(
             review=review, notes="Going well: add Monday afternoons from October.", by=office
         )
-        assert review.held_on == date(2025, 9, 19)
+        assert (review.held_on, review.held_by) == (date(2025, 9, 19), office)
         with pytest.raises(DomainError, match="already recorded on Fri 19 Sep 2025"):
             timetable_review_record(review=review, notes="Again", by=office)
     review.refresh_from_db()

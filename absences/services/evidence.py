@@ -14,16 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from absences.models import EvidenceOutcome, MedicalEvidenceRequest
-from registers.codes import ILLNESS, CountsAs
+from registers.codes import ABSENT_OTHER, ILLNESS, CountsAs
 from registers.errors import DomainError
 from registers.lib.calendar import AM, PM
 from registers.models import Mark, Pupil, School
 from registers.selectors import school_sessions_between
 from registers.services.marks import pupil_sessions_recode
 
-# "Absent in other or unknown circumstances": the unauthorised code an illness the school does
-# not accept becomes. (registers/codes.py names the codes rules act on; this one belongs there.)
-ILLNESS_NOT_ACCEPTED_CODE = "O"
 DECIDED = (EvidenceOutcome.RECEIVED, EvidenceOutcome.NOT_RECEIVED)
 
 
@@ -92,7 +89,7 @@ def medical_evidence_outcome_record(
     if outcome not in DECIDED:
         raise DomainError("Record the evidence as received or not received.")
     updated = MedicalEvidenceRequest.objects.filter(pk=request.pk, recoded_at__isnull=True).update(
-        outcome=outcome, outcome_on=timezone.localdate()
+        outcome=outcome, outcome_on=timezone.localdate(), outcome_by=by
     )
     if not updated:
         raise DomainError(
@@ -169,7 +166,7 @@ def illness_not_accepted(
         school=request.school,
         pupil=request.pupil,
         sessions=sessions,
-        code=ILLNESS_NOT_ACCEPTED_CODE,
+        code=ABSENT_OTHER,
         reason=f"Medical evidence not received; parents told {parents_told_on:%-d %B %Y}",
         by=by,
     )

@@ -26,16 +26,13 @@ from absences.letters import (
     span_label,
 )
 from absences.models import LeaveCategory, LeaveDecision, LeaveRequest
-from registers.codes import code_catalogue
+from registers.codes import HOLIDAY_NOT_GRANTED, code_catalogue
 from registers.errors import DomainError
 from registers.lib.calendar import AM, PM, SESSIONS, day_label
 from registers.models import Enrolment, Pupil, School
 from registers.selectors import school_sessions_between
 from registers.services.marks import pupil_sessions_recode, staff_name, staff_position
 
-# G, "holiday not granted by the school": what refused leave taken anyway is recorded as (both
-# policies). TODO(registers): name it in registers.codes next to the other codes rules act on.
-LEAVE_NOT_GRANTED = "G"
 APPROVED_REASON = "Leave of absence approved"
 TAKEN_ANYWAY_REASON = "Leave refused, taken anyway"
 HOLIDAY_NOT_ALLOWED = (
@@ -242,9 +239,11 @@ def leave_request_decide(
             by=by,
         )
     leave.refresh_from_db()
-    # After commit, and robust: the decision stands if the letter fails; the office page offers
-    # to draw and send it again.
-    transaction.on_commit(lambda: leave_decision_letter_send(leave_id=leave.pk), robust=True)
+    # A Celery task after commit: the decision stands if the letter fails, the task retries,
+    # and the office page offers to draw and send it again.
+    from absences.tasks import send_leave_decision_letter
+
+    transaction.on_commit(lambda: send_leave_decision_letter.delay(leave.pk), robust=True)
     return leave
 
 
@@ -272,8 +271,8 @@ def leave_decision_letter(*, leave: LeaveRequest) -> bytes:
         "asked_as": catalogue[leave.category].meaning.lower()
         if leave.category in catalogue
         else "",
-        "unauthorised_code": LEAVE_NOT_GRANTED,
-        "unauthorised_meaning": catalogue[LEAVE_NOT_GRANTED].meaning.lower(),
+        "unauthorised_code": HOLIDAY_NOT_GRANTED,
+        "unauthorised_meaning": catalogue[HOLIDAY_NOT_GRANTED].meaning.lower(),
         "decided_by_name": staff_name(leave.decided_by),
         "decided_by_position": staff_position(user=leave.decided_by, school=leave.school),
     }
@@ -388,7 +387,7 @@ def leave_taken_anyway_record(*, leave: LeaveRequest, by: AbstractBaseUser) -> L
         school=leave.school,
         pupil=leave.pupil,
         sessions=sessions,
-        code=LEAVE_NOT_GRANTED,
+        code=HOLIDAY_NOT_GRANTED,
         reason=TAKEN_ANYWAY_REASON,
         by=by,
     )

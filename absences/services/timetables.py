@@ -120,7 +120,7 @@ def timetable_review_record(
     if today < review.timetable.start:
         raise DomainError("The timetable has not started yet: review it once it is under way.")
     held = TimetableReview.objects.filter(pk=review.pk, held_on__isnull=True).update(
-        held_on=today, notes=notes.strip()
+        held_on=today, held_by=by, notes=notes.strip()
     )
     if not held:
         review.refresh_from_db()

@@ -14,14 +14,18 @@ from typing import NamedTuple
 
 from django.utils import timezone
 
-from registers.codes import LATE_AFTER_CLOSE, LATE_BEFORE_CLOSE, NOT_YET_ESTABLISHED, present_code
+from registers.codes import (
+    ABSENT_OTHER,
+    HOLIDAY_NOT_GRANTED,
+    ILLNESS,
+    LATE_AFTER_CLOSE,
+    LATE_BEFORE_CLOSE,
+    MEDICAL_APPOINTMENT,
+    NOT_REQUIRED,
+    NOT_YET_ESTABLISHED,
+    present_code,
+)
 from registers.lib.calendar import AM
-
-ILLNESS = "I"
-MEDICAL_APPOINTMENT = "M"
-HOLIDAY_NOT_GRANTED = "G"
-OTHER_UNAUTHORISED = "O"
-NOT_REQUIRED = "X"
 
 # Unexplained absence on the last school days is still 'N': the office has five school days to
 # establish the reason, so only the most recent days can still be open.
@@ -83,7 +87,7 @@ class _Register:
         self.possible = len(sessions)
 
     def unexplained(self, day: int) -> str:
-        return NOT_YET_ESTABLISHED if day >= len(self.days) - OPEN_DAYS else OTHER_UNAUTHORISED
+        return NOT_YET_ESTABLISHED if day >= len(self.days) - OPEN_DAYS else ABSENT_OTHER
 
     def absent(self, index: int, code: str) -> None:
         if self.codes[index] is None:
