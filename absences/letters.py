@@ -13,7 +13,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from registers.lib.calendar import AM, PM
-from registers.models import Pupil, PupilContact
 
 
 def letter_pdf(*, template: str, context: dict[str, Any]) -> bytes:
@@ -25,16 +24,6 @@ def letter_pdf(*, template: str, context: dict[str, Any]) -> bytes:
 
     html = render_to_string(template, {"letter_date": timezone.localdate(), **context})
     return weasyprint.HTML(string=html).write_pdf()
-
-
-def parents_with_responsibility(*, pupil: Pupil) -> list[PupilContact]:
-    """Whom a letter about the pupil is addressed to: contacts with parental responsibility,
-    in the order the office calls them."""
-    return list(
-        PupilContact.objects.filter(pupil=pupil, parental_responsibility=True)
-        .select_related("contact")
-        .order_by("priority")
-    )
 
 
 def long_date(day: date) -> str:

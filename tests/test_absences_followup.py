@@ -14,8 +14,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from absences import followup
 from absences.models import EvidenceOutcome, MedicalEvidenceRequest
+from absences.selectors import followup
 from absences.services.evidence import (
     illness_not_accepted,
     medical_evidence_outcome_record,

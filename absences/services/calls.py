@@ -22,6 +22,7 @@ from absences.models import (
     ReportedAbsence,
     SafeguardingFlag,
 )
+from absences.selectors.pupils import days_not_on_roll
 from registers.codes import (
     NOT_YET_ESTABLISHED,
     CountsAs,
@@ -31,7 +32,7 @@ from registers.codes import (
 )
 from registers.errors import DomainError
 from registers.lib.calendar import AM, PM, SESSIONS
-from registers.models import Contact, Enrolment, MarkSource, Pupil, PupilContact, School, SchoolDay
+from registers.models import Contact, MarkSource, Pupil, PupilContact, School, SchoolDay
 from registers.selectors import school_sessions_between
 from registers.services.marks import WriteResult, pupil_sessions_recode
 
@@ -105,7 +106,7 @@ def parent_call_record(
         raise DomainError(" ".join(dict.fromkeys(problems)))
     # A call is about a pupil on roll: on the days it codes, or today when it codes none.
     days = {day for day, _ in sessions} or {today}
-    if not _on_roll(school=school, pupil=pupil, days=days):
+    if days_not_on_roll(school=school, pupil=pupil, days=days):
         raise DomainError(f"{pupil.name} is not on roll at {school.name} on those days.")
     call = ParentCall(
         school=school,
@@ -208,15 +209,6 @@ def _coded_sessions(
         )
     )
     return sessions, problems
-
-
-def _on_roll(*, school: School, pupil: Pupil, days: set[date]) -> bool:
-    spans = list(
-        Enrolment.objects.filter(school=school, pupil=pupil).values_list(
-            "start_date", "leaving_date"
-        )
-    )
-    return all(any(s <= day and (e is None or day <= e) for s, e in spans) for day in days)
 
 
 @transaction.atomic

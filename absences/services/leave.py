@@ -17,19 +17,15 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
-from absences.letters import (
-    letter_pdf,
-    parents_with_responsibility,
-    span_label,
-)
+from absences.letters import letter_pdf, span_label
 from absences.models import LeaveCategory, LeaveDecision, LeaveRequest
+from absences.selectors.pupils import days_not_on_roll, parents_with_responsibility
 from registers.codes import HOLIDAY_NOT_GRANTED, code_catalogue
 from registers.errors import DomainError
 from registers.lib.calendar import AM, PM, SESSIONS, day_label
-from registers.models import Enrolment, Pupil, School
+from registers.models import Pupil, School
 from registers.selectors import school_sessions_between
 from registers.services.marks import pupil_sessions_recode, staff_name, staff_position
 
@@ -52,20 +48,6 @@ def _asked_for(leave: LeaveRequest) -> str:
 
 def _session_problems(*sessions: str) -> list[str]:
     return [f"'{s}' is not a session: choose AM or PM." for s in sessions if s not in SESSIONS]
-
-
-def _not_on_roll(*, school: School, pupil: Pupil, days: list[date]) -> list[date]:
-    """The days of `days` on which the pupil is not on the school's roll (one query)."""
-    spans = list(
-        Enrolment.objects.filter(school=school, pupil=pupil).values_list(
-            "start_date", "leaving_date"
-        )
-    )
-    return [
-        day
-        for day in days
-        if not any(start <= day and (end is None or day <= end) for start, end in spans)
-    ]
 
 
 @transaction.atomic
@@ -125,7 +107,7 @@ def leave_request_record(
         ]
     problems += [
         f"{pupil.name} is not on roll at {school.name} on {day_label(day)}."
-        for day in _not_on_roll(school=school, pupil=pupil, days=sorted({first_day, last_day}))
+        for day in days_not_on_roll(school=school, pupil=pupil, days={first_day, last_day})
     ]
     if problems:
         raise DomainError(" ".join(dict.fromkeys(problems)))
@@ -393,35 +375,3 @@ def leave_taken_anyway_record(*, leave: LeaveRequest, by: AbstractBaseUser) -> L
     )
     leave.refresh_from_db()
     return leave
-
-
-# Reads for the leave pages. TODO(absences.selectors): they belong there; kept here while that
-# module is being written by others.
-
-
-def leave_requests_pending(*, school: School) -> QuerySet[LeaveRequest]:
-    """The head's queue: requests waiting for a decision, soonest first."""
-    return (
-        LeaveRequest.objects.filter(school=school, decision=LeaveDecision.PENDING)
-        .select_related("pupil", "recorded_by")
-        .order_by("first_day", "pk")
-    )
-
-
-def leave_requests_decided(*, school: School, since: date) -> QuerySet[LeaveRequest]:
-    """Decisions for leave ending on or after `since`: letters to send, leave to follow up."""
-    return (
-        LeaveRequest.objects.filter(school=school, last_day__gte=since)
-        .exclude(decision=LeaveDecision.PENDING)
-        .select_related("pupil", "decided_by")
-        .order_by("first_day", "pk")
-    )
-
-
-def leave_request_at_school(*, school: School, leave_id: int) -> LeaveRequest | None:
-    """One request of the school (the caller has checked the user's access to the school)."""
-    return (
-        LeaveRequest.objects.filter(school=school, pk=leave_id)
-        .select_related("school", "pupil", "decided_by", "recorded_by")
-        .first()
-    )

@@ -10,8 +10,8 @@ from datetime import date
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
-from absences.followup import overdue_n_marks
 from absences.models import OverdueNFlag
+from absences.selectors.followup import overdue_n_marks
 from registers.models import School
 
 

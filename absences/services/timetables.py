@@ -7,21 +7,17 @@ reviewing it with the pupil and their parents". The sessions off are authorised 
 which the register fills in when it is taken (`absences.selectors.expected_codes`).
 """
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from absences.models import PartTimeTimetable, TimetableReview
 from registers.errors import DomainError
 from registers.lib.calendar import day_label, weekly_sessions_problem
 from registers.models import Enrolment, Pupil, School
-
-# Reviews due within this many days, or overdue and not held, are listed for the office.
-REVIEW_DUE_WITHIN_DAYS = 14
 
 
 @transaction.atomic
@@ -127,43 +123,3 @@ def timetable_review_record(
         raise DomainError(f"This review was already recorded on {day_label(review.held_on)}.")
     review.refresh_from_db()
     return review
-
-
-# Reads for the timetable pages. TODO(absences.selectors): they belong there; kept here while
-# that module is being written by others.
-
-
-@dataclass(frozen=True)
-class TimetablesToFollowUp:
-    current: list[PartTimeTimetable]  # each with `reviews_due`: due soon or overdue, not held
-    expired: list[PartTimeTimetable]  # ended: is the pupil back full-time?
-
-
-def timetables_to_follow_up(*, school: School, today: date) -> TimetablesToFollowUp:
-    """Timetables not yet ended, with their reviews due within 14 days or overdue; and those
-    that have ended, newest first, for the office to check the pupil is back full-time."""
-    reviews_due = Prefetch(
-        "reviews",
-        queryset=TimetableReview.objects.filter(
-            held_on__isnull=True, due_on__lte=today + timedelta(days=REVIEW_DUE_WITHIN_DAYS)
-        ).order_by("due_on"),
-        to_attr="reviews_due",
-    )
-    timetables = PartTimeTimetable.objects.filter(school=school).select_related("pupil")
-    return TimetablesToFollowUp(
-        current=list(
-            timetables.filter(end__gte=today).prefetch_related(reviews_due).order_by("end", "pk")
-        ),
-        expired=list(
-            timetables.filter(end__lt=today).prefetch_related(reviews_due).order_by("-end", "pk")
-        ),
-    )
-
-
-def timetable_review_at_school(*, school: School, review_id: int) -> TimetableReview | None:
-    """One review of the school's timetables (the caller has checked access to the school)."""
-    return (
-        TimetableReview.objects.filter(pk=review_id, timetable__school=school)
-        .select_related("timetable", "timetable__pupil")
-        .first()
-    )

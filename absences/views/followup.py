@@ -7,7 +7,6 @@ another school, get a 403 that names nothing), then calls one selector or servic
 import csv
 from datetime import date
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -15,40 +14,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from absences import followup
-from absences.models import EvidenceOutcome
+from absences import access
+from absences.forms import EvidenceOutcomeForm, EvidenceRequestForm, NotAcceptedForm, submit
+from absences.selectors import followup
+from absences.selectors.pupils import pupils_on_roll_by_name
 from absences.services.evidence import (
     illness_not_accepted,
     medical_evidence_outcome_record,
     medical_evidence_request,
 )
-from registers import access
-from registers.errors import DomainError
-from registers.selectors import pupils_on_roll
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"})
-
-
-class EvidenceRequestForm(forms.Form):
-    pupil = forms.IntegerField(widget=forms.HiddenInput)
-    first_day = forms.DateField(label="First day", widget=DATE_INPUT)
-    last_day = forms.DateField(label="Last day", widget=DATE_INPUT)
-
-
-class EvidenceOutcomeForm(forms.Form):
-    outcome = forms.ChoiceField(
-        choices=[
-            (EvidenceOutcome.RECEIVED, EvidenceOutcome.RECEIVED.label),
-            (EvidenceOutcome.NOT_RECEIVED, EvidenceOutcome.NOT_RECEIVED.label),
-        ],
-        widget=forms.RadioSelect,
-    )
-
-
-class NotAcceptedForm(forms.Form):
-    parents_told_on = forms.DateField(
-        label="Date the parents were told", required=False, widget=DATE_INPUT
-    )
 
 
 @login_required
@@ -94,21 +68,19 @@ def medical_evidence(request: HttpRequest, school_id: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         status = 400
-        if form.is_valid():
-            pupil = access.get_pupil_at_school(school=school, pupil_id=form.cleaned_data["pupil"])
-            try:
-                made = medical_evidence_request(
-                    school=school,
-                    pupil=pupil,
-                    first_day=form.cleaned_data["first_day"],
-                    last_day=form.cleaned_data["last_day"],
-                    by=request.user,
-                )
-            except DomainError as error:
-                form.add_error(None, error.message)
-            else:
-                messages.success(request, f"Medical evidence requested for {pupil.name}.")
-                return redirect("followup_evidence_request", school.pk, made.pk)
+        made = submit(
+            form,
+            lambda data: medical_evidence_request(
+                school=school,
+                pupil=access.get_pupil_at_school(school=school, pupil_id=data["pupil"]),
+                first_day=data["first_day"],
+                last_day=data["last_day"],
+                by=request.user,
+            ),
+        )
+        if made is not None:
+            messages.success(request, f"Medical evidence requested for {made.pupil.name}.")
+            return redirect("followup_evidence_request", school.pk, made.pk)
     return render(
         request,
         "absences/followup/medical_evidence.html",
@@ -118,9 +90,7 @@ def medical_evidence(request: HttpRequest, school_id: int) -> HttpResponse:
             "form": form,
             "candidates": followup.medical_evidence_candidates(school=school, today=today),
             "requests": followup.medical_evidence_requests(school=school, today=today),
-            "pupils": pupils_on_roll(school=school, day=today).order_by(
-                "legal_surname", "legal_forename"
-            ),
+            "pupils": pupils_on_roll_by_name(school=school, day=today),
             "after_days": followup.MEDICAL_EVIDENCE_AFTER_DAYS,
         },
         status=status,
@@ -149,7 +119,7 @@ def _render_evidence_request(
 @require_GET
 def evidence_request(request: HttpRequest, school_id: int, request_id: int) -> HttpResponse:
     school = access.get_school_for_office(user=request.user, school_id=school_id)
-    evidence = followup.medical_evidence_request_at_school(school=school, request_id=request_id)
+    evidence = access.medical_evidence_request_at_school(school=school, request_id=request_id)
     return _render_evidence_request(request, evidence)
 
 
@@ -157,18 +127,17 @@ def evidence_request(request: HttpRequest, school_id: int, request_id: int) -> H
 @require_POST
 def evidence_outcome(request: HttpRequest, school_id: int, request_id: int) -> HttpResponse:
     school = access.get_school_for_office(user=request.user, school_id=school_id)
-    evidence = followup.medical_evidence_request_at_school(school=school, request_id=request_id)
+    evidence = access.medical_evidence_request_at_school(school=school, request_id=request_id)
     form = EvidenceOutcomeForm(request.POST)
-    if form.is_valid():
-        try:
-            medical_evidence_outcome_record(
-                request=evidence, outcome=form.cleaned_data["outcome"], by=request.user
-            )
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, "Outcome recorded.")
-            return redirect("followup_evidence_request", school.pk, evidence.pk)
+    recorded = submit(
+        form,
+        lambda data: medical_evidence_outcome_record(
+            request=evidence, outcome=data["outcome"], by=request.user
+        ),
+    )
+    if recorded is not None:
+        messages.success(request, "Outcome recorded.")
+        return redirect("followup_evidence_request", school.pk, evidence.pk)
     return _render_evidence_request(request, evidence, outcome_form=form, status=400)
 
 
@@ -176,22 +145,19 @@ def evidence_outcome(request: HttpRequest, school_id: int, request_id: int) -> H
 @require_POST
 def evidence_not_accepted(request: HttpRequest, school_id: int, request_id: int) -> HttpResponse:
     school = access.get_school_for_office(user=request.user, school_id=school_id)
-    evidence = followup.medical_evidence_request_at_school(school=school, request_id=request_id)
+    evidence = access.medical_evidence_request_at_school(school=school, request_id=request_id)
     form = NotAcceptedForm(request.POST)
-    if form.is_valid():
-        try:
-            illness_not_accepted(
-                request=evidence,
-                parents_told_on=form.cleaned_data["parents_told_on"],
-                by=request.user,
-            )
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(
-                request, f"{evidence.pupil.name}'s illness is now recorded as unauthorised (O)."
-            )
-            return redirect("followup_evidence_request", school.pk, evidence.pk)
+    recoded = submit(
+        form,
+        lambda data: illness_not_accepted(
+            request=evidence, parents_told_on=data["parents_told_on"], by=request.user
+        ),
+    )
+    if recoded is not None:
+        messages.success(
+            request, f"{evidence.pupil.name}'s illness is now recorded as unauthorised (O)."
+        )
+        return redirect("followup_evidence_request", school.pk, evidence.pk)
     return _render_evidence_request(request, evidence, not_accepted_form=form, status=400)
 
 

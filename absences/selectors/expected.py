@@ -1,4 +1,4 @@
-"""Reads of the office's follow-up: what the register should expect before it is taken."""
+"""What the register should expect before it is taken: the codes already decided or reported."""
 
 from dataclasses import dataclass
 from datetime import date

@@ -29,7 +29,6 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import RowNumber
-from django.http import Http404
 
 from absences.models import EvidenceOutcome, MedicalEvidenceRequest, OverdueNFlag
 from registers.codes import ILLNESS, NOT_YET_ESTABLISHED, CountsAs
@@ -298,20 +297,6 @@ def medical_evidence_requests(*, school: School, today: date) -> QuerySet[Medica
         )
         .order_by("waiting", "-requested_on", "-pk")
     )
-
-
-def medical_evidence_request_at_school(
-    *, school: School, request_id: int
-) -> MedicalEvidenceRequest:
-    """A request of this school (the caller has checked the school); any other id is not found."""
-    request = (
-        MedicalEvidenceRequest.objects.select_related("pupil", "school", "requested_by")
-        .filter(pk=request_id, school=school)
-        .first()
-    )
-    if request is None:
-        raise Http404("No such request at this school.")
-    return request
 
 
 def evidence_request_marks(*, request: MedicalEvidenceRequest) -> QuerySet[Mark]:
