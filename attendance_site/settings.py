@@ -135,6 +135,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "absences.tasks.flag_overdue_n_codes",
         "schedule": crontab(hour=16, minute=30),
     },
+    # National framework: 10 unauthorised sessions in 10 school weeks opens a case overnight.
+    "check-thresholds-nightly": {
+        "task": "penalties.tasks.check_thresholds_for_every_school",
+        "schedule": crontab(hour=2, minute=0),
+    },
 }
 
 # EMAIL_URL such as smtp+tls://user:password@smtp.example.org:587 (django-environ's form).

@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("registers.urls")),
     path("", include("absences.urls")),
+    path("", include("penalties.urls")),
     path("api/v1/", include("registers.api_urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -1,0 +1,23 @@
+"""Background work of the penalties app: tasks take ids or plain values and call a service."""
+
+from datetime import date
+
+from celery import shared_task
+from django.utils import timezone
+
+from penalties.services import threshold_cases_open
+from registers.models import School
+
+
+@shared_task
+def check_thresholds_for_every_school(as_of: str | None = None) -> int:
+    """Nightly (beat, 02:00): open a case for every pupil meeting the penalty-notice threshold.
+
+    `as_of` (ISO date) lets a retry or a manual run check a given day; by default, today in
+    London. Running it twice opens no duplicate case. Returns the number of cases opened.
+    """
+    day = date.fromisoformat(as_of) if as_of else timezone.localdate()
+    opened = 0
+    for school_id in School.objects.order_by("pk").values_list("pk", flat=True):
+        opened += threshold_cases_open(school=School(pk=school_id), as_of=day)
+    return opened
