@@ -1,8 +1,5 @@
 """Forms of the absences pages. Forms parse and type-check; the services judge."""
 
-from collections.abc import Callable
-from typing import Any, TypeVar
-
 from django import forms
 from django.utils import timezone
 
@@ -15,28 +12,12 @@ from registers.codes import (
     CountsAs,
     code_catalogue,
 )
-from registers.errors import DomainError
+from registers.forms import DATE_INPUT, SESSION_CHOICES
 from registers.lib.calendar import AM, PM, SESSIONS, WEEKDAY_NAMES
 from registers.models import Pupil, PupilContact, School
 
-T = TypeVar("T")
-
-SESSION_CHOICES = [(s, s) for s in SESSIONS]
 WEEKLY_SESSION_CHOICES = [(f"{d} {s}", f"{d} {s}") for d in WEEKDAY_NAMES for s in SESSIONS]
 # A date picker's value is ISO whatever the locale (an en-GB 08/09/2025 would show blank).
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def submit(form: forms.Form, service: Callable[[dict[str, Any]], T]) -> T | None:
-    """Hand a valid form's data to a service and return what it made; None if the form is
-    invalid or the service refuses, its message then shown as the form's error."""
-    if not form.is_valid():
-        return None
-    try:
-        return service(form.cleaned_data)
-    except DomainError as error:
-        form.add_error(None, error.message)
-        return None
 
 
 def _pupil_field(school: School) -> forms.ModelChoiceField:

@@ -1,18 +1,36 @@
 """Forms of the register pages: they parse and type-check input; the services judge it."""
 
+from collections.abc import Callable
 from datetime import time
+from typing import Any, TypeVar
 
 from django import forms
 from django.http import QueryDict
 from django.utils import timezone
 
 from registers.codes import code_catalogue
+from registers.errors import DomainError
 from registers.lib.calendar import SESSIONS
 from registers.models import Pupil, SessionTimes
 from registers.services.closures import ClosureKind
 from registers.services.register import RegisterEntry
 
 SESSION_CHOICES = [(s, s) for s in SESSIONS]
+# A browser's date input shows a value only when it is written YYYY-MM-DD.
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+T = TypeVar("T")
+
+
+def submit(form: forms.Form, service: Callable[[dict[str, Any]], T]) -> T | None:
+    """Hand a valid form's data to a service and return what it made; None if the form is
+    invalid or the service refuses, its message then shown as the form's error."""
+    if not form.is_valid():
+        return None
+    try:
+        return service(form.cleaned_data)
+    except DomainError as error:
+        form.add_error(None, error.message)
+        return None
 
 
 def _code_choices() -> list[tuple[str, str]]:
@@ -84,7 +102,7 @@ class LateArrivalForm(forms.Form):
 
 
 class ClosureForm(forms.Form):
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = forms.DateField(widget=DATE_INPUT)
     sessions = forms.MultipleChoiceField(
         choices=SESSION_CHOICES, widget=forms.CheckboxSelectMultiple, initial=list(SESSIONS)
     )

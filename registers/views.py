@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from registers import access, selectors
 from registers.codes import code_catalogue, present_code
 from registers.errors import DomainError, StaleSave
-from registers.forms import AmendForm, ClosureForm, LateArrivalForm, register_entries
+from registers.forms import AmendForm, ClosureForm, LateArrivalForm, register_entries, submit
 from registers.lib.calendar import AM, PM, SESSIONS
 from registers.models import Amendment, LateArrival, Mark
 from registers.services.closures import school_closure_record
@@ -173,26 +173,25 @@ def late_book(request: HttpRequest, school_id: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         status = 400
-        if form.is_valid():
-            try:
-                arrival = late_arrival_record(
-                    school=school,
-                    pupil=form.cleaned_data["pupil"],
-                    day=today,
-                    session=form.cleaned_data["session"],
-                    arrived_at=form.cleaned_data["arrived_at"],
-                    reason=form.cleaned_data["reason"],
-                    by=request.user,
-                )
-            except DomainError as error:
-                form.add_error(None, error.message)
-            else:
-                messages.success(
-                    request,
-                    f"{arrival.pupil.name} arrived at {arrival.arrived_at:%H:%M}: "
-                    f"marked {arrival.mark.code_id}.",
-                )
-                return redirect(request.path)
+        arrival = submit(
+            form,
+            lambda data: late_arrival_record(
+                school=school,
+                pupil=data["pupil"],
+                day=today,
+                session=data["session"],
+                arrived_at=data["arrived_at"],
+                reason=data["reason"],
+                by=request.user,
+            ),
+        )
+        if arrival is not None:
+            messages.success(
+                request,
+                f"{arrival.pupil.name} arrived at {arrival.arrived_at:%H:%M}: "
+                f"marked {arrival.mark.code_id}.",
+            )
+            return redirect(request.path)
     entries = LateArrival.objects.filter(school=school, date=today).select_related("pupil", "mark")
     return render(
         request,
@@ -267,26 +266,25 @@ def closure(request: HttpRequest, school_id: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         status = 400
-        if form.is_valid():
-            try:
-                result = school_closure_record(
-                    school=school,
-                    day=form.cleaned_data["date"],
-                    sessions=form.cleaned_data["sessions"],
-                    code=form.cleaned_data["code"],
-                    reason=form.cleaned_data["reason"],
-                    phase=form.cleaned_data["phase"],
-                    by=request.user,
-                )
-            except DomainError as error:
-                form.add_error(None, error.message)
-            else:
-                messages.success(
-                    request,
-                    f"Closure recorded for {result.pupils} pupils: {result.marks_created} marks "
-                    f"entered, {result.marks_amended} amended.",
-                )
-                return redirect("home")
+        result = submit(
+            form,
+            lambda data: school_closure_record(
+                school=school,
+                day=data["date"],
+                sessions=data["sessions"],
+                code=data["code"],
+                reason=data["reason"],
+                phase=data["phase"],
+                by=request.user,
+            ),
+        )
+        if result is not None:
+            messages.success(
+                request,
+                f"Closure recorded for {result.pupils} pupils: {result.marks_created} marks "
+                f"entered, {result.marks_amended} amended.",
+            )
+            return redirect("home")
     return render(
         request, "registers/closure.html", {"school": school, "form": form}, status=status
     )

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from absences import access
-from absences.forms import EvidenceOutcomeForm, EvidenceRequestForm, NotAcceptedForm, submit
+from absences.forms import EvidenceOutcomeForm, EvidenceRequestForm, NotAcceptedForm
 from absences.selectors import followup
 from absences.selectors.pupils import pupils_on_roll_by_name
 from absences.services.evidence import (
@@ -23,6 +23,7 @@ from absences.services.evidence import (
     medical_evidence_outcome_record,
     medical_evidence_request,
 )
+from registers.forms import submit
 
 
 @login_required

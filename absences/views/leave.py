@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from absences import access
-from absences.forms import LeaveDecisionForm, LeaveRequestForm, ReviewForm, TimetableForm, submit
+from absences.forms import LeaveDecisionForm, LeaveRequestForm, ReviewForm, TimetableForm
 from absences.models import LeaveDecision
 from absences.selectors.leave import leave_requests_decided, leave_requests_pending
 from absences.selectors.timetables import timetables_to_follow_up
@@ -29,6 +29,7 @@ from absences.services.leave import (
 )
 from absences.services.timetables import part_time_timetable_agree, timetable_review_record
 from registers.errors import DomainError
+from registers.forms import submit
 from registers.models import Role
 
 # Decided leave stays on the office's page this long after its last day: time to code refused
