@@ -3,14 +3,28 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, QuerySet, Subquery, Window
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Window,
+)
 from django.db.models.expressions import ValueRange
+from django.http import Http404
 
-from penalties.models import ThresholdCase
-from registers.codes import CountsAs
-from registers.models import Mark, School, SchoolDay
+from penalties.models import PenaltyNotice, PenaltyNoticeKind, ThresholdCase
+from registers.codes import CountsAs, code_catalogue
+from registers.lib.calendar import academic_year_start
+from registers.models import Mark, Pupil, School, SchoolDay
 
 # The national framework (from 19 August 2024): 10 sessions of unauthorised absence within a
 # rolling period of 10 school weeks.
@@ -180,4 +194,106 @@ def threshold_cases_open_for_school(*, school: School) -> QuerySet[ThresholdCase
         ThresholdCase.objects.filter(school=school, closed_at__isnull=True)
         .select_related("pupil")
         .order_by("opened_on", "pupil__legal_surname", "pupil__legal_forename")
+    )
+
+
+def threshold_case_at_school(*, school: School, case_id: int) -> ThresholdCase:
+    """A case of the school (the caller has checked the school); any other id is not found."""
+    case = ThresholdCase.objects.select_related("pupil", "school").filter(school=school, pk=case_id)
+    found = case.first()
+    if found is None:
+        raise Http404("No such case at this school.")
+    return found
+
+
+def penalty_notice_at_school(*, school: School, notice_id: int) -> PenaltyNotice:
+    notice = (
+        PenaltyNotice.objects.select_related("parent", "pupil", "case")
+        .filter(school=school, pk=notice_id)
+        .first()
+    )
+    if notice is None:
+        raise Http404("No such penalty notice at this school.")
+    return notice
+
+
+@dataclass(frozen=True)
+class AttendanceFigures:
+    possible: int
+    attended: int
+
+    @property
+    def percent(self) -> Decimal | None:
+        if not self.possible:
+            return None
+        return (Decimal(100) * self.attended / self.possible).quantize(Decimal("0.1"))
+
+
+def pupil_attendance(*, school: School, pupil: Pupil, first: date, last: date) -> AttendanceFigures:
+    """Possible sessions and sessions attended between two days (inclusive), in one query:
+    a possible session is any mark that counts as attendance or absence."""
+    figures = Mark.objects.filter(
+        school=school, pupil=pupil, date__gte=first, date__lte=last
+    ).aggregate(
+        possible=Count(
+            "pk",
+            filter=Q(
+                code__counts_as__in=[
+                    CountsAs.ATTENDANCE,
+                    CountsAs.AUTHORISED,
+                    CountsAs.UNAUTHORISED,
+                ]
+            ),
+        ),
+        attended=Count("pk", filter=Q(code__counts_as=CountsAs.ATTENDANCE)),
+    )
+    return AttendanceFigures(possible=figures["possible"], attended=figures["attended"])
+
+
+def pupil_attendance_this_school_year(
+    *, school: School, pupil: Pupil, today: date
+) -> AttendanceFigures:
+    return pupil_attendance(
+        school=school,
+        pupil=pupil,
+        first=date(academic_year_start(today), 8, 1),
+        last=today,
+    )
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    date: date
+    session: str
+    code: str
+    meaning: str
+
+
+def case_evidence_with_meanings(*, case: ThresholdCase) -> list[EvidenceRow]:
+    """The case's evidence sessions as opened, each with its code's meaning."""
+    catalogue = code_catalogue()
+    return [
+        EvidenceRow(
+            date=date.fromisoformat(mark["date"]),
+            session=mark["session"],
+            code=mark["code"],
+            meaning=catalogue[mark["code"]].meaning if mark["code"] in catalogue else "",
+        )
+        for mark in case.evidence
+    ]
+
+
+def national_notices_to_parent(*, pupil: Pupil, parent_id: int) -> QuerySet[PenaltyNotice]:
+    """National-framework notices to one parent for one pupil, oldest first (the suspension
+    kind is outside the framework and not counted)."""
+    return PenaltyNotice.objects.filter(
+        pupil=pupil, parent_id=parent_id, kind=PenaltyNoticeKind.NATIONAL
+    ).order_by("issued_on", "pk")
+
+
+def penalty_notices_for_pupil(*, school: School, pupil: Pupil) -> QuerySet[PenaltyNotice]:
+    return (
+        PenaltyNotice.objects.filter(school=school, pupil=pupil)
+        .select_related("parent", "case")
+        .order_by("issued_on", "pk")
     )

@@ -21,3 +21,11 @@ def check_thresholds_for_every_school(as_of: str | None = None) -> int:
     for school_id in School.objects.order_by("pk").values_list("pk", flat=True):
         opened += threshold_cases_open(school=School(pk=school_id), as_of=day)
     return opened
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def draw_notice_to_improve_letter(notice_id: int) -> None:
+    """Draw the notice to improve as a PDF and store it on the notice (once)."""
+    from penalties.services.notices_to_improve import notice_to_improve_letter_store
+
+    notice_to_improve_letter_store(notice_id=notice_id)

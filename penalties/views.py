@@ -1,16 +1,38 @@
 """Penalty-notice pages: each view loads its school through `access`, then calls one service."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.forms import Form
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from penalties.selectors import threshold_cases_open_for_school
-from penalties.services import threshold_cases_open
+from absences.selectors.pupils import parents_with_responsibility
+from penalties import forms
+from penalties.models import NoticeToImprove, PenaltyNoticeKind, ThresholdCase
+from penalties.selectors import (
+    penalty_notice_at_school,
+    penalty_notices_for_pupil,
+    pupil_attendance,
+    threshold_case_at_school,
+    threshold_cases_open_for_school,
+)
+from penalties.services import (
+    case_route_decide,
+    case_support_record,
+    notice_to_improve_issue,
+    penalty_notice_la_decision_record,
+    penalty_notice_payment_record,
+    penalty_notice_record,
+    threshold_cases_open,
+)
+from penalties.services.penalty_notices import national_sequence
 from registers import access
+from registers.errors import DomainError
 from registers.models import Role, School
 
 # The policies: the attendance lead monitors pupils' attendance and, with the head, requests
@@ -23,6 +45,11 @@ def _school_for_threshold_cases(request: HttpRequest, school_id: int) -> School:
     if access.role_at(user=request.user, school_id=school.pk) not in THRESHOLD_CASE_ROLES:
         raise PermissionDenied(access.NOT_YOURS)
     return school
+
+
+def _case_for_user(request: HttpRequest, school_id: int, case_id: int) -> ThresholdCase:
+    school = _school_for_threshold_cases(request, school_id)
+    return threshold_case_at_school(school=school, case_id=case_id)
 
 
 @login_required
@@ -44,3 +71,178 @@ def threshold_cases(request: HttpRequest, school_id: int) -> HttpResponse:
         "penalties/threshold_cases.html",
         {"school": school, "today": today, "cases": threshold_cases_open_for_school(school=school)},
     )
+
+
+def _render_case(request: HttpRequest, case: ThresholdCase, **bound: object) -> HttpResponse:
+    today = timezone.localdate()
+    notice = NoticeToImprove.objects.filter(case=case).first()
+    period = None
+    if notice is not None and today >= notice.improvement_start:
+        # Attendance during the improvement period (so far, until it ends) against the target.
+        figures = pupil_attendance(
+            school=case.school,
+            pupil=case.pupil,
+            first=notice.improvement_start,
+            last=min(today, notice.improvement_end),
+        )
+        period = {
+            "figures": figures,
+            "ended": today > notice.improvement_end,
+            "met": figures.percent is not None and figures.percent >= notice.target_percent,
+        }
+    parents = parents_with_responsibility(pupil=case.pupil)
+    context = {
+        "school": case.school,
+        "case": case,
+        "today": today,
+        "support": case.support.select_related("recorded_by"),
+        "decisions": case.decisions.select_related("decided_by"),
+        "notice": notice,
+        "period": period,
+        "penalty_notices": penalty_notices_for_pupil(school=case.school, pupil=case.pupil),
+        "alternative_action_for": [
+            link.contact.name
+            for link in parents
+            if national_sequence(pupil=case.pupil, parent_id=link.contact_id, issued_on=today)
+            is None
+        ],
+        "support_form": forms.SupportForm(),
+        "decision_form": forms.DecisionForm(),
+        "notice_form": forms.NoticeToImproveForm(),
+        "penalty_form": forms.PenaltyNoticeForm(pupil=case.pupil),
+        "payment_form": forms.PaymentForm(),
+        "la_form": forms.LADecisionForm(),
+        **bound,
+    }
+    return render(request, "penalties/threshold_case.html", context, status=400 if bound else 200)
+
+
+@login_required
+@require_GET
+def threshold_case_detail(request: HttpRequest, school_id: int, case_id: int) -> HttpResponse:
+    return _render_case(request, _case_for_user(request, school_id, case_id))
+
+
+def _post_case_form(
+    request: HttpRequest,
+    case: ThresholdCase,
+    form: Form,
+    form_name: str,
+    action: Callable[[dict], str],
+) -> HttpResponse:
+    """Validate the form, call the service, and go back to the case page (or show why not)."""
+    if form.is_valid():
+        try:
+            done = action(form.cleaned_data)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, done)
+            return redirect("threshold_case", school_id=case.school_id, case_id=case.pk)
+    return _render_case(request, case, **{form_name: form})
+
+
+@login_required
+@require_POST
+def case_support(request: HttpRequest, school_id: int, case_id: int) -> HttpResponse:
+    case = _case_for_user(request, school_id, case_id)
+
+    def record(data: dict) -> str:
+        case_support_record(case=case, by=request.user, **data)
+        return "Support recorded."
+
+    return _post_case_form(request, case, forms.SupportForm(request.POST), "support_form", record)
+
+
+@login_required
+@require_POST
+def case_decide(request: HttpRequest, school_id: int, case_id: int) -> HttpResponse:
+    case = _case_for_user(request, school_id, case_id)
+
+    def decide(data: dict) -> str:
+        decision = case_route_decide(case=case, by=request.user, **data)
+        return f"Decision recorded: {decision.get_route_display()}."
+
+    return _post_case_form(request, case, forms.DecisionForm(request.POST), "decision_form", decide)
+
+
+@login_required
+@require_POST
+def notice_to_improve(request: HttpRequest, school_id: int, case_id: int) -> HttpResponse:
+    case = _case_for_user(request, school_id, case_id)
+
+    def issue(data: dict) -> str:
+        notice_to_improve_issue(case=case, by=request.user, **data)
+        return "Notice to improve issued: its letter is being drawn."
+
+    return _post_case_form(
+        request, case, forms.NoticeToImproveForm(request.POST), "notice_form", issue
+    )
+
+
+@login_required
+@require_GET
+def notice_to_improve_letter(request: HttpRequest, school_id: int, case_id: int) -> HttpResponse:
+    case = _case_for_user(request, school_id, case_id)
+    notice = NoticeToImprove.objects.filter(case=case).first()
+    if notice is None or not notice.letter:
+        raise Http404("No letter yet.")
+    return FileResponse(
+        notice.letter.open("rb"),
+        as_attachment=True,
+        filename=f"notice-to-improve-{notice.pk}.pdf",
+        content_type="application/pdf",
+    )
+
+
+@login_required
+@require_POST
+def penalty_notice(request: HttpRequest, school_id: int, case_id: int) -> HttpResponse:
+    case = _case_for_user(request, school_id, case_id)
+
+    def record(data: dict) -> str:
+        penalty_notice_record(
+            case=case,
+            parent=data["parent"].contact,
+            kind=PenaltyNoticeKind.NATIONAL,
+            issued_on=data["issued_on"],
+            by=request.user,
+        )
+        return "Penalty notice recorded."
+
+    form = forms.PenaltyNoticeForm(request.POST, pupil=case.pupil)
+    return _post_case_form(request, case, form, "penalty_form", record)
+
+
+def _notice_case(request: HttpRequest, school_id: int, notice_id: int):
+    school = _school_for_threshold_cases(request, school_id)
+    notice = penalty_notice_at_school(school=school, notice_id=notice_id)
+    if notice.case is None:
+        raise Http404("This notice has no case page.")
+    return notice, notice.case
+
+
+@login_required
+@require_POST
+def penalty_notice_payment(request: HttpRequest, school_id: int, notice_id: int) -> HttpResponse:
+    notice, case = _notice_case(request, school_id, notice_id)
+
+    def record(data: dict) -> str:
+        penalty_notice_payment_record(notice=notice, by=request.user, **data)
+        return "Payment recorded."
+
+    return _post_case_form(request, case, forms.PaymentForm(request.POST), "payment_form", record)
+
+
+@login_required
+@require_POST
+def penalty_notice_la_decision(
+    request: HttpRequest, school_id: int, notice_id: int
+) -> HttpResponse:
+    notice, case = _notice_case(request, school_id, notice_id)
+
+    def record(data: dict) -> str:
+        penalty_notice_la_decision_record(notice=notice, by=request.user, **data)
+        return "The local authority's decision is recorded."
+
+    return _post_case_form(request, case, forms.LADecisionForm(request.POST), "la_form", record)

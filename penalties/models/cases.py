@@ -1,8 +1,23 @@
 """Penalty-notice cases: opened when a pupil meets the national threshold."""
 
+from django.conf import settings
 from django.db import models
 
 from registers.models import Pupil, School
+
+USER = settings.AUTH_USER_MODEL
+
+
+class CaseRoute(models.TextChoices):
+    """The routes the policies give once support is not appropriate, not successful or not
+    engaged with (seed 002, 4.5; the framework's "alternative action" is other legal
+    intervention)."""
+
+    SUPPORT = "support", "Support continues"
+    NOTICE_TO_IMPROVE = "notice_to_improve", "Notice to improve"
+    PENALTY_NOTICE = "penalty_notice", "Penalty notice request"
+    LEGAL_INTERVENTION = "legal_intervention", "Other legal intervention"
+    CLOSE = "close", "Close the case"
 
 
 class ThresholdCase(models.Model):
@@ -23,6 +38,8 @@ class ThresholdCase(models.Model):
     opened_on = models.DateField(help_text="The date the threshold was checked as of.")
     opened_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The latest decision's route, for the list; the decisions themselves are CaseDecision rows.
+    route = models.CharField(max_length=20, choices=CaseRoute.choices, blank=True)
 
     class Meta:
         ordering = ["school", "opened_on", "pupil"]
@@ -37,3 +54,38 @@ class ThresholdCase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pupil} at {self.school}: {self.sessions} sessions to {self.window_end}"
+
+
+class SupportOffered(models.Model):
+    """Support offered to the family on a case, and whether they engaged with it (the framework
+    expects support first; a notice to improve is for families who did not engage)."""
+
+    case = models.ForeignKey(ThresholdCase, on_delete=models.CASCADE, related_name="support")
+    what = models.TextField()
+    offered_on = models.DateField()
+    engaged = models.BooleanField(help_text="Whether the family engaged with the support.")
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["case", "offered_on", "pk"]
+        verbose_name_plural = "support offered"
+
+    def __str__(self) -> str:
+        return f"{self.what} ({self.offered_on})"
+
+
+class CaseDecision(models.Model):
+    """A route the attendance lead or head chose for a case, with their written reason."""
+
+    case = models.ForeignKey(ThresholdCase, on_delete=models.CASCADE, related_name="decisions")
+    route = models.CharField(max_length=20, choices=CaseRoute.choices)
+    reason = models.TextField()
+    decided_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["case", "decided_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_route_display()} ({self.decided_at:%d %b %Y})"

@@ -1,12 +1,14 @@
-"""Writes for penalty notices: opening threshold cases for the attendance lead."""
+"""Writes for threshold cases: opening them, recording support and deciding the route."""
 
 from datetime import date
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from penalties.models import ThresholdCase
+from penalties.models import CaseDecision, CaseRoute, SupportOffered, ThresholdCase
 from penalties.selectors import pupils_meeting_threshold
+from registers.errors import DomainError
 from registers.models import School
 
 
@@ -51,3 +53,57 @@ def threshold_cases_open(*, school: School, as_of: date) -> int:
     return ThresholdCase.objects.filter(
         school=school, opened_at=opened_at, closed_at__isnull=True
     ).count()
+
+
+def _lock_open_case(case: ThresholdCase) -> ThresholdCase:
+    locked = ThresholdCase.objects.select_for_update().get(pk=case.pk)
+    if locked.closed_at is not None:
+        raise DomainError("This case is closed: nothing more can be recorded on it.")
+    return locked
+
+
+@transaction.atomic
+def case_support_record(
+    *, case: ThresholdCase, what: str, offered_on: date, engaged: bool, by: AbstractBaseUser
+) -> SupportOffered:
+    """Record support offered to the family and whether they engaged with it."""
+    what = what.strip()
+    if not what:
+        raise DomainError("Say what support was offered.")
+    if offered_on > timezone.localdate():
+        raise DomainError("Support cannot be recorded as offered on a day still to come.")
+    case = _lock_open_case(case)
+    support = SupportOffered(
+        case=case,
+        what=what,
+        offered_on=offered_on,
+        engaged=engaged,
+        recorded_by=by,
+        recorded_at=timezone.now(),
+    )
+    support.full_clean()
+    support.save()
+    return support
+
+
+@transaction.atomic
+def case_route_decide(
+    *, case: ThresholdCase, route: str, reason: str, by: AbstractBaseUser
+) -> CaseDecision:
+    """Decide the case's route with a written reason; closing it sets `closed_at`, so its
+    sessions are not counted again by the nightly check."""
+    reason = reason.strip()
+    if route not in CaseRoute.values:
+        raise DomainError("Choose one of the routes.")
+    if not reason:
+        raise DomainError("Write the reason for the decision.")
+    case = _lock_open_case(case)
+    now = timezone.now()
+    decision = CaseDecision(case=case, route=route, reason=reason, decided_by=by, decided_at=now)
+    decision.full_clean()
+    decision.save()
+    case.route = route
+    if route == CaseRoute.CLOSE:
+        case.closed_at = now
+    case.save(update_fields=["route", "closed_at"])
+    return decision

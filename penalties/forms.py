@@ -1,0 +1,57 @@
+"""Forms of the case page: each parses input for one service."""
+
+from django import forms
+
+from penalties.models import CaseRoute, LADecision
+from registers.models import Pupil, PupilContact
+
+
+class SupportForm(forms.Form):
+    what = forms.CharField(label="Support offered", widget=forms.Textarea(attrs={"rows": 2}))
+    offered_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    engaged = forms.BooleanField(label="The family engaged", required=False)
+
+
+class DecisionForm(forms.Form):
+    route = forms.ChoiceField(choices=CaseRoute.choices)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class NoticeToImproveForm(forms.Form):
+    improvement_start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    improvement_end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    target_percent = forms.DecimalField(
+        label="Target attendance in the period (%)", min_value=0, max_value=100, decimal_places=2
+    )
+    sufficient_improvement = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    support_so_far = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    further_support = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    early_notice_grounds = forms.CharField(
+        label="Grounds for a notice before the period ends",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class PenaltyNoticeForm(forms.Form):
+    """A national notice on the case, to one of the pupil's parents."""
+
+    parent = forms.ModelChoiceField(queryset=PupilContact.objects.none())
+    issued_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, pupil: Pupil, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = PupilContact.objects.filter(
+            pupil=pupil, parental_responsibility=True
+        ).select_related("contact")
+        self.fields["parent"].label_from_instance = lambda link: (
+            f"{link.contact.name} ({link.relationship})"
+        )
+
+
+class PaymentForm(forms.Form):
+    paid_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    amount = forms.DecimalField(min_value=0, decimal_places=2)
+
+
+class LADecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=LADecision.choices)

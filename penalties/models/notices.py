@@ -1,0 +1,102 @@
+"""Notices to improve and penalty notices (national framework from 19 August 2024)."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from penalties.models.cases import ThresholdCase
+from registers.models import Contact, Pupil, School
+
+USER = settings.AUTH_USER_MODEL
+
+
+class NoticeToImprove(models.Model):
+    """A parent's final chance to engage with support before a penalty notice: one per case.
+
+    The text fields are what the framework requires the letter to say; the target attendance
+    is the criterion the case page measures the improvement period against.
+    """
+
+    case = models.OneToOneField(
+        ThresholdCase, on_delete=models.PROTECT, related_name="notice_to_improve"
+    )
+    improvement_start = models.DateField()
+    improvement_end = models.DateField()
+    target_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Attendance during the improvement period that counts as sufficient.",
+    )
+    sufficient_improvement = models.TextField()
+    support_so_far = models.TextField()
+    further_support = models.TextField()
+    early_notice_grounds = models.TextField()
+    issued_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField()
+    letter = models.FileField(upload_to="letters/notice-to-improve/%Y/", blank=True)
+
+    class Meta:
+        ordering = ["-issued_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(improvement_end__gt=models.F("improvement_start")),
+                name="notice_to_improve_period_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Notice to improve for {self.case.pupil}: {self.improvement_start}"
+
+
+class PenaltyNoticeKind(models.TextChoices):
+    NATIONAL = "national", "Unauthorised absence (national framework)"
+    # Outside the national framework; does not count towards the two-notice limit.
+    SUSPENSION_PUBLIC_PLACE = (
+        "suspension_public_place",
+        "Suspended or excluded pupil in a public place",
+    )
+
+
+class LADecision(models.TextChoices):
+    PROSECUTE = "prosecute", "Prosecute"
+    WITHDRAW = "withdraw", "Withdraw the notice"
+
+
+class PenaltyNotice(models.Model):
+    """A penalty notice issued to one liable parent for one pupil, with the amounts as issued.
+
+    `sequence` is 1 or 2 for a national notice within a 3-year period from the first (none for
+    the suspension kind). The amounts and due dates are stored, not recomputed, so a later
+    change of rates does not alter a notice already issued.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="penalty_notices")
+    pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="penalty_notices")
+    parent = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="penalty_notices")
+    case = models.ForeignKey(
+        ThresholdCase,
+        on_delete=models.PROTECT,
+        related_name="penalty_notices",
+        null=True,
+        blank=True,
+    )
+    kind = models.CharField(max_length=30, choices=PenaltyNoticeKind.choices)
+    sequence = models.PositiveSmallIntegerField(null=True, blank=True)
+    issued_on = models.DateField()
+    reduced_amount = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    reduced_due_on = models.DateField(null=True, blank=True)
+    full_amount = models.DecimalField(max_digits=7, decimal_places=2)
+    full_due_on = models.DateField()
+    paid_on = models.DateField(null=True, blank=True)
+    amount_paid = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    la_decision = models.CharField(max_length=10, choices=LADecision.choices, blank=True)
+    la_decided_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["issued_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.parent} for {self.pupil}, {self.issued_on}"

@@ -1,0 +1,202 @@
+"""Penalty notices: recording one per liable parent, its payment and the LA's decision.
+
+The local authority issues the notice and takes the payment; the school records them so that
+the two-notice limit is applied and the case shows where each parent stands.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from penalties.models import LADecision, PenaltyNotice, PenaltyNoticeKind, ThresholdCase
+from penalties.selectors import national_notices_to_parent
+from registers.errors import DomainError
+from registers.models import Contact, Pupil, PupilContact, School
+
+REDUCED_DAYS = 21
+FULL_DAYS = 28
+LIMIT_YEARS = 3
+NOTICES_WITHIN_LIMIT = 2
+
+THIRD_NOTICE_REFUSED = (
+    "A third penalty notice cannot be issued to the same parent for the same pupil within 3 "
+    "years of the first. Alternative action must be taken instead: usually prosecution is "
+    "considered, or another legal intervention."
+)
+
+
+@dataclass(frozen=True)
+class Rates:
+    reduced: Decimal | None
+    full: Decimal
+
+
+# The framework: first notice £80 within 21 days, else £160 within 28; a second within 3 years
+# of the first £160 within 28. The suspension kind (seed policy): £60 within 21 days, else £120.
+FIRST = Rates(reduced=Decimal(80), full=Decimal(160))
+SECOND = Rates(reduced=None, full=Decimal(160))
+SUSPENSION = Rates(reduced=Decimal(60), full=Decimal(120))
+
+
+def years_after(day: date, years: int) -> date:
+    """The same day `years` later; 29 February becomes 1 March in a year without one."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, month=3, day=1)
+
+
+def national_sequence(*, pupil: Pupil, parent_id: int, issued_on: date) -> int | None:
+    """Which national notice to this parent for this pupil one issued on `issued_on` would be
+    (1 or 2), or None if it would be a third within 3 years of the first.
+
+    Steps: walk the earlier notices in date order; a notice 3 years or more after the first of
+    the current period starts a new period (and counts as a first again).
+    """
+    period_first: date | None = None
+    count = 0
+    for earlier in national_notices_to_parent(pupil=pupil, parent_id=parent_id).filter(
+        issued_on__lte=issued_on
+    ):
+        if period_first is None or earlier.issued_on >= years_after(period_first, LIMIT_YEARS):
+            period_first, count = earlier.issued_on, 1
+        else:
+            count += 1
+    if period_first is None or issued_on >= years_after(period_first, LIMIT_YEARS):
+        return 1
+    if count >= NOTICES_WITHIN_LIMIT:
+        return None
+    return count + 1
+
+
+def penalty_notice_record(
+    *,
+    case: ThresholdCase | None = None,
+    pupil: Pupil | None = None,
+    school: School | None = None,
+    parent: Contact,
+    kind: str,
+    issued_on: date,
+    by: AbstractBaseUser,
+) -> PenaltyNotice:
+    """Record a penalty notice issued to one liable parent, with its amounts and due dates.
+
+    A national notice belongs to an open threshold case; the suspension kind names the pupil
+    and school (a case is optional) and does not count towards the two-notice limit.
+    """
+    if kind not in PenaltyNoticeKind.values:
+        raise DomainError("Choose the kind of penalty notice.")
+    if case is not None:
+        if pupil is not None and pupil.pk != case.pupil_id:
+            raise DomainError("The pupil is not the case's pupil.")
+        pupil, school = case.pupil, case.school
+    elif kind == PenaltyNoticeKind.NATIONAL:
+        raise DomainError("A penalty notice for unauthorised absence is recorded on its case.")
+    if pupil is None or school is None:
+        raise DomainError("Say which pupil, at which school, the notice is for.")
+    if issued_on > timezone.localdate():
+        raise DomainError("A penalty notice cannot be recorded as issued on a day still to come.")
+    if not PupilContact.objects.filter(
+        pupil=pupil, contact=parent, parental_responsibility=True
+    ).exists():
+        raise DomainError("A penalty notice can only be issued to a parent of the pupil.")
+    with transaction.atomic():
+        # One parent's notices are counted under a lock on that parent, so two staff recording
+        # at once cannot both issue a "second".
+        Contact.objects.select_for_update().get(pk=parent.pk)
+        if case is not None:
+            case = ThresholdCase.objects.select_for_update().get(pk=case.pk)
+            if case.closed_at is not None:
+                raise DomainError("This case is closed: no penalty notice can be recorded on it.")
+        sequence: int | None = None
+        if kind == PenaltyNoticeKind.NATIONAL:
+            sequence = national_sequence(pupil=pupil, parent_id=parent.pk, issued_on=issued_on)
+            if sequence is None:
+                raise DomainError(THIRD_NOTICE_REFUSED)
+            rates = FIRST if sequence == 1 else SECOND
+        else:
+            rates = SUSPENSION
+        notice = PenaltyNotice(
+            school=school,
+            pupil=pupil,
+            parent=parent,
+            case=case,
+            kind=kind,
+            sequence=sequence,
+            issued_on=issued_on,
+            reduced_amount=rates.reduced,
+            reduced_due_on=issued_on + timedelta(days=REDUCED_DAYS) if rates.reduced else None,
+            full_amount=rates.full,
+            full_due_on=issued_on + timedelta(days=FULL_DAYS),
+            recorded_by=by,
+            recorded_at=timezone.now(),
+        )
+        notice.full_clean()
+        notice.save()
+    return notice
+
+
+def amount_due_on(*, notice: PenaltyNotice, day: date) -> Decimal | None:
+    """What paying the notice on `day` costs, or None once 28 days have passed."""
+    if notice.reduced_amount is not None and day <= notice.reduced_due_on:
+        return notice.reduced_amount
+    if day <= notice.full_due_on:
+        return notice.full_amount
+    return None
+
+
+@transaction.atomic
+def penalty_notice_payment_record(
+    *, notice: PenaltyNotice, paid_on: date, amount: Decimal | int | str, by: AbstractBaseUser
+) -> PenaltyNotice:
+    """Record that the notice was paid: the amount must be what was due on that day."""
+    try:
+        paid = Decimal(str(amount))
+    except InvalidOperation:
+        raise DomainError("Enter the amount paid in pounds.") from None
+    if paid_on < notice.issued_on:
+        raise DomainError("A notice cannot be paid before it was issued.")
+    if paid_on > timezone.localdate():
+        raise DomainError("A payment cannot be recorded on a day still to come.")
+    notice = PenaltyNotice.objects.select_for_update().get(pk=notice.pk)
+    if notice.paid_on is not None:
+        raise DomainError("This notice has already been paid.")
+    if notice.la_decision:
+        raise DomainError("The local authority has already decided on this unpaid notice.")
+    due = amount_due_on(notice=notice, day=paid_on)
+    if due is None:
+        raise DomainError(
+            "The notice was not paid within 28 days: the local authority decides whether to "
+            "prosecute or withdraw it."
+        )
+    if paid != due:
+        raise DomainError(f"On {paid_on:%d %B %Y} the amount due was £{due:.2f}, not £{paid:.2f}.")
+    notice.paid_on, notice.amount_paid = paid_on, paid
+    notice.save(update_fields=["paid_on", "amount_paid"])
+    return notice
+
+
+@transaction.atomic
+def penalty_notice_la_decision_record(
+    *, notice: PenaltyNotice, decision: str, by: AbstractBaseUser
+) -> PenaltyNotice:
+    """Record the local authority's decision on a notice still unpaid 28 days after issue."""
+    if decision not in LADecision.values:
+        raise DomainError("Choose prosecute or withdraw.")
+    notice = PenaltyNotice.objects.select_for_update().get(pk=notice.pk)
+    if notice.paid_on is not None:
+        raise DomainError("This notice has been paid: there is nothing for the LA to decide.")
+    if notice.la_decision:
+        raise DomainError("The local authority's decision is already recorded.")
+    if timezone.localdate() <= notice.full_due_on:
+        raise DomainError(
+            "The local authority decides only once the notice is unpaid 28 days after issue "
+            f"(after {notice.full_due_on:%d %B %Y})."
+        )
+    notice.la_decision, notice.la_decided_at = decision, timezone.now()
+    notice.save(update_fields=["la_decision", "la_decided_at"])
+    return notice
