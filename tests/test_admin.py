@@ -2,6 +2,7 @@
 the calendar is rebuilt when a school's terms or closures change, and the register is view-only."""
 
 from datetime import date, time
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -15,14 +16,34 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from absences.models import (
+    LeaveRequest,
+    MedicalEvidenceRequest,
+    OverdueNFlag,
+    ParentCall,
+    PartTimeTimetable,
+    ReportedAbsence,
+    SafeguardingFlag,
+    TimetableReview,
+)
+from penalties.models import (
+    CaseDecision,
+    NoticeToImprove,
+    PenaltyNotice,
+    SupportOffered,
+    ThresholdCase,
+)
 from registers.models import (
     Amendment,
     AttendanceCode,
     Closure,
     Enrolment,
     Federation,
+    LateArrival,
     Mark,
     Pupil,
+    Register,
+    RegistrationGroup,
     School,
     SchoolDay,
     SessionTimes,
@@ -131,6 +152,145 @@ def one_of_each(school: School, admin_user: Any) -> None:
         amended_by_position="Office manager",
     )
     Group.objects.create(name="Office staff")
+    _one_of_each_record(school, pupil, group, mark, admin_user)
+
+
+def _one_of_each_record(
+    school: School, pupil: Pupil, group: RegistrationGroup, mark: Mark, user: Any
+) -> None:
+    """The registers taken, the office's follow-up and the penalty-notice work: a row each."""
+    now = timezone.now()
+    day = mark.date
+    Register.objects.create(
+        school=school,
+        group=group,
+        date=day,
+        session=mark.session,
+        taken_by=user,
+        taken_at=now,
+        last_saved_by=user,
+        last_saved_at=now,
+    )
+    late_mark = MarkFactory(pupil=pupil, school=school, date=date(2025, 9, 9), code_id="L")
+    LateArrival.objects.create(
+        pupil=pupil,
+        school=school,
+        date=late_mark.date,
+        session=late_mark.session,
+        arrived_at=time(9, 20),
+        reason="Car broke down",
+        mark=late_mark,
+        recorded_by=user,
+        recorded_at=now,
+    )
+    call = ParentCall.objects.create(
+        school=school,
+        pupil=pupil,
+        contact_name="Mona Parent",
+        direction="they_rang",
+        outcome="reached",
+        reason_given="Sickness bug",
+        called_at=now,
+        recorded_by=user,
+    )
+    ReportedAbsence.objects.create(
+        school=school,
+        pupil=pupil,
+        first_day=date(2025, 9, 10),
+        last_day=date(2025, 9, 10),
+        code_id="I",
+        reason="Sickness bug",
+        call=call,
+        logged_by=user,
+        logged_at=now,
+    )
+    SafeguardingFlag.objects.create(
+        school=school, pupil=pupil, raised_on=day, raised_at=now, raised_by=user
+    )
+    MedicalEvidenceRequest.objects.create(
+        school=school,
+        pupil=pupil,
+        first_day=date(2025, 9, 15),
+        last_day=date(2025, 9, 22),
+        requested_on=date(2025, 9, 23),
+        requested_by=user,
+    )
+    LeaveRequest.objects.create(
+        school=school,
+        pupil=pupil,
+        first_day=date(2025, 10, 6),
+        last_day=date(2025, 10, 6),
+        category="J1",
+        reason="Interview for a stage school",
+        received_on=date(2025, 9, 10),
+        recorded_by=user,
+        recorded_at=now,
+    )
+    timetable = PartTimeTimetable.objects.create(
+        school=school,
+        pupil=pupil,
+        start=date(2025, 9, 8),
+        end=date(2025, 10, 17),
+        sessions_off=["Fri PM"],
+        reason="Phased return after an operation",
+        agreed_by=user,
+        agreed_at=now,
+    )
+    TimetableReview.objects.create(timetable=timetable, due_on=date(2025, 9, 26))
+    OverdueNFlag.objects.create(school=school, mark=mark, flagged_on=date(2025, 11, 3))
+    case = ThresholdCase.objects.create(
+        school=school,
+        pupil=pupil,
+        window_start=date(2025, 9, 3),
+        window_end=date(2025, 11, 14),
+        sessions=10,
+        evidence=[],
+        opened_on=date(2025, 11, 14),
+        opened_at=now,
+        route="notice_to_improve",
+    )
+    SupportOffered.objects.create(
+        case=case,
+        what="Meeting with the attendance lead",
+        offered_on=date(2025, 11, 17),
+        engaged=False,
+        recorded_by=user,
+        recorded_at=now,
+    )
+    CaseDecision.objects.create(
+        case=case,
+        route="notice_to_improve",
+        reason="Support offered and not taken up",
+        decided_by=user,
+        decided_at=now,
+    )
+    NoticeToImprove.objects.create(
+        case=case,
+        improvement_start=date(2025, 12, 1),
+        improvement_end=date(2026, 2, 27),
+        target_percent=Decimal("95.00"),
+        sufficient_improvement="No unauthorised absence",
+        support_so_far="Meeting with the attendance lead",
+        further_support="Weekly check-in",
+        early_notice_grounds="None",
+        issued_by=user,
+        issued_at=now,
+    )
+    PenaltyNotice.objects.create(
+        school=school,
+        pupil=pupil,
+        parent=ContactFactory(),
+        case=case,
+        kind="national",
+        sequence=1,
+        issued_on=date(2026, 3, 2),
+        reduced_amount=Decimal(80),
+        reduced_due_on=date(2026, 3, 23),
+        full_amount=Decimal(160),
+        full_due_on=date(2026, 3, 30),
+        recorded_by=user,
+        recorded_at=now,
+    )
 
 
 def test_the_admin_configuration_passes_djangos_checks() -> None:
@@ -453,7 +613,27 @@ def _values(obj: Model) -> dict[str, Any]:
     return {field.attname: getattr(obj, field.attname) for field in obj._meta.concrete_fields}
 
 
-@pytest.mark.parametrize("model", [Mark, Amendment, AttendanceCode, SchoolDay])
+VIEW_ONLY = [
+    Mark,
+    Amendment,
+    AttendanceCode,
+    SchoolDay,
+    Register,
+    LateArrival,
+    ParentCall,
+    ReportedAbsence,
+    SafeguardingFlag,
+    MedicalEvidenceRequest,
+    LeaveRequest,
+    PartTimeTimetable,
+    OverdueNFlag,
+    ThresholdCase,
+    NoticeToImprove,
+    PenaltyNotice,
+]
+
+
+@pytest.mark.parametrize("model", VIEW_ONLY, ids=[model._meta.label for model in VIEW_ONLY])
 def test_view_only_records_cannot_be_added_changed_or_deleted(
     admin_client: Client, one_of_each: None, model: type[Model]
 ) -> None:
@@ -521,3 +701,17 @@ def test_a_staff_members_schools_are_on_their_user_page(admin_client: Client, of
         if inline.formset.prefix == "memberships"
     ]
     assert [form.instance.position for form in memberships.forms] == ["Office manager"]
+
+
+@pytest.mark.parametrize("model", VIEW_ONLY[4:], ids=[model._meta.label for model in VIEW_ONLY[4:]])
+def test_the_records_are_found_by_the_pupils_upn(
+    admin_client: Client, one_of_each: None, model: type[Model]
+) -> None:
+    upn = Pupil.objects.get().upn
+    url = _url(model, "changelist")
+
+    found = admin_client.get(url, {"q": upn}).context["cl"].result_list
+    missed = admin_client.get(url, {"q": make_upn(999)}).context["cl"].result_list
+
+    assert list(found) == list(model._default_manager.all())
+    assert list(missed) == []
