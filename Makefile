@@ -39,12 +39,16 @@ format: $(STAMP)
 worker: $(STAMP)
 	$(BIN)/celery -A attendance_site worker --beat --loglevel=info
 
-# Times opening and saving a 30-pupil register (not part of `make test`). It writes only to its
-# own PostgreSQL database, whatever DATABASE_URL the shell holds: `make bench BENCH_DATABASE_URL=...`
-# to point it elsewhere (the name must contain "bench").
+# Times opening and saving a 30-pupil register, then the penalty-notice threshold for a
+# 25,000-pupil federation (not part of `make test`; the threshold's data, about 9.5 million
+# marks, is built on the first run). Each writes only to its own PostgreSQL database, whatever
+# DATABASE_URL the shell holds: set BENCH_DATABASE_URL and BENCH_THRESHOLDS_DATABASE_URL to point
+# them elsewhere (the names must contain "bench").
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/attendance_bench
+BENCH_THRESHOLDS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/attendance_bench_thresholds
 bench: $(STAMP)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/register.py
+	DATABASE_URL=$(BENCH_THRESHOLDS_DATABASE_URL) $(BIN)/python benchmarks/thresholds.py
 
 clean:
 	rm -rf $(VENV) var/attendance.sqlite3
