@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from registers.lib.calendar import SESSIONS
+from registers.lib.calendar import SESSIONS, session_order
 from registers.models import Contact, Pupil, School
 from registers.models.pupils import validate_weekly_sessions
 
@@ -30,18 +30,17 @@ class SessionSpan(models.Model):
             self.first_day
             and self.last_day
             and (
-                (self.last_day, SESSIONS.index(self.last_session))
-                < (self.first_day, SESSIONS.index(self.first_session))
+                session_order(self.last_day, self.last_session)
+                < session_order(self.first_day, self.first_session)
             )
         ):
             raise ValidationError("The last day is before the first day.")
 
     def covers(self, day, session: str) -> bool:
-        key = (day, SESSIONS.index(session))
         return (
-            (self.first_day, SESSIONS.index(self.first_session))
-            <= key
-            <= (self.last_day, SESSIONS.index(self.last_session))
+            session_order(self.first_day, self.first_session)
+            <= session_order(day, session)
+            <= session_order(self.last_day, self.last_session)
         )
 
 

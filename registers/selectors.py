@@ -7,7 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
 
 from registers.codes import DUAL_REGISTERED
-from registers.lib.calendar import AM, SESSIONS, weekly_session
+from registers.lib.calendar import AM, SESSIONS, session_order, weekly_session
 from registers.models import (
     Amendment,
     Enrolment,
@@ -277,13 +277,10 @@ def school_sessions_between(
     last_session: str = "PM",
 ) -> list[tuple[date, str]]:
     """The school's sessions from `first_day` `first_session` to `last_day` `last_session`."""
-    sessions = []
-    for day in SchoolDay.objects.filter(school=school, date__range=(first_day, last_day)):
-        for session, is_open in zip(SESSIONS, (day.am, day.pm), strict=True):
-            before = day.date == first_day and SESSIONS.index(session) < SESSIONS.index(
-                first_session
-            )
-            after = day.date == last_day and SESSIONS.index(session) > SESSIONS.index(last_session)
-            if is_open and not before and not after:
-                sessions.append((day.date, session))
-    return sessions
+    first, last = session_order(first_day, first_session), session_order(last_day, last_session)
+    return [
+        (day.date, session)
+        for day in SchoolDay.objects.filter(school=school, date__range=(first_day, last_day))
+        for session, is_open in zip(SESSIONS, (day.am, day.pm), strict=True)
+        if is_open and first <= session_order(day.date, session) <= last
+    ]

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from absences.models import LeaveDecision, LeaveRequest, PartTimeTimetable, ReportedAbsence
-from registers.lib.calendar import SESSIONS, weekly_session
+from registers.lib.calendar import session_order, weekly_session
 from registers.models import School
 
 
@@ -42,9 +42,8 @@ def expected_codes(
         approved_first_day__lte=day,
         approved_last_day__gte=day,
     ):
-        key = (day, SESSIONS.index(session))
-        first = (leave.approved_first_day, SESSIONS.index(leave.approved_first_session))
-        last = (leave.approved_last_day, SESSIONS.index(leave.approved_last_session))
-        if first <= key <= last:
+        first = session_order(leave.approved_first_day, leave.approved_first_session)
+        last = session_order(leave.approved_last_day, leave.approved_last_session)
+        if first <= session_order(day, session) <= last:
             expected[leave.pupil_id] = ExpectedCode(leave.category, "approved leave of absence")
     return expected

@@ -31,7 +31,7 @@ from registers.codes import (
     counts_as,
 )
 from registers.errors import DomainError
-from registers.lib.calendar import AM, PM, SESSIONS
+from registers.lib.calendar import AM, PM, SESSIONS, session_order
 from registers.models import Contact, MarkSource, Pupil, PupilContact, School, SchoolDay
 from registers.selectors import school_sessions_between
 from registers.services.marks import WriteResult, pupil_sessions_recode
@@ -179,7 +179,7 @@ def _coded_sessions(
         return [], ["Give the first and last day of the absence the reason covers."]
     if first_session not in SESSIONS or last_session not in SESSIONS:
         return [], ["A session is AM or PM."]
-    if (last_day, SESSIONS.index(last_session)) < (first_day, SESSIONS.index(first_session)):
+    if session_order(last_day, last_session) < session_order(first_day, first_session):
         return [], ["The last day of absence is before the first day."]
     open_days = set(
         SchoolDay.objects.filter(school=school, date__in=[first_day, last_day])

@@ -24,7 +24,7 @@ from absences.models import LeaveCategory, LeaveDecision, LeaveRequest
 from absences.selectors.pupils import days_not_on_roll, parents_with_responsibility
 from registers.codes import HOLIDAY_NOT_GRANTED, code_catalogue
 from registers.errors import DomainError
-from registers.lib.calendar import AM, PM, SESSIONS, day_label
+from registers.lib.calendar import AM, PM, SESSIONS, day_label, session_order
 from registers.models import Pupil, School
 from registers.selectors import school_sessions_between
 from registers.services.marks import pupil_sessions_recode, staff_name, staff_position
@@ -36,10 +36,6 @@ HOLIDAY_NOT_ALLOWED = (
     "if the circumstances are truly exceptional, ask the office to record it again under "
     "exceptional circumstances."
 )
-
-
-def _key(day: date, session: str) -> tuple[date, int]:
-    return (day, SESSIONS.index(session))
 
 
 def _asked_for(leave: LeaveRequest) -> str:
@@ -83,7 +79,7 @@ def leave_request_record(
         )
     if problems:
         raise DomainError(" ".join(problems))
-    if _key(last_day, last_session) < _key(first_day, first_session):
+    if session_order(last_day, last_session) < session_order(first_day, first_session):
         raise DomainError("The last day is before the first day.")
     sessions = school_sessions_between(
         school=school,
@@ -166,11 +162,11 @@ def leave_request_decide(
         problems = _session_problems(approved_first_session, approved_last_session)
         if problems:
             raise DomainError(" ".join(problems))
-        first = _key(approved_first_day, approved_first_session)
-        last = _key(approved_last_day, approved_last_session)
+        first = session_order(approved_first_day, approved_first_session)
+        last = session_order(approved_last_day, approved_last_session)
         if last < first:
             raise DomainError("The last approved day is before the first.")
-        if first < _key(leave.first_day, leave.first_session) or last > _key(
+        if first < session_order(leave.first_day, leave.first_session) or last > session_order(
             leave.last_day, leave.last_session
         ):
             raise DomainError(

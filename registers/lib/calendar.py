@@ -46,6 +46,11 @@ class SchoolDay:
     week_number: int
 
 
+def session_order(day: date, session: str) -> tuple[date, int]:
+    """A session's place in time, for comparing spans: days in order, AM before PM."""
+    return (day, SESSIONS.index(session))
+
+
 def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
