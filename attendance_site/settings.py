@@ -140,6 +140,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "penalties.tasks.check_thresholds_for_every_school",
         "schedule": crontab(hour=2, minute=0),
     },
+    # Intervention ladder (95 / 93 / 90 %): record pupils who fell below a step, weekly.
+    "intervention-ladder-weekly": {
+        "task": "penalties.tasks.intervention_ladder_for_every_school",
+        "schedule": crontab(hour=3, minute=0, day_of_week="mon"),
+    },
 }
 
 # EMAIL_URL such as smtp+tls://user:password@smtp.example.org:587 (django-environ's form).

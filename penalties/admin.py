@@ -14,7 +14,15 @@ from django.http import HttpRequest
 from registers.admin.base import ViewOnlyAdmin, ViewOnlyInline
 from registers.models import Pupil
 
-from .models import CaseDecision, NoticeToImprove, PenaltyNotice, SupportOffered, ThresholdCase
+from .models import (
+    CaseDecision,
+    LadderLetter,
+    LadderStep,
+    NoticeToImprove,
+    PenaltyNotice,
+    SupportOffered,
+    ThresholdCase,
+)
 
 UPN_HELP = "Search by the pupil's UPN."
 
@@ -121,3 +129,32 @@ class PenaltyNoticeAdmin(ViewOnlyAdmin):
     @admin.display(description="UPN", ordering="pupil__upn")
     def upn(self, notice: PenaltyNotice) -> str:
         return notice.pupil.upn
+
+
+@admin.register(LadderStep)
+class LadderStepAdmin(ViewOnlyAdmin):
+    list_display = ["crossed_on", "pupil", "school", "step", "attendance_pct", "threshold_pct"]
+    list_select_related = ["pupil", "school"]
+    list_filter = ["school", "step", "academic_year"]
+    search_fields = ["=pupil__upn"]
+    search_help_text = UPN_HELP
+    ordering = ["-crossed_on", "-pk"]
+
+
+@admin.register(LadderLetter)
+class LadderLetterAdmin(ViewOnlyAdmin):
+    list_display = [
+        "requested_at",
+        "pupil",
+        "school",
+        "kind",
+        "half_term_start",
+        "attendance_pct",
+        "drawn_at",
+        "emailed_at",
+    ]
+    list_select_related = ["pupil", "school"]
+    list_filter = ["school", "kind", "half_term_start"]
+    search_fields = ["=pupil__upn"]
+    search_help_text = UPN_HELP
+    ordering = ["-requested_at", "-pk"]

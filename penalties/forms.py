@@ -2,7 +2,7 @@
 
 from django import forms
 
-from penalties.models import CaseRoute, LADecision
+from penalties.models import CaseRoute, LadderLetterKind, LADecision
 from registers.models import Pupil, PupilContact
 
 
@@ -55,3 +55,11 @@ class PaymentForm(forms.Form):
 
 class LADecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=LADecision.choices)
+
+
+class LadderLettersForm(forms.Form):
+    kind = forms.ChoiceField(choices=LadderLetterKind.choices)
+    email_parents = forms.BooleanField(
+        label="Also e-mail each letter to the parents with parental responsibility",
+        required=False,
+    )

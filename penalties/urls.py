@@ -5,7 +5,16 @@ from . import views
 CASE = "schools/<int:school_id>/threshold-cases/<int:case_id>/"
 NOTICE = "schools/<int:school_id>/penalty-notices/<int:notice_id>/"
 
+LADDER = "schools/<int:school_id>/intervention-ladder/"
+
 urlpatterns = [
+    path(LADDER, views.intervention_ladder, name="intervention_ladder"),
+    path(LADDER + "letters/", views.ladder_letters, name="ladder_letters"),
+    path(
+        LADDER + "letters/<int:letter_id>/",
+        views.ladder_letter_download,
+        name="ladder_letter_download",
+    ),
     path(
         "schools/<int:school_id>/threshold-cases/",
         views.threshold_cases,

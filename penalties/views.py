@@ -13,13 +13,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from absences.selectors.pupils import parents_with_responsibility
 from penalties import forms
-from penalties.models import NoticeToImprove, PenaltyNoticeKind, ThresholdCase
+from penalties.models import LadderLetterKind, NoticeToImprove, PenaltyNoticeKind, ThresholdCase
 from penalties.selectors import (
     penalty_notice_at_school,
     penalty_notices_for_pupil,
     pupil_attendance,
     threshold_case_at_school,
     threshold_cases_open_for_school,
+)
+from penalties.selectors.ladder import (
+    half_term_of,
+    ladder_letter_at_school,
+    ladder_letter_progress,
+    ladder_letters_for_school,
+    ladder_steps_for_school,
 )
 from penalties.services import (
     case_route_decide,
@@ -30,9 +37,11 @@ from penalties.services import (
     penalty_notice_record,
     threshold_cases_open,
 )
+from penalties.services.ladder import intervention_ladder_run, ladder_letters_request
 from penalties.services.penalty_notices import national_sequence
 from registers import access
 from registers.errors import DomainError
+from registers.lib.calendar import academic_year_label, academic_year_start
 from registers.models import Role, School
 
 # The policies: the attendance lead monitors pupils' attendance and, with the head, requests
@@ -246,3 +255,98 @@ def penalty_notice_la_decision(
         return "The local authority's decision is recorded."
 
     return _post_case_form(request, case, forms.LADecisionForm(request.POST), "la_form", record)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def intervention_ladder(request: HttpRequest, school_id: int) -> HttpResponse:
+    """Pupils who fell below each step this school year, newest first, and this half term's
+    letters with their progress; the page refreshes itself while any letter is being drawn."""
+    school = _school_for_threshold_cases(request, school_id)
+    today = timezone.localdate()
+    if request.method == "POST":
+        recorded = intervention_ladder_run(school=school, as_of=today)
+        messages.success(
+            request,
+            f"Checked as of {today:%d %B %Y}: {recorded} new step(s) recorded."
+            if recorded
+            else f"Checked as of {today:%d %B %Y}: no pupil has fallen below a new step.",
+        )
+        return redirect(request.path)
+    year = academic_year_start(today)
+    try:
+        half_term = half_term_of(school=school, day=today)
+    except DomainError:
+        half_term = None
+    progress = (
+        ladder_letter_progress(school=school, half_term_start=half_term.first_day)
+        if half_term
+        else []
+    )
+    response = render(
+        request,
+        "penalties/ladder.html",
+        {
+            "school": school,
+            "today": today,
+            "school_year": academic_year_label(year),
+            "steps": ladder_steps_for_school(school=school, academic_year=year),
+            "half_term": half_term,
+            "progress": progress,
+            "pending": any(row.pending for row in progress),
+            "letters": (
+                ladder_letters_for_school(school=school, half_term_start=half_term.first_day)
+                if half_term
+                else []
+            ),
+            "form": forms.LadderLettersForm(),
+        },
+    )
+    if any(row.pending for row in progress):
+        response["Refresh"] = "5"  # reload until every queued letter has been drawn
+    return response
+
+
+@login_required
+@require_POST
+def ladder_letters(request: HttpRequest, school_id: int) -> HttpResponse:
+    """The batch action: every letter of one kind due this half term, one task each."""
+    school = _school_for_threshold_cases(request, school_id)
+    form = forms.LadderLettersForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose which letters to draw.")
+        return redirect("intervention_ladder", school_id=school.pk)
+    kind = LadderLetterKind(form.cleaned_data["kind"])
+    try:
+        queued = ladder_letters_request(
+            school=school,
+            kind=kind,
+            as_of=timezone.localdate(),
+            by=request.user,
+            email_parents=form.cleaned_data["email_parents"],
+        )
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"{queued} {kind.label.lower()}(s) queued."
+            if queued
+            else f"No pupil is due a new {kind.label.lower()} this half term.",
+        )
+    return redirect("intervention_ladder", school_id=school.pk)
+
+
+@login_required
+@require_GET
+def ladder_letter_download(request: HttpRequest, school_id: int, letter_id: int) -> HttpResponse:
+    school = _school_for_threshold_cases(request, school_id)
+    letter = ladder_letter_at_school(school=school, letter_id=letter_id)
+    if not letter.letter:
+        raise Http404("No letter yet.")
+    return FileResponse(
+        letter.letter.open("rb"),
+        as_attachment=True,
+        filename=f"{letter.kind}-letter-{letter.pk}.pdf",
+        content_type="application/pdf",
+    )

@@ -28,6 +28,8 @@ from absences.models import (
 )
 from penalties.models import (
     CaseDecision,
+    LadderLetter,
+    LadderStep,
     NoticeToImprove,
     PenaltyNotice,
     SupportOffered,
@@ -290,6 +292,32 @@ def _one_of_each_record(
         full_due_on=date(2026, 3, 30),
         recorded_by=user,
         recorded_at=now,
+    )
+    LadderStep.objects.create(
+        school=school,
+        pupil=pupil,
+        step=2,
+        academic_year=2025,
+        crossed_on=date(2025, 11, 21),
+        attendance_pct=Decimal("92.00"),
+        threshold_pct=Decimal("93.00"),
+        possible=100,
+        attended=92,
+    )
+    LadderLetter.objects.create(
+        school=school,
+        pupil=pupil,
+        kind="absence",
+        half_term_start=date(2025, 11, 1),
+        half_term_end=date(2025, 12, 19),
+        as_of=date(2025, 11, 21),
+        possible=100,
+        attended=92,
+        authorised=5,
+        unauthorised=3,
+        attendance_pct=Decimal("92.00"),
+        requested_by=user,
+        requested_at=now,
     )
 
 
@@ -630,6 +658,8 @@ VIEW_ONLY = [
     ThresholdCase,
     NoticeToImprove,
     PenaltyNotice,
+    LadderStep,
+    LadderLetter,
 ]
 
 

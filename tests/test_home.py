@@ -42,3 +42,21 @@ def test_an_account_without_a_school_is_told_what_to_do(client, django_user_mode
 def test_the_sign_in_page_labels_its_fields(client):
     page = client.get(reverse("login")).content.decode()
     assert '<label for="id_username">' in page and '<label for="id_password">' in page
+
+
+def test_the_office_and_head_reach_their_tools_from_the_home_page(client, school, office):
+    # Who may decide: only the head decides leave; the lead and head watch the threshold.
+    from registers.models import Role
+    from tests.factories import MembershipFactory, UserFactory
+
+    head = UserFactory(username="head")
+    MembershipFactory(user=head, school=school, role=Role.HEAD, position="Headteacher")
+    client.force_login(office)
+    page = client.get(reverse("home")).content.decode()
+    assert reverse("late_book", args=[school.pk]) in page
+    assert reverse("leave_queue", args=[school.pk]) not in page
+    assert reverse("intervention_ladder", args=[school.pk]) not in page
+    client.force_login(head)
+    page = client.get(reverse("home")).content.decode()
+    assert reverse("leave_queue", args=[school.pk]) in page
+    assert reverse("intervention_ladder", args=[school.pk]) in page

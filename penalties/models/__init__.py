@@ -1,6 +1,7 @@
 """Penalty-notice work: threshold cases and their decisions, notices to improve, penalty notices."""
 
 from penalties.models.cases import CaseDecision, CaseRoute, SupportOffered, ThresholdCase
+from penalties.models.ladder import LadderLetter, LadderLetterKind, LadderStep, LadderStepKind
 from penalties.models.notices import (
     LADecision,
     NoticeToImprove,
@@ -12,6 +13,10 @@ __all__ = [
     "CaseDecision",
     "CaseRoute",
     "LADecision",
+    "LadderLetter",
+    "LadderLetterKind",
+    "LadderStep",
+    "LadderStepKind",
     "NoticeToImprove",
     "PenaltyNotice",
     "PenaltyNoticeKind",

@@ -1,0 +1,223 @@
+"""The intervention ladder: recording crossings, requesting letters, drawing them.
+
+The policy (Luston and Shobdon, section 6): below 95% a conversation with the attendance lead;
+below 93% an absence letter each half term with a breakdown of the child's attendance; below
+90% an invitation to a meeting. The three percentages are the federation's settings.
+"""
+
+from datetime import date
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.utils import timezone
+
+from absences.letters import letter_pdf
+from absences.selectors.pupils import parents_with_responsibility
+from penalties.models import LadderLetter, LadderLetterKind, LadderStep, LadderStepKind
+from penalties.selectors.ladder import attendance_percent, half_term_of, pupils_below
+from registers.lib.calendar import academic_year_start
+from registers.models import School
+
+
+def ladder_thresholds(*, school: School) -> dict[int, object]:
+    federation = school.federation
+    return {
+        LadderStepKind.CONVERSATION: federation.conversation_threshold_pct,
+        LadderStepKind.LETTER: federation.letter_threshold_pct,
+        LadderStepKind.MEETING: federation.meeting_threshold_pct,
+    }
+
+
+def intervention_ladder_run(*, school: School, as_of: date) -> int:
+    """Record each pupil who has fallen below a step since the last run; returns how many
+    crossings were recorded.
+
+    1. For each step, the pupils strictly below its threshold this school year as of `as_of`
+       (one aggregate query per step).
+    2. Insert a LadderStep for each; the unique constraint per (school, pupil, step, school
+       year) drops those already recorded, so running twice (or two workers) records nothing
+       twice. The count is taken before and after, in the same transaction.
+    """
+    school = School.objects.select_related("federation").get(pk=school.pk)
+    year = academic_year_start(as_of)
+    with transaction.atomic():
+        before = LadderStep.objects.filter(school=school, academic_year=year).count()
+        for step, threshold in ladder_thresholds(school=school).items():
+            LadderStep.objects.bulk_create(
+                [
+                    LadderStep(
+                        school=school,
+                        pupil_id=row["pupil_id"],
+                        step=step,
+                        academic_year=year,
+                        crossed_on=as_of,
+                        attendance_pct=attendance_percent(
+                            attended=row["attended"], possible=row["possible"]
+                        ),
+                        threshold_pct=threshold,
+                        possible=row["possible"],
+                        attended=row["attended"],
+                    )
+                    for row in pupils_below(school=school, as_of=as_of, threshold_pct=threshold)
+                ],
+                ignore_conflicts=True,
+            )
+        return LadderStep.objects.filter(school=school, academic_year=year).count() - before
+
+
+LETTER_STEP = {
+    LadderLetterKind.ABSENCE: LadderStepKind.LETTER,
+    LadderLetterKind.MEETING: LadderStepKind.MEETING,
+}
+
+
+def ladder_letters_request(
+    *, school: School, kind: str, as_of: date, by: AbstractBaseUser, email_parents: bool = False
+) -> int:
+    """Request this half term's letters of one kind for every pupil due one; returns how many
+    were newly requested. Each is drawn by its own task once this commits.
+
+    A pupil is due a letter of a kind when their attendance this school year is strictly below
+    that step's threshold and no letter of that kind has been requested for them this half
+    term; the unique constraint per (school, pupil, kind, half term) keeps a second batch, or a
+    second click, from requesting any letter twice.
+    """
+    from penalties.tasks import draw_ladder_letter
+
+    kind = LadderLetterKind(kind)
+    school = School.objects.select_related("federation").get(pk=school.pk)
+    half_term = half_term_of(school=school, day=as_of)
+    threshold = ladder_thresholds(school=school)[LETTER_STEP[kind]]
+    already = LadderLetter.objects.filter(
+        school=school, kind=kind, half_term_start=half_term.first_day
+    ).values("pupil_id")
+    rows = list(
+        pupils_below(school=school, as_of=as_of, threshold_pct=threshold).exclude(
+            pupil_id__in=already
+        )
+    )
+    now = timezone.now()
+    with transaction.atomic():
+        LadderLetter.objects.bulk_create(
+            [
+                LadderLetter(
+                    school=school,
+                    pupil_id=row["pupil_id"],
+                    kind=kind,
+                    half_term_start=half_term.first_day,
+                    half_term_end=half_term.last_day,
+                    as_of=as_of,
+                    possible=row["possible"],
+                    attended=row["attended"],
+                    authorised=row["authorised"],
+                    unauthorised=row["unauthorised"],
+                    attendance_pct=attendance_percent(
+                        attended=row["attended"], possible=row["possible"]
+                    ),
+                    email_parents=email_parents,
+                    requested_by=by,
+                    requested_at=now,
+                )
+                for row in rows
+            ],
+            ignore_conflicts=True,
+        )
+        # The rows for the pupils found due; should a concurrent batch have inserted one of
+        # them first, its letter is queued twice, which is harmless: drawing is idempotent.
+        ids = list(
+            LadderLetter.objects.filter(
+                school=school,
+                kind=kind,
+                half_term_start=half_term.first_day,
+                pupil_id__in=[row["pupil_id"] for row in rows],
+                drawn_at__isnull=True,
+            ).values_list("pk", flat=True)
+        )
+        for letter_id in ids:
+            transaction.on_commit(
+                lambda letter_id=letter_id: draw_ladder_letter.delay(letter_id), robust=True
+            )
+    return len(ids)
+
+
+TEMPLATES = {
+    LadderLetterKind.ABSENCE: "letters/absence_letter.html",
+    LadderLetterKind.MEETING: "letters/meeting_invitation.html",
+}
+
+
+def ladder_letter_pdf(*, letter: LadderLetter) -> bytes:
+    """The letter as PDF bytes (not saved), dated the day it was requested."""
+    school = letter.school
+    return letter_pdf(
+        template=TEMPLATES[LadderLetterKind(letter.kind)],
+        context={
+            "school": school,
+            "letter_date": timezone.localdate(letter.requested_at),
+            "letter": letter,
+            "pupil": letter.pupil,
+            "parents": parents_with_responsibility(pupil=letter.pupil),
+            "school_year_start": date(academic_year_start(letter.as_of), 8, 1),
+            "threshold": ladder_thresholds(school=school)[
+                LETTER_STEP[LadderLetterKind(letter.kind)]
+            ],
+        },
+    )
+
+
+def ladder_letter_store(*, letter_id: int) -> LadderLetter:
+    """Draw and store the letter once (the row is locked and drawn only if missing), then
+    e-mail it to the parents if asked, once: `emailed_at` is claimed by a conditional update."""
+    with transaction.atomic():
+        letter = (
+            LadderLetter.objects.select_for_update(of=("self",))
+            .select_related("school__federation", "pupil")
+            .get(pk=letter_id)
+        )
+        if not letter.letter:
+            letter.letter.save(
+                f"{letter.kind}-letter-{letter.pk}.pdf",
+                ContentFile(ladder_letter_pdf(letter=letter)),
+                save=False,
+            )
+            letter.drawn_at = timezone.now()
+            letter.save(update_fields=["letter", "drawn_at"])
+    if letter.email_parents:
+        _email_once(letter)
+    return letter
+
+
+def _email_once(letter: LadderLetter) -> None:
+    recipients = list(
+        dict.fromkeys(
+            parent.contact.email
+            for parent in parents_with_responsibility(pupil=letter.pupil)
+            if parent.contact.email
+        )
+    )
+    if not recipients:
+        return
+    claimed = LadderLetter.objects.filter(pk=letter.pk, emailed_at__isnull=True).update(
+        emailed_at=timezone.now()
+    )
+    if not claimed:
+        return
+    with letter.letter.open("rb") as stored:
+        pdf = stored.read()
+    label = LadderLetterKind(letter.kind).label
+    # One e-mail each: parents who live apart do not see each other's address.
+    get_connection().send_messages(
+        [
+            EmailMessage(
+                subject=f"{letter.school.name}: {label.lower()} for {letter.pupil.name}",
+                body=f"Please find attached a letter about {letter.pupil.name}'s attendance."
+                f"\n\n{letter.school.name}",
+                to=[address],
+                reply_to=[letter.school.email] if letter.school.email else None,
+                attachments=[(f"{letter.kind}-letter-{letter.pk}.pdf", pdf, "application/pdf")],
+            )
+            for address in recipients
+        ]
+    )

@@ -1,0 +1,325 @@
+"""The intervention ladder (95 / 93 / 90 %): crossings recorded once, half-termly letters."""
+
+import io
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from penalties.models import LadderLetter, LadderStep
+from penalties.selectors.ladder import attendance_this_school_year
+from penalties.services import intervention_ladder_run, ladder_letters_request
+from penalties.tasks import intervention_ladder_for_every_school
+from registers.models import Role
+from tests.factories import (
+    EnrolmentFactory,
+    MarkFactory,
+    MembershipFactory,
+    PupilContactFactory,
+    PupilFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+LONDON = ZoneInfo("Europe/London")
+# Friday 21 November 2025: the second half of the `school` fixture's autumn term
+# (half term 27-31 October), after 100 school sessions.
+AS_OF = date(2025, 11, 21)
+HALF_TERM_START = date(2025, 11, 1)  # the days of half term belong to the half after it
+
+
+@pytest.fixture(autouse=True)
+def friday():
+    with time_machine.travel(datetime(2025, 11, 21, 16, 0, tzinfo=LONDON), tick=False):
+        yield AS_OF
+
+
+@pytest.fixture
+def attendance_lead(school):
+    user = UserFactory(username="lead", first_name="Lee", last_name="Lead")
+    MembershipFactory(user=user, school=school, role=Role.ATTENDANCE_LEAD, position="Lead")
+    return user
+
+
+@pytest.fixture
+def head(school):
+    user = UserFactory(username="head", first_name="Hana", last_name="Head")
+    MembershipFactory(user=user, school=school, role=Role.HEAD, position="Headteacher")
+    return user
+
+
+def sessions(count: int):
+    """The first `count` sessions of the autumn term, skipping weekends and half term."""
+    day = date(2025, 9, 3)
+    while count:
+        if day.weekday() < 5 and not date(2025, 10, 27) <= day <= date(2025, 10, 31):
+            for session in ("AM", "PM"):
+                if count:
+                    yield day, session
+                    count -= 1
+        day += timedelta(days=1)
+
+
+def pupil_with(school, *, attended=0, authorised=0, unauthorised=0, not_possible=0, name="Ada"):
+    """A pupil on roll whose sessions, in this order, are present, I, O and X."""
+    pupil = PupilFactory(legal_forename=name, legal_surname="Absentia", preferred_forename="")
+    EnrolmentFactory(pupil=pupil, school=school, start_date=date(2025, 9, 1))
+    codes = (
+        ["present"] * attended + ["I"] * authorised + ["O"] * unauthorised + ["X"] * not_possible
+    )
+    for (day, session), code in zip(sessions(len(codes)), codes, strict=True):
+        if code == "present":
+            code = "/" if session == "AM" else "\\"
+        MarkFactory(pupil=pupil, school=school, date=day, session=session, code_id=code)
+    return pupil
+
+
+def test_attendance_is_attended_over_possible_with_not_possible_sessions_left_out(school):
+    # "attendance % = attended / possible sessions"; X (not required) is not a possible session
+    pupil = pupil_with(school, attended=18, authorised=1, unauthorised=1, not_possible=4)
+
+    [row] = attendance_this_school_year(school=school, as_of=AS_OF)
+
+    assert row == {
+        "pupil_id": pupil.pk,
+        "possible": 20,
+        "attended": 18,
+        "authorised": 1,
+        "unauthorised": 1,
+    }
+
+
+@pytest.mark.parametrize(
+    ("attended", "steps"),
+    [(96, set()), (95, set()), (94, {1}), (93, {1}), (92, {1, 2}), (90, {1, 2}), (89, {1, 2, 3})],
+)
+def test_a_step_is_crossed_only_strictly_below_its_percentage(school, attended, steps):
+    # "Step One: Attendance drops below 95%" ... "below 93%" ... "below 90%": exactly 95% is not below
+    pupil_with(school, attended=attended, unauthorised=100 - attended)
+
+    intervention_ladder_run(school=school, as_of=AS_OF)
+
+    assert set(LadderStep.objects.values_list("step", flat=True)) == steps
+
+
+def test_running_twice_records_each_crossing_once(school):
+    # "a job lists pupils who crossed each step since the last run"
+    pupil_with(school, attended=89, unauthorised=11)
+
+    assert intervention_ladder_run(school=school, as_of=AS_OF) == 3
+    assert intervention_ladder_run(school=school, as_of=AS_OF) == 0
+    assert LadderStep.objects.count() == 3
+    step = LadderStep.objects.get(step=3)
+    assert (step.attendance_pct, step.possible, step.attended) == (Decimal("89.00"), 100, 89)
+
+
+def test_the_weekly_job_runs_the_ladder_for_every_school(school, other_school):
+    # "a job lists pupils who crossed each step since the last run" (beat, every school)
+    pupil_with(school, attended=94, unauthorised=6)
+    pupil_with(other_school, attended=94, unauthorised=6)
+
+    assert intervention_ladder_for_every_school.delay(AS_OF.isoformat()).get() == 2
+    assert set(LadderStep.objects.values_list("school", flat=True)) == {
+        school.pk,
+        other_school.pk,
+    }
+
+
+def test_the_page_lists_crossings_newest_first_and_runs_now(school, attendance_lead, client):
+    # "a job lists pupils who crossed each step since the last run"
+    pupil_with(school, attended=94, unauthorised=6, name="Early")
+    intervention_ladder_run(school=school, as_of=AS_OF - timedelta(days=7))
+    pupil_with(school, attended=92, unauthorised=8, name="Later")
+    client.force_login(attendance_lead)
+    url = reverse("intervention_ladder", args=[school.pk])
+
+    assert client.post(url).status_code == 302
+    page = client.get(url).content.decode()
+
+    assert LadderStep.objects.count() == 3
+    assert page.index("Later Absentia") < page.index("Early Absentia")
+
+
+@pytest.mark.parametrize("persona", ["office", "teacher_4a", "head_elsewhere"])
+def test_only_the_attendance_lead_and_head_see_the_ladder(school, persona, request, client):
+    # The policies: the attendance lead monitors attendance and talks to the parents
+    client.force_login(request.getfixturevalue(persona))
+
+    assert client.get(reverse("intervention_ladder", args=[school.pk])).status_code == 403
+    assert (
+        client.post(reverse("ladder_letters", args=[school.pk]), {"kind": "absence"}).status_code
+        == 403
+    )
+
+
+def test_the_head_sees_the_ladder(school, head, client):
+    client.force_login(head)
+
+    assert client.get(reverse("intervention_ladder", args=[school.pk])).status_code == 200
+
+
+def test_a_batch_requests_each_due_letter_once_this_half_term(school, attendance_lead):
+    # "Parents and carers will receive an Absence letter each half term" (below 93%); below 90% a meeting
+    below_90 = pupil_with(school, attended=89, unauthorised=11)
+    below_93 = pupil_with(school, attended=92, authorised=8)
+    pupil_with(school, attended=93, unauthorised=7)
+
+    assert (
+        ladder_letters_request(school=school, kind="absence", as_of=AS_OF, by=attendance_lead) == 2
+    )
+    assert (
+        ladder_letters_request(school=school, kind="absence", as_of=AS_OF, by=attendance_lead) == 0
+    )
+    assert (
+        ladder_letters_request(school=school, kind="meeting", as_of=AS_OF, by=attendance_lead) == 1
+    )
+
+    assert sorted(LadderLetter.objects.values_list("kind", "pupil")) == sorted(
+        [("absence", below_90.pk), ("absence", below_93.pk), ("meeting", below_90.pk)]
+    )
+    assert set(LadderLetter.objects.values_list("half_term_start", flat=True)) == {HALF_TERM_START}
+
+
+def test_the_next_half_term_brings_a_new_letter(school, attendance_lead):
+    # "an Absence letter each half term"
+    pupil_with(school, attended=10, unauthorised=90)
+    ladder_letters_request(
+        school=school, kind="absence", as_of=date(2025, 10, 24), by=attendance_lead
+    )
+
+    assert (
+        ladder_letters_request(school=school, kind="absence", as_of=AS_OF, by=attendance_lead) == 1
+    )
+    assert LadderLetter.objects.count() == 2
+
+
+def test_the_page_shows_progress_and_refreshes_while_letters_are_drawn(
+    school, attendance_lead, client, django_capture_on_commit_callbacks
+):
+    # "A batch action produces all of a school's letters of one kind in one go, with progress shown"
+    pupil_with(school, attended=92, unauthorised=8)
+    pupil_with(school, attended=91, unauthorised=9, name="Bea")
+    client.force_login(attendance_lead)
+    url = reverse("intervention_ladder", args=[school.pk])
+
+    with django_capture_on_commit_callbacks() as queued:
+        client.post(reverse("ladder_letters", args=[school.pk]), {"kind": "absence"})
+    page = client.get(url)
+
+    assert len(queued) == 2
+    assert "Absence letters: 0 of 2 drawn" in page.content.decode()
+    assert page["Refresh"] == "5"
+
+    LadderLetter.objects.update(drawn_at=timezone.now())  # as the two tasks would
+    page = client.get(url)
+    assert "Absence letters: 2 of 2 drawn" in page.content.decode()
+    assert not page.has_header("Refresh")
+
+
+def _pdf_text(pdf: bytes) -> str:
+    from pypdf import PdfReader
+
+    return " ".join(
+        " ".join((page.extract_text() or "").split()) for page in PdfReader(io.BytesIO(pdf)).pages
+    )
+
+
+@pytest.mark.pdf
+def test_the_absence_letter_has_the_breakdown(
+    school, attendance_lead, client, django_capture_on_commit_callbacks
+):
+    # "Parents and carers will receive an Absence letter ... including a breakdown of their child's attendance"
+    pupil = pupil_with(school, attended=90, authorised=6, unauthorised=4, not_possible=2)
+    PupilContactFactory(pupil=pupil, contact__name="Mona Absentia")
+    client.force_login(attendance_lead)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ladder_letters_request(school=school, kind="absence", as_of=AS_OF, by=attendance_lead)
+
+    letter = LadderLetter.objects.get()
+    response = client.get(reverse("ladder_letter_download", args=[school.pk, letter.pk]))
+    text = _pdf_text(b"".join(response.streaming_content))
+    assert response["Content-Type"] == "application/pdf"
+    for expected in (
+        "Ada Absentia",
+        "Mona Absentia",
+        "Test Primary",
+        "dropped below 93%",
+        "Possible sessions 100",
+        "Sessions attended 90",
+        "Authorised absence 6",
+        "Unauthorised absence 4",
+        "Attendance 90.00%",
+    ):
+        assert expected in text
+
+
+@pytest.mark.pdf
+def test_the_meeting_invitation_invites_the_parents(
+    school, attendance_lead, django_capture_on_commit_callbacks
+):
+    # "Step Three: Attendance drops below 90% ... invited to a meeting"
+    pupil_with(school, attended=85, unauthorised=15)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ladder_letters_request(school=school, kind="meeting", as_of=AS_OF, by=attendance_lead)
+
+    text = _pdf_text(LadderLetter.objects.get().letter.read())
+    for expected in (
+        "Ada Absentia",
+        "dropped below 90%",
+        "invited to a meeting",
+        "Possible sessions 100",
+        "Sessions attended 85",
+        "Unauthorised absence 15",
+        "Attendance 85.00%",
+    ):
+        assert expected in text
+
+
+@pytest.mark.pdf
+def test_letters_are_emailed_once_to_each_parent_with_responsibility(
+    school, attendance_lead, django_capture_on_commit_callbacks
+):
+    # "optionally emailed to the parents"
+    from penalties.tasks import draw_ladder_letter
+
+    pupil = pupil_with(school, attended=85, unauthorised=15)
+    PupilContactFactory(pupil=pupil, priority=1, parental_responsibility=True)
+    PupilContactFactory(pupil=pupil, priority=2, parental_responsibility=True)
+    PupilContactFactory(pupil=pupil, priority=3, parental_responsibility=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ladder_letters_request(
+            school=school, kind="absence", as_of=AS_OF, by=attendance_lead, email_parents=True
+        )
+    draw_ladder_letter.delay(LadderLetter.objects.get().pk)  # a retry draws and sends nothing more
+
+    assert len(mail.outbox) == 2
+    assert all(len(message.to) == 1 for message in mail.outbox)
+    assert mail.outbox[0].attachments[0][2] == "application/pdf"
+
+
+def test_another_schools_staff_cannot_download_a_letter(
+    school, other_school, attendance_lead, head_elsewhere, client
+):
+    # A head at another school must see nothing of this school's pupils
+    pupil_with(school, attended=85, unauthorised=15)
+    ladder_letters_request(school=school, kind="meeting", as_of=AS_OF, by=attendance_lead)
+    letter = LadderLetter.objects.get()
+    client.force_login(head_elsewhere)
+
+    assert (
+        client.get(reverse("ladder_letter_download", args=[school.pk, letter.pk])).status_code
+        == 403
+    )
+    assert (
+        client.get(reverse("ladder_letter_download", args=[other_school.pk, letter.pk])).status_code
+        == 404
+    )
