@@ -1,4 +1,5 @@
-"""Letters to parents as PDFs: a Django template extending `letters/base_letter.html`.
+"""Letters to parents as PDFs (a Django template extending `letters/base_letter.html`), and
+e-mailing them to the parents.
 
 Every letter the school sends (a leave decision now; later notices to improve and absence
 letters) is rendered the same way, so the letterhead and layout live in one template. WeasyPrint
@@ -9,10 +10,12 @@ a server that never prints letters (or a laptop running the other tests) may not
 from datetime import date
 from typing import Any
 
+from django.core.mail import EmailMessage, get_connection
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from registers.lib.calendar import AM, PM
+from registers.models import Pupil, School
 
 
 def letter_pdf(*, template: str, context: dict[str, Any]) -> bytes:
@@ -42,3 +45,35 @@ def span_label(first_day: date, first_session: str, last_day: date, last_session
     first = long_date(first_day) + (" (afternoon)" if first_session == PM else "")
     last = long_date(last_day) + (" (morning)" if last_session == AM else "")
     return f"{first} to {last}"
+
+
+def letter_email_to_parents(
+    *, school: School, pupil: Pupil, subject: str, body: str, pdf: bytes, filename: str
+) -> int:
+    """E-mail a drawn letter to each of the pupil's contacts with parental responsibility who
+    has an address; returns how many were sent. One e-mail each: parents who live apart do not
+    see each other's address. Parents without one get the stored letter by post or by hand."""
+    from absences.selectors.pupils import parents_with_responsibility
+
+    recipients = list(
+        dict.fromkeys(
+            parent.contact.email
+            for parent in parents_with_responsibility(pupil=pupil)
+            if parent.contact.email
+        )
+    )
+    return (
+        get_connection().send_messages(
+            [
+                EmailMessage(
+                    subject=subject,
+                    body=f"{body}\n\n{school.name}",
+                    to=[address],
+                    reply_to=[school.email] if school.email else None,
+                    attachments=[(filename, pdf, "application/pdf")],
+                )
+                for address in recipients
+            ]
+        )
+        or 0
+    )

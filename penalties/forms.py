@@ -3,12 +3,13 @@
 from django import forms
 
 from penalties.models import CaseRoute, LadderLetterKind, LADecision
+from registers.forms import DATE_INPUT
 from registers.models import Pupil, PupilContact
 
 
 class SupportForm(forms.Form):
     what = forms.CharField(label="Support offered", widget=forms.Textarea(attrs={"rows": 2}))
-    offered_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    offered_on = forms.DateField(widget=DATE_INPUT)
     engaged = forms.BooleanField(label="The family engaged", required=False)
 
 
@@ -18,8 +19,8 @@ class DecisionForm(forms.Form):
 
 
 class NoticeToImproveForm(forms.Form):
-    improvement_start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    improvement_end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    improvement_start = forms.DateField(widget=DATE_INPUT)
+    improvement_end = forms.DateField(widget=DATE_INPUT)
     target_percent = forms.DecimalField(
         label="Target attendance in the period (%)", min_value=0, max_value=100, decimal_places=2
     )
@@ -30,13 +31,16 @@ class NoticeToImproveForm(forms.Form):
         label="Grounds for a notice before the period ends",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    email_parents = forms.BooleanField(
+        required=False, label="E-mail the letter to the parents with parental responsibility"
+    )
 
 
 class PenaltyNoticeForm(forms.Form):
     """A national notice on the case, to one of the pupil's parents."""
 
     parent = forms.ModelChoiceField(queryset=PupilContact.objects.none())
-    issued_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    issued_on = forms.DateField(widget=DATE_INPUT)
 
     def __init__(self, *args, pupil: Pupil, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -49,7 +53,7 @@ class PenaltyNoticeForm(forms.Form):
 
 
 class PaymentForm(forms.Form):
-    paid_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    paid_on = forms.DateField(widget=DATE_INPUT)
     amount = forms.DecimalField(min_value=0, decimal_places=2)
 
 

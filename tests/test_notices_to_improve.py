@@ -173,3 +173,32 @@ def test_the_office_cannot_download_the_letter(case, attendance_lead, office, cl
     client.force_login(office)
     url = reverse("notice_to_improve_letter", args=[case.school_id, case.pk])
     assert client.get(url).status_code == 403
+
+
+@pytest.mark.pdf
+def test_the_letter_is_emailed_to_the_parents_once_when_asked(
+    case, attendance_lead, django_capture_on_commit_callbacks, mailoutbox
+):
+    # Issue 5: every letter is stored, downloadable, and optionally e-mailed to the parents.
+    from penalties.services.notices_to_improve import notice_to_improve_letter_store
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notice = issue(case, attendance_lead, email_parents=True)
+    [message] = mailoutbox
+    assert message.to == [case.pupil.pupil_contacts.get().contact.email]
+    assert "Ada Absentia" in message.subject
+    [(filename, pdf, mimetype)] = message.attachments
+    assert mimetype == "application/pdf" and pdf.startswith(b"%PDF")
+    notice_to_improve_letter_store(notice_id=notice.pk)  # a retry sends nothing more
+    assert len(mailoutbox) == 1
+    notice.refresh_from_db()
+    assert notice.emailed_at is not None
+
+
+@pytest.mark.pdf
+def test_the_letter_is_not_emailed_unless_asked(
+    case, attendance_lead, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        issue(case, attendance_lead)
+    assert mailoutbox == []

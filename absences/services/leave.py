@@ -15,11 +15,10 @@ from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
-from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone
 
-from absences.letters import letter_pdf, span_label
+from absences.letters import letter_email_to_parents, letter_pdf, span_label
 from absences.models import LeaveCategory, LeaveDecision, LeaveRequest
 from absences.selectors.pupils import days_not_on_roll, parents_with_responsibility
 from registers.codes import HOLIDAY_NOT_GRANTED, code_catalogue
@@ -290,37 +289,20 @@ def leave_decision_letter_send(*, leave_id: int) -> LeaveRequest:
             leave.save(update_fields=["letter"])
         if leave.letter_emailed_at is not None:
             return leave
-        requested = _asked_for(leave)
-        recipients = list(
-            dict.fromkeys(
-                parent.contact.email
-                for parent in parents_with_responsibility(pupil=leave.pupil)
-                if parent.contact.email
-            )
+        with leave.letter.open("rb") as stored:
+            pdf = stored.read()
+        sent = letter_email_to_parents(
+            school=leave.school,
+            pupil=leave.pupil,
+            subject=f"{leave.school.name}: your request for leave of absence for "
+            f"{leave.pupil.name}",
+            body="Please find attached the school's decision on your request for "
+            f"{leave.pupil.name} to be absent from {_asked_for(leave)}.",
+            pdf=pdf,
+            filename=f"leave-decision-{leave.pk}.pdf",
         )
-        if not recipients:
+        if not sent:
             return leave
-        leave.letter.open("rb")
-        try:
-            pdf = leave.letter.read()
-        finally:
-            leave.letter.close()
-        # One e-mail each: parents who live apart do not see each other's address.
-        messages = [
-            EmailMessage(
-                subject=f"{leave.school.name}: your request for leave of absence for "
-                f"{leave.pupil.name}",
-                body=(
-                    "Please find attached the school's decision on your request for "
-                    f"{leave.pupil.name} to be absent from {requested}.\n\n{leave.school.name}"
-                ),
-                to=[address],
-                reply_to=[leave.school.email] if leave.school.email else None,
-                attachments=[(f"leave-decision-{leave.pk}.pdf", pdf, "application/pdf")],
-            )
-            for address in recipients
-        ]
-        get_connection().send_messages(messages)
         leave.letter_emailed_at = timezone.now()
         leave.save(update_fields=["letter_emailed_at"])
     return leave

@@ -35,6 +35,8 @@ class NoticeToImprove(models.Model):
     issued_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     issued_at = models.DateTimeField()
     letter = models.FileField(upload_to="letters/notice-to-improve/%Y/", blank=True)
+    email_parents = models.BooleanField(default=False)
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-issued_at"]

@@ -9,11 +9,10 @@ from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
-from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone
 
-from absences.letters import letter_pdf
+from absences.letters import letter_email_to_parents, letter_pdf
 from absences.selectors.pupils import parents_with_responsibility
 from penalties.models import LadderLetter, LadderLetterKind, LadderStep, LadderStepKind
 from penalties.selectors.ladder import attendance_percent, half_term_of, pupils_below
@@ -190,15 +189,6 @@ def ladder_letter_store(*, letter_id: int) -> LadderLetter:
 
 
 def _email_once(letter: LadderLetter) -> None:
-    recipients = list(
-        dict.fromkeys(
-            parent.contact.email
-            for parent in parents_with_responsibility(pupil=letter.pupil)
-            if parent.contact.email
-        )
-    )
-    if not recipients:
-        return
     claimed = LadderLetter.objects.filter(pk=letter.pk, emailed_at__isnull=True).update(
         emailed_at=timezone.now()
     )
@@ -207,17 +197,13 @@ def _email_once(letter: LadderLetter) -> None:
     with letter.letter.open("rb") as stored:
         pdf = stored.read()
     label = LadderLetterKind(letter.kind).label
-    # One e-mail each: parents who live apart do not see each other's address.
-    get_connection().send_messages(
-        [
-            EmailMessage(
-                subject=f"{letter.school.name}: {label.lower()} for {letter.pupil.name}",
-                body=f"Please find attached a letter about {letter.pupil.name}'s attendance."
-                f"\n\n{letter.school.name}",
-                to=[address],
-                reply_to=[letter.school.email] if letter.school.email else None,
-                attachments=[(f"{letter.kind}-letter-{letter.pk}.pdf", pdf, "application/pdf")],
-            )
-            for address in recipients
-        ]
+    sent = letter_email_to_parents(
+        school=letter.school,
+        pupil=letter.pupil,
+        subject=f"{letter.school.name}: {label.lower()} for {letter.pupil.name}",
+        body=f"Please find attached a letter about {letter.pupil.name}'s attendance.",
+        pdf=pdf,
+        filename=f"{letter.kind}-letter-{letter.pk}.pdf",
     )
+    if not sent:  # no parent has an address: nothing was e-mailed
+        LadderLetter.objects.filter(pk=letter.pk).update(emailed_at=None)

@@ -8,7 +8,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from absences.letters import letter_pdf, long_date
+from absences.letters import letter_email_to_parents, letter_pdf, long_date
 from absences.selectors.pupils import parents_with_responsibility
 from penalties.models import NoticeToImprove, ThresholdCase
 from penalties.selectors import case_evidence_with_meanings, pupil_attendance_this_school_year
@@ -32,6 +32,7 @@ def notice_to_improve_issue(
     further_support: str,
     early_notice_grounds: str,
     by: AbstractBaseUser,
+    email_parents: bool = False,
 ) -> NoticeToImprove:
     """Issue the case's notice to improve; its letter is drawn by a task once this commits."""
     from penalties.tasks import draw_notice_to_improve_letter
@@ -76,6 +77,7 @@ def notice_to_improve_issue(
             early_notice_grounds=texts["the grounds for a penalty notice before the period ends"],
             issued_by=by,
             issued_at=timezone.now(),
+            email_parents=email_parents,
         )
         notice.full_clean()
         notice.save()
@@ -124,4 +126,18 @@ def notice_to_improve_letter_store(*, notice_id: int) -> NoticeToImprove:
                 save=False,
             )
             notice.save(update_fields=["letter"])
+        if notice.email_parents and notice.emailed_at is None:
+            with notice.letter.open("rb") as stored:
+                pdf = stored.read()
+            pupil, school = notice.case.pupil, notice.case.school
+            if letter_email_to_parents(
+                school=school,
+                pupil=pupil,
+                subject=f"{school.name}: notice to improve attendance for {pupil.name}",
+                body=f"Please find attached a notice to improve {pupil.name}'s attendance.",
+                pdf=pdf,
+                filename=f"notice-to-improve-{notice.pk}.pdf",
+            ):
+                notice.emailed_at = timezone.now()
+                notice.save(update_fields=["emailed_at"])
     return notice
