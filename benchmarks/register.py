@@ -17,13 +17,14 @@ from. It only ever writes to its own database (the name must contain "bench"):
 
 import argparse
 import os
-import platform
 import statistics
 import sys
 import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+
+import common
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/attendance_bench"
@@ -39,14 +40,14 @@ def main() -> None:
     args = parser.parse_args()
 
     url = os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-    database = _database_create_if_missing(url)
-    _django_setup()
+    database = common.database_create_if_missing(url, example=DEFAULT_DATABASE_URL)
+    common.django_setup()
 
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
     scene = _scene_build()
-    print(_machine())
+    print(common.machine())
     print(
         f"Register of {PUPILS} pupils, database {database}: {args.iterations} timed runs "
         f"of each step after {args.warmup} warm-up."
@@ -56,48 +57,9 @@ def main() -> None:
         _analyze()
         times, queries = _measure(step, warmup=args.warmup, iterations=args.iterations)
         print(
-            f"{label:34}{statistics.median(times):>7.1f} ms{_p95(times):>7.1f} ms"
+            f"{label:34}{statistics.median(times):>7.1f} ms{common.p95(times):>7.1f} ms"
             f"{_queries(queries):>9}"
         )
-
-
-def _database_create_if_missing(url: str) -> str:
-    """The benchmark's own PostgreSQL database, created on first use; any other is refused."""
-    import environ
-    import psycopg
-    from psycopg import sql
-
-    config = environ.Env.db_url_config(url)
-    name = config["NAME"]
-    if config["ENGINE"] != "django.db.backends.postgresql":
-        sys.exit(f"The benchmark needs PostgreSQL; DATABASE_URL is {url}.")
-    if "bench" not in name:
-        sys.exit(
-            f"Refusing to write benchmark data to '{name}': use a database whose name contains "
-            f"'bench', such as {DEFAULT_DATABASE_URL}."
-        )
-    with psycopg.connect(
-        host=config["HOST"] or None,
-        port=config["PORT"] or None,
-        user=config["USER"] or None,
-        password=config["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    ) as connection:
-        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if exists.fetchone() is None:
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            print(f"Created database {name}.")
-    return name
-
-
-def _django_setup() -> None:
-    sys.path.insert(0, str(REPOSITORY))  # for tests.factories, which is not an installed package
-    os.environ["DJANGO_SETTINGS_MODULE"] = "attendance_site.settings"
-    os.environ["DEBUG"] = "1"
-    import django
-
-    django.setup()
 
 
 class Scene:
@@ -275,32 +237,8 @@ def _measure(step: Callable[[int], None], *, warmup: int, iterations: int):
     return times, queries
 
 
-def _p95(times: list[float]) -> float:
-    return statistics.quantiles(times, n=100, method="inclusive")[94]
-
-
 def _queries(counts: list[int]) -> str:
     return str(counts[0]) if min(counts) == max(counts) else f"{min(counts)}-{max(counts)}"
-
-
-def _machine() -> str:
-    import django
-    from django.db import connection
-
-    model = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        postgres = cursor.fetchone()[0]
-    return (
-        f"Machine: {len(os.sched_getaffinity(0))} CPUs (nproc), {model}; "
-        f"Python {platform.python_version()}; PostgreSQL {postgres}; Django {django.get_version()}"
-    )
 
 
 if __name__ == "__main__":

@@ -20,13 +20,13 @@ ever writes to its own database (the name must contain "bench"):
 
 import argparse
 import os
-import platform
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+
+import common
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/attendance_bench_thresholds"
@@ -54,15 +54,15 @@ def main() -> None:
     args = parser.parse_args()
 
     url = os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-    database = _database_create_if_missing(url)
-    _django_setup()
+    database = common.database_create_if_missing(url, example=DEFAULT_DATABASE_URL)
+    common.django_setup()
 
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
     schools = _federation_build(pupils_per_school=args.pupils_per_school)
     pupils, marks = _sizes()
-    print(_machine())
+    print(common.machine())
     print(
         f"Threshold for {len(schools)} schools, {pupils:,} pupils, {marks:,} marks "
         f"(database {database}), as of {LAST_DAY:%d %b %Y}: {args.iterations} timed runs "
@@ -86,48 +86,9 @@ def main() -> None:
         ("pupils_meeting_threshold", selector_times),
         (f"its {len(statements)} SQL statements, bare", bare_times),
     ):
-        print(f"{label:40}{statistics.median(times):>9.1f} ms{_p95(times):>9.1f} ms")
+        print(f"{label:40}{statistics.median(times):>9.1f} ms{common.p95(times):>9.1f} ms")
     ratio = statistics.median(selector_times) / statistics.median(bare_times)
     print(f"Ratio of medians: {ratio:.2f}x (target: within 2x). Pupils meeting it: {len(found)}.")
-
-
-def _database_create_if_missing(url: str) -> str:
-    """The benchmark's own PostgreSQL database, created on first use; any other is refused."""
-    import environ
-    import psycopg
-    from psycopg import sql
-
-    config = environ.Env.db_url_config(url)
-    name = config["NAME"]
-    if config["ENGINE"] != "django.db.backends.postgresql":
-        sys.exit(f"The benchmark needs PostgreSQL; DATABASE_URL is {url}.")
-    if "bench" not in name:
-        sys.exit(
-            f"Refusing to write benchmark data to '{name}': use a database whose name contains "
-            f"'bench', such as {DEFAULT_DATABASE_URL}."
-        )
-    with psycopg.connect(
-        host=config["HOST"] or None,
-        port=config["PORT"] or None,
-        user=config["USER"] or None,
-        password=config["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    ) as connection:
-        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if exists.fetchone() is None:
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            print(f"Created database {name}.")
-    return name
-
-
-def _django_setup() -> None:
-    sys.path.insert(0, str(REPOSITORY))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "attendance_site.settings"
-    os.environ["DEBUG"] = "1"  # for the settings' development defaults; queries are not logged
-    import django
-
-    django.setup()
 
 
 def _federation_build(*, pupils_per_school: int) -> list:
@@ -340,30 +301,6 @@ def _measure(step: Callable[[], None], *, warmup: int, iterations: int) -> list[
         if run >= warmup:
             times.append(elapsed)
     return times
-
-
-def _p95(times: list[float]) -> float:
-    return statistics.quantiles(times, n=100, method="inclusive")[94]
-
-
-def _machine() -> str:
-    import django
-    from django.db import connection
-
-    model = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        postgres = cursor.fetchone()[0]
-    return (
-        f"Machine: {len(os.sched_getaffinity(0))} CPUs (nproc), {model}; "
-        f"Python {platform.python_version()}; PostgreSQL {postgres}; Django {django.get_version()}"
-    )
 
 
 if __name__ == "__main__":
