@@ -1,10 +1,12 @@
 """Forms of the case page: each parses input for one service."""
 
 from django import forms
+from django.utils import timezone
 
 from penalties.models import CaseRoute, LadderLetterKind, LADecision
 from registers.forms import DATE_INPUT
-from registers.models import Pupil, PupilContact
+from registers.models import Pupil, PupilContact, School
+from registers.selectors import pupils_on_roll
 
 
 class SupportForm(forms.Form):
@@ -49,6 +51,25 @@ class PenaltyNoticeForm(forms.Form):
         ).select_related("contact")
         self.fields["parent"].label_from_instance = lambda link: (
             f"{link.contact.name} ({link.relationship})"
+        )
+
+
+class SuspensionNoticeForm(forms.Form):
+    """A notice for a suspended or excluded pupil found in a public place (no case needed)."""
+
+    parent = forms.ModelChoiceField(queryset=PupilContact.objects.none(), label="Parent (pupil)")
+    issued_on = forms.DateField(widget=DATE_INPUT)
+
+    def __init__(self, *args, school: School, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        on_roll = pupils_on_roll(school=school, day=timezone.localdate())
+        self.fields["parent"].queryset = (
+            PupilContact.objects.filter(pupil__in=on_roll, parental_responsibility=True)
+            .select_related("contact", "pupil")
+            .order_by("pupil__legal_surname", "pupil__legal_forename", "priority")
+        )
+        self.fields["parent"].label_from_instance = lambda link: (
+            f"{link.contact.name} ({link.relationship} of {link.pupil.name})"
         )
 
 

@@ -20,6 +20,11 @@ urlpatterns = [
         views.threshold_cases,
         name="threshold_cases",
     ),
+    path(
+        "schools/<int:school_id>/suspension-notices/",
+        views.suspension_notices,
+        name="suspension_notices",
+    ),
     path(CASE, views.threshold_case_detail, name="threshold_case"),
     path(CASE + "support/", views.case_support, name="threshold_case_support"),
     path(CASE + "decide/", views.case_decide, name="threshold_case_decide"),

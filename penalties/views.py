@@ -18,6 +18,7 @@ from penalties.selectors import (
     penalty_notice_at_school,
     penalty_notices_for_pupil,
     pupil_attendance,
+    suspension_notices_at_school,
     threshold_case_at_school,
     threshold_cases_open_for_school,
 )
@@ -41,6 +42,7 @@ from penalties.services.ladder import intervention_ladder_run, ladder_letters_re
 from penalties.services.penalty_notices import national_sequence
 from registers import access
 from registers.errors import DomainError
+from registers.forms import submit
 from registers.lib.calendar import academic_year_label, academic_year_start
 from registers.models import Role, School
 
@@ -223,24 +225,34 @@ def penalty_notice(request: HttpRequest, school_id: int, case_id: int) -> HttpRe
     return _post_case_form(request, case, form, "penalty_form", record)
 
 
-def _notice_case(request: HttpRequest, school_id: int, notice_id: int):
-    school = _school_for_threshold_cases(request, school_id)
-    notice = penalty_notice_at_school(school=school, notice_id=notice_id)
-    if notice.case is None:
-        raise Http404("This notice has no case page.")
-    return notice, notice.case
+def _post_notice_form(
+    request: HttpRequest, notice, form: Form, form_name: str, action: Callable[[dict], str]
+) -> HttpResponse:
+    """A form about one notice: back to its case page, or for a notice without a case (the
+    suspended-pupil kind) to the school's list of those."""
+    if notice.case is not None:
+        return _post_case_form(request, notice.case, form, form_name, action)
+    done = submit(form, action)
+    if done is not None:
+        messages.success(request, done)
+        return redirect("suspension_notices", school_id=notice.school_id)
+    problems = [message for field_errors in form.errors.values() for message in field_errors]
+    return _render_suspension_notices(request, notice.school, problems=problems, status=400)
 
 
 @login_required
 @require_POST
 def penalty_notice_payment(request: HttpRequest, school_id: int, notice_id: int) -> HttpResponse:
-    notice, case = _notice_case(request, school_id, notice_id)
+    school = _school_for_threshold_cases(request, school_id)
+    notice = penalty_notice_at_school(school=school, notice_id=notice_id)
 
     def record(data: dict) -> str:
         penalty_notice_payment_record(notice=notice, by=request.user, **data)
         return "Payment recorded."
 
-    return _post_case_form(request, case, forms.PaymentForm(request.POST), "payment_form", record)
+    return _post_notice_form(
+        request, notice, forms.PaymentForm(request.POST), "payment_form", record
+    )
 
 
 @login_required
@@ -248,13 +260,62 @@ def penalty_notice_payment(request: HttpRequest, school_id: int, notice_id: int)
 def penalty_notice_la_decision(
     request: HttpRequest, school_id: int, notice_id: int
 ) -> HttpResponse:
-    notice, case = _notice_case(request, school_id, notice_id)
+    school = _school_for_threshold_cases(request, school_id)
+    notice = penalty_notice_at_school(school=school, notice_id=notice_id)
 
     def record(data: dict) -> str:
         penalty_notice_la_decision_record(notice=notice, by=request.user, **data)
         return "The local authority's decision is recorded."
 
-    return _post_case_form(request, case, forms.LADecisionForm(request.POST), "la_form", record)
+    return _post_notice_form(request, notice, forms.LADecisionForm(request.POST), "la_form", record)
+
+
+def _render_suspension_notices(
+    request: HttpRequest,
+    school: School,
+    *,
+    form: Form | None = None,
+    problems: list[str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "penalties/suspension_notices.html",
+        {
+            "school": school,
+            "notices": suspension_notices_at_school(school=school),
+            "form": form or forms.SuspensionNoticeForm(school=school),
+            "problems": problems or [],
+            "la_form": forms.LADecisionForm(),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def suspension_notices(request: HttpRequest, school_id: int) -> HttpResponse:
+    """Penalty notices for a suspended or excluded pupil found in a public place: outside the
+    national framework, so recorded without a threshold case and not counted towards its limit."""
+    school = _school_for_threshold_cases(request, school_id)
+    if request.method == "GET":
+        return _render_suspension_notices(request, school)
+    form = forms.SuspensionNoticeForm(request.POST, school=school)
+    recorded = submit(
+        form,
+        lambda data: penalty_notice_record(
+            pupil=data["parent"].pupil,
+            school=school,
+            parent=data["parent"].contact,
+            kind=PenaltyNoticeKind.SUSPENSION_PUBLIC_PLACE,
+            issued_on=data["issued_on"],
+            by=request.user,
+        ),
+    )
+    if recorded is not None:
+        messages.success(request, "Penalty notice recorded.")
+        return redirect("suspension_notices", school_id=school.pk)
+    return _render_suspension_notices(request, school, form=form, status=400)
 
 
 @login_required

@@ -297,3 +297,12 @@ def penalty_notices_for_pupil(*, school: School, pupil: Pupil) -> QuerySet[Penal
         .select_related("parent", "case")
         .order_by("issued_on", "pk")
     )
+
+
+def suspension_notices_at_school(*, school: School) -> QuerySet[PenaltyNotice]:
+    """The school's notices for suspended or excluded pupils in a public place, newest first."""
+    return (
+        PenaltyNotice.objects.filter(school=school, kind=PenaltyNoticeKind.SUSPENSION_PUBLIC_PLACE)
+        .select_related("pupil", "parent")
+        .order_by("-issued_on", "-pk")
+    )
