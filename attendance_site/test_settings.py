@@ -1,6 +1,7 @@
 """Fast, self-contained settings for the test suite; the database still comes from DATABASE_URL."""
 
 import os
+import tempfile
 
 os.environ.setdefault("DEBUG", "1")
 
@@ -10,3 +11,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+# Letters drawn by tests go to a temporary folder, never into the working tree's var/media.
+MEDIA_ROOT = tempfile.mkdtemp(prefix="attendance-test-media-")

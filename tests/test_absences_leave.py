@@ -551,12 +551,9 @@ def test_the_approval_letter_is_a_pdf_naming_the_pupil_the_dates_and_the_decisio
     parents,
     office,
     head,
-    settings,
-    tmp_path,
     django_capture_on_commit_callbacks,
 ):
     # The head "tells the parents in writing", for how many days.
-    settings.MEDIA_ROOT = tmp_path
     leave = _record(school, pupil, office)
     with django_capture_on_commit_callbacks(execute=True):
         _decide(leave, head, approved_last_day=date(2025, 9, 24))
@@ -582,12 +579,9 @@ def test_the_refused_holiday_letter_warns_of_code_G_and_a_penalty_notice(
     parents,
     office,
     head,
-    settings,
-    tmp_path,
     django_capture_on_commit_callbacks,
 ):
     # "This will then be deemed unauthorised absence and, marked as code G ... may ... issue a penalty notice."
-    settings.MEDIA_ROOT = tmp_path
     leave = _record(school, pupil, office, category=LeaveCategory.HOLIDAY, reason="Holiday")
     with django_capture_on_commit_callbacks(execute=True):
         _decide(leave, head, approve=False, reason="A holiday is not an exceptional circumstance.")
@@ -607,12 +601,9 @@ def test_the_letter_is_emailed_once_only_to_contacts_with_parental_responsibilit
     parents,
     office,
     head,
-    settings,
-    tmp_path,
     django_capture_on_commit_callbacks,
 ):
     # Letters go to the parents: contacts with parental responsibility, each with an address.
-    settings.MEDIA_ROOT = tmp_path
     leave = _record(school, pupil, office)
     with django_capture_on_commit_callbacks(execute=True):
         _decide(leave, head)
@@ -644,12 +635,9 @@ def test_the_office_downloads_the_letter_and_another_school_cannot(
     teacher_4a,
     head,
     head_elsewhere,
-    settings,
-    tmp_path,
     django_capture_on_commit_callbacks,
 ):
     # Letters about a pupil are for that school's office and head only.
-    settings.MEDIA_ROOT = tmp_path
     leave = _record(school, pupil, office)
     with django_capture_on_commit_callbacks(execute=True):
         _decide(leave, head)
@@ -678,10 +666,9 @@ def test_a_letter_not_yet_drawn_is_404(client, monday_morning, school, pupil, of
 
 @pytest.mark.pdf
 def test_the_office_sends_a_letter_that_was_not_sent_after_the_decision(
-    client, monday_morning, school, pupil, parents, office, head, settings, tmp_path
+    client, monday_morning, school, pupil, parents, office, head
 ):
     # The head "tells the parents in writing": a letter that failed is drawn and sent again, once.
-    settings.MEDIA_ROOT = tmp_path
     leave = _decide(_record(school, pupil, office), head)  # on_commit not run: as if it failed
     client.force_login(office)
     page = _page(client.get(reverse("leave_requests", args=[school.pk])))
