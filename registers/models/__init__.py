@@ -1,3 +1,4 @@
+from .audit import AccessLog, RetentionRun
 from .marks import Amendment, AttendanceCode, Mark, MarkSource
 from .pupils import (
     Contact,
@@ -9,11 +10,12 @@ from .pupils import (
     RegistrationGroup,
     RegistrationType,
 )
-from .registers import LateArrival, Register
+from .registers import LateArrival, Register, RegisterReminder
 from .schools import Closure, Federation, School, SchoolDay, SessionTimes, Term
 from .staff import Membership, Role
 
 __all__ = [
+    "AccessLog",
     "Amendment",
     "AttendanceCode",
     "Closure",
@@ -29,6 +31,8 @@ __all__ = [
     "Pupil",
     "PupilContact",
     "Register",
+    "RegisterReminder",
+    "RetentionRun",
     "RegistrationGroup",
     "RegistrationType",
     "Role",

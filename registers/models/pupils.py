@@ -178,6 +178,14 @@ class Contact(models.Model):
     name = models.CharField(max_length=200)
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
+    # Set the first time the contact signs in to the parents' pages with a one-time link.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="parent_contact",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -20,6 +20,8 @@ class Register(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     last_saved_at = models.DateTimeField()
+    # First taken after the phase's register closed: listed weekly for the head.
+    taken_after_close = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["date", "session", "group"]
@@ -55,3 +57,27 @@ class LateArrival(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%d %b %Y} {self.arrived_at:%H:%M}: {self.reason}"
+
+
+class RegisterReminder(models.Model):
+    """A reminder that a class's register was still not taken some minutes after it opened.
+
+    One per register: the unique constraint is what stops a second worker reminding twice.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(RegistrationGroup, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    session = models.CharField(max_length=2, choices=SESSION_CHOICES)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["date", "session", "group"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "date", "session"], name="one_reminder_per_register"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder: {self.group} {self.date:%d %b %Y} {self.session}"

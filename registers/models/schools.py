@@ -15,6 +15,11 @@ MAXIMUM_REGISTER_OPEN = timedelta(minutes=30)
 
 SESSION_CHOICES = [(s, s) for s in SESSIONS]
 
+DEFAULT_FIRST_DAY_MESSAGE = (
+    "{pupil_forename} was not in school when the register closed this morning and we have not "
+    "heard why. Please contact {school} today to tell us the reason for the absence."
+)
+
 
 def _percent(default: str) -> models.DecimalField:
     return models.DecimalField(
@@ -78,6 +83,25 @@ class School(models.Model):
     address = models.TextField(blank=True, help_text="As printed on letters.")
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
+    # The missing-register monitor: teachers and the office are reminded when a register is
+    # still not taken this many minutes after it opened.
+    register_reminder_minutes = models.PositiveSmallIntegerField(
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="Remind when a register is still not taken this many minutes after it opens.",
+    )
+    # First-day absence messages (both policies: contact parents on the first day).
+    first_day_message_enabled = models.BooleanField(
+        "send first-day absence e-mails",
+        default=False,
+        help_text="E-mail a pupil's contacts when the morning register closes with them "
+        "marked N and no absence reported.",
+    )
+    first_day_message_wording = models.TextField(
+        blank=True,
+        default=DEFAULT_FIRST_DAY_MESSAGE,
+        help_text="The e-mail's text. {pupil_forename} and {school} are filled in.",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -1,0 +1,40 @@
+from django.conf import settings
+from django.db import models
+
+from .schools import Federation, School
+
+
+class AccessLog(models.Model):
+    """Who downloaded which export or letter, and when (data protection: a record of disclosure).
+
+    `what` names the export or letter and the object's id, never a pupil's name.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, related_name="+")
+    what = models.CharField(max_length=200)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["school", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d %b %Y %H:%M} {self.what}"
+
+
+class RetentionRun(models.Model):
+    """One run of the retention job for a federation: what was (or, dry, would be) deleted."""
+
+    federation = models.ForeignKey(Federation, on_delete=models.PROTECT, related_name="+")
+    ran_at = models.DateTimeField()
+    dry_run = models.BooleanField()
+    cutoff = models.DateField(help_text="Entries for sessions before this day were due to go.")
+    counts = models.JSONField(help_text="Rows deleted (or that would be), by kind.")
+
+    class Meta:
+        ordering = ["-ran_at"]
+
+    def __str__(self) -> str:
+        kind = "dry run" if self.dry_run else "run"
+        return f"Retention {kind} {self.ran_at:%d %b %Y}: before {self.cutoff:%d %b %Y}"
