@@ -1,0 +1,380 @@
+"""Reading a DfE Common Transfer File: the XML, safely, and each <Pupil> on its own.
+
+No database is read here: `registers.services.ctf_import` checks the result against the school's
+records and writes it. The layout and the decisions are described there.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from registers.errors import DomainError
+from registers.lib.upn import upn_problem
+from registers.lib.year_groups import normalise_year_group, validate_year_group
+from registers.models import Contact, Pupil, PupilContact, School
+
+# A year group's transfer with full histories is a few megabytes; anything far larger is not a CTF.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+SUPPORTED_VERSIONS = ("23", "24", "25")
+DOCUMENT_NAME = "Common Transfer File"
+NOT_A_SESSION = "#"
+NO_MARK = "-"
+# One school year of sessions, with room for a leap year and a string that starts early.
+MAX_MARKS = 2 * 372
+# CBDS contact relationship codes, in the words staff use; other codes are kept as given.
+RELATIONSHIPS = {
+    "PAM": "Mother",
+    "PAF": "Father",
+    "STM": "Stepmother",
+    "STF": "Stepfather",
+    "FOM": "Foster mother",
+    "FOF": "Foster father",
+    "CAR": "Carer",
+    "FAM": "Other family member",
+    "REL": "Other relative",
+    "CHM": "Childminder",
+    "DOC": "Doctor",
+    "SWR": "Social worker",
+    "OTH": "Other contact",
+}
+_TRUE, _FALSE = {"true", "1"}, {"false", "0"}
+_MOBILE = "M"
+
+
+class CtfUnreadable(DomainError):
+    """The file cannot be read as a Common Transfer File; no pupil in it was looked at."""
+
+
+@dataclass(frozen=True)
+class CtfContact:
+    name: str
+    phone: str
+    email: str
+    relationship: str
+    parental_responsibility: bool
+
+
+@dataclass(frozen=True)
+class YearMarks:
+    label: str
+    start: date
+    marks: str
+
+
+@dataclass
+class CtfPupil:
+    position: int
+    pupil: Pupil  # unsaved; replaced by the stored pupil when the UPN is already known
+    preferred_given: tuple[bool, bool]  # PreferredSurname, PreferredForename present in the file
+    entry_date: date | None
+    leaving_date: date | None
+    contacts: list[CtfContact]
+    attendance: list[YearMarks]
+    # Decided against the database by ctf_import: a new enrolment here; the file's contacts added.
+    enrol: bool = False
+    add_contacts: bool = False
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Header:
+    dest: tuple[str, str]  # DestSchool (LEA, Estab)
+
+
+def read_ctf_file(path: Path) -> bytes:
+    """The file's bytes, refusing a missing file or one too large to be a CTF before reading."""
+    if not path.is_file():
+        raise CtfUnreadable(f"{path}: no such file")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise CtfUnreadable(_too_large(path.name, size))
+    return path.read_bytes()
+
+
+# --- the file ---------------------------------------------------------------------------------
+
+
+def _too_large(name: str, size: int) -> str:
+    return (
+        f"{name}: the file is {size / 1024 / 1024:.1f} MB; a Common Transfer File larger than "
+        f"{MAX_FILE_BYTES // 1024 // 1024} MB is refused"
+    )
+
+
+def parse_xml(data: bytes, name: str) -> Element:
+    if len(data) > MAX_FILE_BYTES:
+        raise CtfUnreadable(_too_large(name, len(data)))
+    try:
+        # A CTF never declares a DTD or entities: refusing them stops entity expansion
+        # ("billion laughs") and external entities (reading files or URLs) before they start.
+        root = fromstring(data, forbid_dtd=True)
+    except DefusedXmlException:
+        raise CtfUnreadable(
+            f"{name}: the file declares a DTD or entities, which a Common Transfer File never "
+            "does; it was refused unread"
+        ) from None
+    except ParseError as error:
+        raise CtfUnreadable(f"{name}: not a readable XML file ({error})") from None
+    for element in root.iter():
+        # Some suppliers write a default namespace; the element names are what matter.
+        if isinstance(element.tag, str) and "}" in element.tag:
+            element.tag = element.tag.split("}", 1)[1]
+    return root
+
+
+def check_header(root: Element, name: str, school: School) -> Header:
+    if root.tag != "CTfile":
+        raise CtfUnreadable(
+            f"{name}: not a Common Transfer File (the root element is <{root.tag[:40]}>, "
+            "not <CTfile>)"
+        )
+    header = root.find("Header")
+    if header is None:
+        raise CtfUnreadable(f"{name}: not a Common Transfer File (there is no <Header>)")
+    if text_of(header, "DocumentName") != DOCUMENT_NAME:
+        raise CtfUnreadable(f"{name}: the header's DocumentName is not '{DOCUMENT_NAME}'")
+    version = text_of(header, "CTFversion")
+    if version.split(".")[0] not in SUPPORTED_VERSIONS:
+        raise CtfUnreadable(
+            f"{name}: CTF version '{version[:10]}' cannot be read; this import reads versions "
+            f"{', '.join(SUPPORTED_VERSIONS)}"
+        )
+    dest = (text_of(header, "DestSchool/LEA"), text_of(header, "DestSchool/Estab"))
+    # A file for a school in another local authority was sent to the wrong place; unknown
+    # destinations ('MMM', the lost pupils database) carry no number and are not refused.
+    if dest[0].isdigit() and dest[0] != school.la_code:
+        raise CtfUnreadable(
+            f"{name}: the file is addressed to a school in local authority {dest[0]}, but "
+            f"{school.name} is in local authority {school.la_code}; check the file and --school"
+        )
+    return Header(dest=dest)
+
+
+def pupil_elements(root: Element, name: str) -> list[Element]:
+    pupils = root.findall("CTFpupilData/Pupil")
+    if not pupils:
+        raise CtfUnreadable(f"{name}: the file holds no pupils (no <CTFpupilData><Pupil>)")
+    return pupils
+
+
+def text_of(element: Element, path: str) -> str:
+    found = element.find(path)
+    return (found.text or "").strip() if found is not None else ""
+
+
+def _has(element: Element, path: str) -> bool:
+    return element.find(path) is not None
+
+
+def _parse_date(value: str) -> date:
+    """A CTF date (xs:date, YYYY-MM-DD); ValueError in words for the office otherwise."""
+    try:
+        year, month, day = (int(part) for part in value.split("-"))
+    except ValueError:
+        raise ValueError(
+            f"'{value[:20]}' is not a date; a CTF writes dates as YYYY-MM-DD"
+        ) from None
+    if len(value) != 10:
+        raise ValueError(f"'{value[:20]}' is not a date; a CTF writes dates as YYYY-MM-DD")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError(f"'{value}' is not a real date") from None
+
+
+# --- one pupil on its own ---------------------------------------------------------------------
+
+
+def parse_pupil(
+    position: int, element: Element, header: Header, entry_date: date | None, today: date
+) -> CtfPupil:
+    problems: list[str] = []
+
+    def text(path: str, label: str, *, required: bool = True, limit: int = 100) -> str:
+        value = text_of(element, path)
+        if required and not value:
+            problems.append(f"{label} is missing")
+        if len(value) > limit:
+            problems.append(f"{label} is longer than {limit} characters")
+        return value
+
+    def a_date(path: str, label: str, *, required: bool = True) -> date | None:
+        value = text_of(element, path)
+        if not value:
+            if required:
+                problems.append(f"{label} is missing")
+            return None
+        try:
+            return _parse_date(value)
+        except ValueError as error:
+            problems.append(f"{label}: {error}")
+            return None
+
+    upn = text_of(element, "UPN").upper()
+    if not upn:
+        problems.append("UPN is missing")
+    elif problem := upn_problem(upn):
+        problems.append(f"UPN {upn}: {problem}")
+    surname = text("Surname", "Surname")
+    forename = text("Forename", "Forename")
+    preferred_surname = text("BasicDetails/PreferredSurname", "PreferredSurname", required=False)
+    preferred_forename = text("BasicDetails/PreferredForename", "PreferredForename", required=False)
+    date_of_birth = a_date("DOB", "DOB")
+    if date_of_birth and date_of_birth > today:
+        problems.append("DOB is in the future")
+        date_of_birth = None
+
+    year_group = normalise_year_group(text_of(element, "BasicDetails/NCyearActual"))
+    if not year_group:
+        problems.append("NCyearActual is missing")
+    else:
+        try:
+            validate_year_group(year_group)
+        except ValidationError as error:
+            problems.extend(f"NCyearActual: {message}" for message in error.messages)
+
+    # This school's line of the pupil's history, if the file has one.
+    start = leaving = None
+    for line in element.findall("SchoolHistory/School") if all(header.dest) else []:
+        if (text_of(line, "LEA"), text_of(line, "Estab")) == header.dest:
+            start = _history_date(line, "EntryDate", problems, required=True)
+            leaving = _history_date(line, "LeavingDate", problems, required=False)
+            break
+    start = start or entry_date
+    if date_of_birth and start and start <= date_of_birth:
+        problems.append(f"the entry date {start:%Y-%m-%d} is not after DOB")
+    if start and leaving and leaving < start:
+        problems.append("SchoolHistory LeavingDate is before EntryDate")
+
+    contacts = _parse_contacts(element, problems)
+    attendance = _parse_attendance(element, problems)
+    pupil = Pupil(
+        upn=upn,
+        legal_surname=surname,
+        legal_forename=forename,
+        preferred_surname=preferred_surname,
+        preferred_forename=preferred_forename,
+        date_of_birth=date_of_birth or today,
+        year_group=year_group,
+    )
+    return CtfPupil(
+        position=position,
+        pupil=pupil,
+        preferred_given=(
+            _has(element, "BasicDetails/PreferredSurname"),
+            _has(element, "BasicDetails/PreferredForename"),
+        ),
+        entry_date=start,
+        leaving_date=leaving,
+        contacts=contacts,
+        attendance=attendance,
+        problems=problems,
+    )
+
+
+def _history_date(line: Element, path: str, problems: list[str], *, required: bool) -> date | None:
+    value = text_of(line, path)
+    if not value:
+        if required:
+            problems.append(f"SchoolHistory {path} is missing")
+        return None
+    try:
+        return _parse_date(value)
+    except ValueError as error:
+        problems.append(f"SchoolHistory {path}: {error}")
+        return None
+
+
+def _parse_contacts(element: Element, problems: list[str]) -> list[CtfContact]:
+    """The pupil's contacts in priority order: by <Order>, then as listed."""
+    ordered: list[tuple[int, int, CtfContact]] = []
+    for number, contact in enumerate(element.findall("Contacts/Contact"), start=1):
+        label = f"contact {number}"
+        local: list[str] = []
+        order_text = text_of(contact, "Order")
+        order = 10**6
+        if order_text:
+            if not order_text.isdigit() or int(order_text) < 1:
+                local.append(
+                    f"{label}: Order must be a whole number from 1, not '{order_text[:10]}'"
+                )
+            else:
+                order = int(order_text)
+        surname, forename = text_of(contact, "Surname"), text_of(contact, "Forename")
+        if not surname:
+            local.append(f"{label}: Surname is missing")
+        name = f"{forename or text_of(contact, 'Title')} {surname}".strip()
+        if len(name) > Contact._meta.get_field("name").max_length:
+            local.append(f"{label}: the name is longer than 200 characters")
+        code = text_of(contact, "Relationship")
+        relationship = RELATIONSHIPS.get(code.upper(), code)
+        if not code:
+            local.append(f"{label}: Relationship is missing")
+        elif len(relationship) > PupilContact._meta.get_field("relationship").max_length:
+            local.append(f"{label}: Relationship is longer than 60 characters")
+        responsibility = text_of(contact, "Responsibility").lower()
+        if responsibility not in _TRUE | _FALSE | {""}:
+            local.append(f"{label}: Responsibility must be true or false")
+        phones = [
+            (text_of(phone, "TelephoneType").upper(), text_of(phone, "PhoneNo"))
+            for phone in contact.findall("Phones/Phone")
+        ]
+        phones = [(kind, number) for kind, number in phones if number]
+        # The office rings one number first: a mobile if there is one.
+        phone = next((n for kind, n in phones if kind == _MOBILE), phones[0][1] if phones else "")
+        if len(phone) > Contact._meta.get_field("phone").max_length:
+            local.append(f"{label}: PhoneNo is longer than 40 characters")
+        email = text_of(contact, "Email")
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                local.append(f"{label}: Email is not an e-mail address")
+        problems.extend(local)
+        if not local:
+            ordered.append(
+                (
+                    order,
+                    number,
+                    CtfContact(
+                        name=name,
+                        phone=phone,
+                        email=email.lower(),
+                        relationship=relationship,
+                        # Parental responsibility is never assumed: letters go to those who have it.
+                        parental_responsibility=responsibility in _TRUE,
+                    ),
+                )
+            )
+    return [contact for _, _, contact in sorted(ordered, key=lambda item: item[:2])]
+
+
+def _parse_attendance(element: Element, problems: list[str]) -> list[YearMarks]:
+    years: list[YearMarks] = []
+    for number, year in enumerate(element.findall("Attendance/YearData"), start=1):
+        label = f"attendance {text_of(year, 'Year')[:10] or number}"
+        marks = text_of(year, "AttendSessions/AttendanceMarks")
+        if not marks:
+            continue  # session counts only: nothing to import
+        start_text = text_of(year, "AttendSessions/AttendanceStartDate")
+        if not start_text:
+            problems.append(f"{label}: AttendanceStartDate is missing")
+            continue
+        try:
+            start = _parse_date(start_text)
+        except ValueError as error:
+            problems.append(f"{label}: AttendanceStartDate: {error}")
+            continue
+        if len(marks) > MAX_MARKS:
+            problems.append(f"{label}: AttendanceMarks holds more than a year of sessions")
+        elif any(character.isspace() for character in marks):
+            problems.append(f"{label}: AttendanceMarks contains spaces or line breaks")
+        else:
+            years.append(YearMarks(label, start, marks))
+    return years
