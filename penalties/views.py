@@ -4,7 +4,6 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,10 +11,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from absences.selectors.pupils import parents_with_responsibility
-from penalties import forms
+from penalties import access, forms
 from penalties.models import LadderLetterKind, NoticeToImprove, PenaltyNoticeKind, ThresholdCase
 from penalties.selectors import (
     penalty_notice_at_school,
+    penalty_notice_evidence_for_case,
     penalty_notices_for_pupil,
     pupil_attendance,
     suspension_notices_at_school,
@@ -40,22 +40,16 @@ from penalties.services import (
 )
 from penalties.services.ladder import intervention_ladder_run, ladder_letters_request
 from penalties.services.penalty_notices import national_sequence
-from registers import access
 from registers.errors import DomainError
 from registers.forms import submit
 from registers.lib.calendar import academic_year_label, academic_year_start
-from registers.models import Role, School
-
-# The policies: the attendance lead monitors pupils' attendance and, with the head, requests
-# penalty notices from the local authority.
-THRESHOLD_CASE_ROLES = frozenset({Role.ATTENDANCE_LEAD, Role.HEAD})
+from registers.models import School
+from registers.services.access_log import access_log_record
 
 
 def _school_for_threshold_cases(request: HttpRequest, school_id: int) -> School:
-    school = access.get_school_for_office(user=request.user, school_id=school_id)
-    if access.role_at(user=request.user, school_id=school.pk) not in THRESHOLD_CASE_ROLES:
-        raise PermissionDenied(access.NOT_YOURS)
-    return school
+    # The attendance lead and the head (`registers.permissions.VIEW_CASES`).
+    return access.get_school_for_cases(user=request.user, school_id=school_id)
 
 
 def _case_for_user(request: HttpRequest, school_id: int, case_id: int) -> ThresholdCase:
@@ -99,7 +93,8 @@ def _render_case(request: HttpRequest, case: ThresholdCase, **bound: object) -> 
         period = {
             "figures": figures,
             "ended": today > notice.improvement_end,
-            "met": figures.percent is not None and figures.percent >= notice.target_percent,
+            "met": figures.attendance_pct is not None
+            and figures.attendance_pct >= notice.target_percent,
         }
     parents = parents_with_responsibility(pupil=case.pupil)
     context = {
@@ -111,6 +106,7 @@ def _render_case(request: HttpRequest, case: ThresholdCase, **bound: object) -> 
         "notice": notice,
         "period": period,
         "penalty_notices": penalty_notices_for_pupil(school=case.school, pupil=case.pupil),
+        "notice_evidence": penalty_notice_evidence_for_case(case=case),
         "alternative_action_for": [
             link.contact.name
             for link in parents
@@ -198,8 +194,12 @@ def notice_to_improve_letter(request: HttpRequest, school_id: int, case_id: int)
     notice = NoticeToImprove.objects.filter(case=case).first()
     if notice is None or not notice.letter:
         raise Http404("No letter yet.")
+    letter = notice.letter.open("rb")
+    access_log_record(
+        user=request.user, school=case.school, what=f"notice to improve letter, case {case.pk}"
+    )
     return FileResponse(
-        notice.letter.open("rb"),
+        letter,
         as_attachment=True,
         filename=f"notice-to-improve-{notice.pk}.pdf",
         content_type="application/pdf",
@@ -405,8 +405,12 @@ def ladder_letter_download(request: HttpRequest, school_id: int, letter_id: int)
     letter = ladder_letter_at_school(school=school, letter_id=letter_id)
     if not letter.letter:
         raise Http404("No letter yet.")
+    pdf = letter.letter.open("rb")
+    access_log_record(
+        user=request.user, school=school, what=f"{letter.kind} letter, ladder letter {letter.pk}"
+    )
     return FileResponse(
-        letter.letter.open("rb"),
+        pdf,
         as_attachment=True,
         filename=f"{letter.kind}-letter-{letter.pk}.pdf",
         content_type="application/pdf",

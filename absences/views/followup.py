@@ -24,6 +24,7 @@ from absences.services.evidence import (
     medical_evidence_request,
 )
 from registers.forms import submit
+from registers.services.access_log import access_log_record
 
 
 @login_required
@@ -221,6 +222,9 @@ def la_report_csv(request: HttpRequest, school_id: int, report: str) -> HttpResp
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     selector = LA_REPORTS[report][0]
     today: date = timezone.localdate()
+    access_log_record(
+        user=request.user, school=school, what=f"{report} report CSV as of {today.isoformat()}"
+    )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="{report}-{school.urn}-{today.isoformat()}.csv"'

@@ -28,9 +28,10 @@ from absences.services.leave import (
     leave_taken_anyway_record,
 )
 from absences.services.timetables import part_time_timetable_agree, timetable_review_record
+from registers import permissions
 from registers.errors import DomainError
 from registers.forms import submit
-from registers.models import Role
+from registers.services.access_log import access_log_record
 
 # Decided leave stays on the office's page this long after its last day: time to code refused
 # leave that was taken anyway, and to send a letter that failed.
@@ -52,7 +53,9 @@ def leave_requests(request: HttpRequest, school_id: int) -> HttpResponse:
                 school=school, since=today - timedelta(days=DECIDED_KEPT_DAYS)
             ),
             "today": today,
-            "is_head": access.role_at(user=request.user, school_id=school.pk) == Role.HEAD,
+            "is_head": access.has_permission(
+                user=request.user, school_id=school.pk, permission=permissions.DECIDE_LEAVE
+            ),
         },
     )
 
@@ -163,8 +166,12 @@ def leave_letter(request: HttpRequest, school_id: int, leave_id: int) -> FileRes
     leave = access.leave_request_at_school(school=school, leave_id=leave_id)
     if not leave.letter:
         raise Http404("No letter has been drawn for this request yet.")
+    letter = leave.letter.open("rb")
+    access_log_record(
+        user=request.user, school=school, what=f"leave decision letter, request {leave.pk}"
+    )
     return FileResponse(
-        leave.letter.open("rb"),
+        letter,
         content_type="application/pdf",
         as_attachment=True,
         filename=f"leave-decision-{leave.pk}.pdf",
