@@ -5,10 +5,12 @@ Celery runs tasks eagerly in-process and the cache is local memory. Production s
 default: with DEBUG off, a missing SECRET_KEY stops the process at start-up.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -34,7 +36,13 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "csp",
     "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "registers",
     "absences",
     "penalties",
@@ -43,12 +51,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The user's roles read once per request, for every access check of it.
+    "registers.permissions.RolesPerRequest",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the locked-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if not DEBUG:
@@ -67,6 +80,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "registers.context_processors.register_reminders",
             ],
         },
     },
@@ -86,10 +100,33 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out sign-in before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five failed sign-ins for one username from one address lock that pair out for 30 minutes.
+# Combining the two means an attacker guessing one account cannot lock its owner out from
+# school, and one address cannot try many passwords against one account.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Successful sign-ins need no second table of who signed in from where.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False  # no banner on every start-up
+# Behind the reverse proxy the client's address is the one the last proxy appended to
+# X-Forwarded-For; TRUSTED_PROXY_COUNT says how many proxies are in front (0: REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "attendance_site.security.client_ip"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -121,6 +158,10 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
+    # Sessions read from Redis, written through to PostgreSQL (kept across a Redis restart):
+    # a page asks the database nothing for the session. Only with a shared cache: each
+    # process's own memory would serve another process's stale session.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_BROKER_URL = "memory://"
@@ -130,6 +171,17 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
 CELERY_BEAT_SCHEDULE: dict = {
+    # Missing registers: remind teachers and the office of a register still not taken some
+    # minutes after it opened (the school's setting, default 10).
+    "remind-missing-registers": {
+        "task": "registers.tasks.remind_missing_registers",
+        "schedule": crontab(minute="*"),
+    },
+    # Registers taken after their close, listed for the head each Monday for the week before.
+    "registers-taken-late-weekly": {
+        "task": "registers.tasks.email_registers_taken_late",
+        "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
+    },
     # Luston and Shobdon 4.5: an N is resolved within 5 school days; flag the rest after school.
     "flag-overdue-n-codes": {
         "task": "absences.tasks.flag_overdue_n_codes",
@@ -140,10 +192,21 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "penalties.tasks.check_thresholds_for_every_school",
         "schedule": crontab(hour=2, minute=0),
     },
+    # First-day absence e-mails: once a morning register has closed (08:45-09:30 in the seed
+    # schools), parents of pupils coded N with nothing heard are e-mailed, once a day.
+    "first-day-absence-messages": {
+        "task": "absences.tasks.send_first_day_messages",
+        "schedule": crontab(minute="*/5", hour="8-11", day_of_week="mon-fri"),
+    },
     # Intervention ladder (95 / 93 / 90 %): record pupils who fell below a step, weekly.
     "intervention-ladder-weekly": {
         "task": "penalties.tasks.intervention_ladder_for_every_school",
         "schedule": crontab(hour=3, minute=0, day_of_week="mon"),
+    },
+    # 2024 regulations: entries are kept six years (or the federation's longer period), no longer.
+    "retention-nightly": {
+        "task": "registers.tasks.retention_run_for_every_federation",
+        "schedule": crontab(hour=1, minute=30),
     },
 }
 
@@ -156,18 +219,85 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+    # "HEADER,value" as the proxy sets it; empty when no proxy terminates TLS in front.
+    _proxy_ssl_header = env.list(
+        "SECURE_PROXY_SSL_HEADER", default=["HTTP_X_FORWARDED_PROTO", "https"]
+    )
+    if _proxy_ssl_header:
+        if len(_proxy_ssl_header) != 2:
+            raise ImproperlyConfigured(
+                "SECURE_PROXY_SSL_HEADER must be 'HEADER,value', e.g. HTTP_X_FORWARDED_PROTO,https."
+            )
+        SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header)
 SESSION_COOKIE_HTTPONLY = True
+# No page script reads the CSRF cookie: forms carry the token, so the cookie can be HTTP-only.
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
-REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "EXCEPTION_HANDLER": "attendance_site.api_errors.exception_handler",
+# Content-Security-Policy (django-csp): the site's own scripts, styles and images only, no
+# inline script at all, no <style> blocks, no framing. Scripts and stylesheets live in static/.
+# Style attributes are allowed: the charts are inline SVG whose shapes are coloured by them;
+# they cannot run code, and anything they could load is held to img-src 'self'.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
 }
 
+REST_FRAMEWORK = {
+    # The API answers to a signed-in browser session or a token (`manage.py drf_create_token`),
+    # with the same access rules either way.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "EXCEPTION_HANDLER": "attendance_site.api_errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "attendance_site.api_pagination.Pagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "School attendance API",
+    "DESCRIPTION": "Registers, marks, absence follow-up, leave and threshold cases, scoped to "
+    "the signed-in member of staff's schools and role.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The site may have no internet: Swagger UI is served from drf-spectacular-sidecar's files.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Every app spells AM/PM with its own list of choices: one name for all of them.
+    "ENUM_NAME_OVERRIDES": {"SessionEnum": "registers.models.schools.SESSION_CHOICES"},
+}
+
+# One console handler, and no other: Django's default mail_admins handler would e-mail a
+# failing request with its POST data (pupils' names, reasons for absence), so the "django"
+# loggers are routed here instead. Log lines carry paths, ids and counts, never request bodies.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Failed sign-ins and lockouts (warnings), not every successful one.
+        "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
 }

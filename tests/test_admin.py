@@ -6,6 +6,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog
+from axes.models import AccessLog as AxesAccessLog
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.core import checks
@@ -15,12 +17,15 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from absences.models import (
+    FirstDayMessage,
     LeaveRequest,
     MedicalEvidenceRequest,
     OverdueNFlag,
     ParentCall,
+    ParentReport,
     PartTimeTimetable,
     ReportedAbsence,
     SafeguardingFlag,
@@ -36,6 +41,7 @@ from penalties.models import (
     ThresholdCase,
 )
 from registers.models import (
+    AccessLog,
     Amendment,
     AttendanceCode,
     Closure,
@@ -45,7 +51,9 @@ from registers.models import (
     Mark,
     Pupil,
     Register,
+    RegisterReminder,
     RegistrationGroup,
+    RetentionRun,
     School,
     SchoolDay,
     SessionTimes,
@@ -318,6 +326,47 @@ def _one_of_each_record(
         attendance_pct=Decimal("92.00"),
         requested_by=user,
         requested_at=now,
+    )
+    _one_of_each_since_issue_6(school, pupil, group, mark, user)
+
+
+def _one_of_each_since_issue_6(
+    school: School, pupil: Pupil, group: RegistrationGroup, mark: Mark, user: Any
+) -> None:
+    """Reminders, parents' reports and first-day messages, the disclosure and retention logs,
+    API tokens and the sign-in lockout's records."""
+    now = timezone.now()
+    RegisterReminder.objects.create(
+        school=school, group=group, date=mark.date, session=mark.session, sent_at=now
+    )
+    ParentReport.objects.create(
+        school=school,
+        pupil=pupil,
+        first_day=date(2025, 11, 17),
+        last_day=date(2025, 11, 17),
+        contact=ContactFactory(),
+        kind="illness",
+        submitted_at=now,
+        submitted_by=user,
+    )
+    FirstDayMessage.objects.create(school=school, pupil=pupil, date=mark.date, claimed_at=now)
+    AccessLog.objects.create(user=user, school=school, what="census export, term 1", at=now)
+    RetentionRun.objects.create(
+        federation=school.federation,
+        ran_at=now,
+        dry_run=True,
+        cutoff=date(2019, 8, 1),
+        counts={"marks": 0},
+    )
+    Token.objects.create(user=user)
+    AccessAttempt.objects.create(
+        username="someone", ip_address="127.0.0.1", user_agent="test", failures_since_start=1
+    )
+    AccessFailureLog.objects.create(
+        username="someone", ip_address="127.0.0.1", user_agent="test", attempt_time=now
+    )
+    AxesAccessLog.objects.create(
+        username="someone", ip_address="127.0.0.1", user_agent="test", attempt_time=now
     )
 
 

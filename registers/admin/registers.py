@@ -7,7 +7,7 @@ changed here: a wrong mark is put right through the amendment service, which kee
 
 from django.contrib import admin
 
-from registers.models import LateArrival, Register
+from registers.models import LateArrival, Register, RegisterReminder
 
 from .base import ViewOnlyAdmin
 
@@ -58,3 +58,11 @@ class LateArrivalAdmin(ViewOnlyAdmin):
     @admin.display(description="UPN", ordering="pupil__upn")
     def upn(self, arrival: LateArrival) -> str:
         return arrival.pupil.upn
+
+
+@admin.register(RegisterReminder)
+class RegisterReminderAdmin(ViewOnlyAdmin):
+    list_display = ["date", "session", "group", "school", "sent_at"]
+    list_select_related = ["group", "school"]
+    list_filter = ["school", "date", "session"]
+    ordering = ["-date", "-session", "group__name"]
