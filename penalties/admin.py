@@ -20,6 +20,7 @@ from .models import (
     LadderStep,
     NoticeToImprove,
     PenaltyNotice,
+    PenaltyNoticeEvidence,
     SupportOffered,
     ThresholdCase,
 )
@@ -104,8 +105,21 @@ class NoticeToImproveAdmin(ViewOnlyAdmin):
         return notice.case.school.name
 
 
+class PenaltyNoticeEvidenceInline(ViewOnlyInline):
+    """The sessions the notice rests on: they count towards no other notice for the pupil."""
+
+    model = PenaltyNoticeEvidence
+    fields = ["mark"]
+    verbose_name = "session used as evidence"
+    verbose_name_plural = "sessions used as evidence"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PenaltyNoticeEvidence]:
+        return super().get_queryset(request).select_related("mark")
+
+
 @admin.register(PenaltyNotice)
 class PenaltyNoticeAdmin(ViewOnlyAdmin):
+    inlines = [PenaltyNoticeEvidenceInline]
     list_display = [
         "issued_on",
         "pupil",

@@ -2,7 +2,7 @@ from datetime import date
 
 from django.urls import path, register_converter
 
-from . import views
+from . import views, views_monitor
 
 
 class IsoDateConverter:
@@ -30,6 +30,16 @@ urlpatterns = [
     path("marks/<int:mark_id>/amend/", views.amend, name="mark_amend"),
     path("schools/<int:school_id>/late-book/", views.late_book, name="late_book"),
     path("schools/<int:school_id>/closures/", views.closure, name="school_closure"),
+    path(
+        "schools/<int:school_id>/missing-registers/",
+        views_monitor.missing_registers,
+        name="missing_registers",
+    ),
+    path(
+        "schools/<int:school_id>/missing-registers/live/",
+        views_monitor.missing_registers_live,
+        name="missing_registers_live",
+    ),
     path(
         "schools/<int:school_id>/pupils/<int:pupil_id>/history/",
         views.pupil_history,

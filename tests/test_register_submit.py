@@ -268,7 +268,8 @@ def test_saving_a_register_takes_the_same_queries_whatever_the_class_size(
     large_class.teachers.add(teacher_4a)
     large = _queries_to_take_and_change(large_class, enrol_in_group(large_class, 60), teacher_4a)
     assert small == large
-    assert large[0] <= 12 and large[1] <= 15
+    # Taking it also reads its phase's close time (was it taken after the close?).
+    assert large[0] <= 10 and large[1] <= 10
 
 
 def test_re_saving_a_register_keeps_a_saved_late_mark_without_retyping_the_arrival(

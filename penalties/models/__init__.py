@@ -6,6 +6,7 @@ from penalties.models.notices import (
     LADecision,
     NoticeToImprove,
     PenaltyNotice,
+    PenaltyNoticeEvidence,
     PenaltyNoticeKind,
 )
 
@@ -19,6 +20,7 @@ __all__ = [
     "LadderStepKind",
     "NoticeToImprove",
     "PenaltyNotice",
+    "PenaltyNoticeEvidence",
     "PenaltyNoticeKind",
     "SupportOffered",
     "ThresholdCase",

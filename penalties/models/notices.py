@@ -5,7 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from penalties.models.cases import ThresholdCase
-from registers.models import Contact, Pupil, School
+from registers.models import Contact, Mark, Pupil, School
 
 USER = settings.AUTH_USER_MODEL
 
@@ -96,9 +96,36 @@ class PenaltyNotice(models.Model):
     la_decided_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
+    # The unauthorised sessions the notice rests on (a national notice's case window).
+    marks_used = models.ManyToManyField(
+        Mark, through="PenaltyNoticeEvidence", related_name="+", blank=True
+    )
 
     class Meta:
         ordering = ["issued_on", "pk"]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.parent} for {self.pupil}, {self.issued_on}"
+
+
+class PenaltyNoticeEvidence(models.Model):
+    """A mark that supported an issued penalty notice.
+
+    Evidence is used once: such a mark cannot count towards another notice for the same pupil,
+    so the threshold engine leaves it out of later windows. Each liable parent's notice for the
+    same case rests on the same marks. A mark deleted at the end of its retention period takes
+    its row with it.
+    """
+
+    notice = models.ForeignKey(PenaltyNotice, on_delete=models.CASCADE, related_name="evidence")
+    mark = models.ForeignKey(Mark, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["notice", "mark"]
+        verbose_name_plural = "penalty notice evidence"
+        constraints = [
+            models.UniqueConstraint(fields=["notice", "mark"], name="mark_used_once_per_notice"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Mark {self.mark_id} for notice {self.notice_id}"

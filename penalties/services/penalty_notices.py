@@ -12,10 +12,17 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from penalties.models import LADecision, PenaltyNotice, PenaltyNoticeKind, ThresholdCase
+from penalties.models import (
+    LADecision,
+    PenaltyNotice,
+    PenaltyNoticeEvidence,
+    PenaltyNoticeKind,
+    ThresholdCase,
+)
 from penalties.selectors import national_notices_to_parent
+from registers.codes import CountsAs
 from registers.errors import DomainError
-from registers.models import Contact, Pupil, PupilContact, School
+from registers.models import Contact, Mark, Pupil, PupilContact, School
 
 REDUCED_DAYS = 21
 FULL_DAYS = 28
@@ -137,7 +144,22 @@ def penalty_notice_record(
         )
         notice.full_clean()
         notice.save()
+        if case is not None and kind == PenaltyNoticeKind.NATIONAL:
+            _evidence_record(notice=notice, case=case)
     return notice
+
+
+def _evidence_record(*, notice: PenaltyNotice, case: ThresholdCase) -> None:
+    """Record the marks the notice rests on: the case's evidence, the unauthorised sessions
+    that met the threshold, as far as they still stand (a mark since amended to an authorised
+    code supports nothing). From then on they count towards no other notice for the pupil."""
+    mark_ids = [entry["mark_id"] for entry in case.evidence]
+    PenaltyNoticeEvidence.objects.bulk_create(
+        PenaltyNoticeEvidence(notice=notice, mark_id=mark_id)
+        for mark_id in Mark.objects.filter(
+            pk__in=mark_ids, pupil=notice.pupil, code__counts_as=CountsAs.UNAUTHORISED
+        ).values_list("pk", flat=True)
+    )
 
 
 def amount_due_on(*, notice: PenaltyNotice, day: date) -> Decimal | None:

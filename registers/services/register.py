@@ -5,12 +5,14 @@ from datetime import date, time
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from registers.errors import DomainError, StaleSave
 from registers.lib.calendar import SESSIONS
 from registers.models import Mark, MarkSource, Register, RegistrationGroup
 from registers.selectors import group_pupils_on
+from registers.selectors_monitor import register_window_for_pupils
 from registers.services.marks import (
     MarkWrite,
     WriteResult,
@@ -51,11 +53,11 @@ def register_submit(
 ) -> WriteResult:
     """Save a class's register for one session.
 
-    Steps: check the session (a school session, not still to come); check every line (a pupil
-    on the class's roll that day, a code that may be entered then, late marks with an arrival
-    time) and that every pupil has a mark; then, in one transaction, lock the class and the
-    pupils' marks, refuse the whole save if any mark changed since the form was read (showing
-    what it is now), and write: new marks, amendments (which need `reason`), the register.
+    Steps: check the session (a school session, not still to come); then, in one transaction,
+    lock the class and its pupils' marks; check every line (a pupil on the class's roll that
+    day, a code that may be entered then, late marks with an arrival time) and that every pupil
+    has a mark; refuse the whole save if any mark changed since the form was read (showing what
+    it is now); and write: new marks, amendments (which need `reason`), the register.
     """
     school = group.school
     if session not in SESSIONS:
@@ -63,22 +65,16 @@ def register_submit(
     problem = session_problem(school=school, day=day, session=session)
     if problem:
         raise RegisterRefused([problem])
-    pupils = {pupil.pk: pupil for pupil in group_pupils_on(group=group, day=day)}
-    saved = {
-        mark.pupil_id: mark
-        for mark in Mark.objects.filter(
-            school=school, date=day, session=session, pupil_id__in=list(pupils)
-        )
-    }
-    writes, problems = _writes(entries, pupils, saved, school=school, day=day, session=session)
-    if problems:
-        raise RegisterRefused(problems)
+    if any(entry.arrived_at is not None for entry in entries):
+        # A late mark reads its pupil's session times: one query for the class, not per pupil.
+        prefetch_related_objects([school], "session_times")
     seen = {entry.pupil_id: entry.seen_version for entry in entries}
     try:
-        return _save(group, day, session, writes, seen, pupils, by, reason)
+        return _save(group, day, session, entries, seen, by, reason)
     except IntegrityError:
         # Someone created one of these marks between our read and our insert: a stale save.
         # Any other integrity error is a fault, not a conflict, and is raised as it is.
+        pupils = {pupil.pk: pupil for pupil in group_pupils_on(group=group, day=day)}
         current = Mark.objects.filter(
             school=school, date=day, session=session, pupil_id__in=list(pupils)
         ).select_related("recorded_by")
@@ -139,16 +135,24 @@ def _writes(entries, pupils, saved, *, school, day, session) -> tuple[list[MarkW
 
 
 @transaction.atomic
-def _save(group, day, session, writes, seen, pupils, by, reason) -> WriteResult:
+def _save(group, day, session, entries, seen, by, reason) -> WriteResult:
     # Locking the class serialises saves of this register; the office's single-mark changes lock
-    # the mark rows, which are locked here too, so neither can overwrite the other unseen.
-    RegistrationGroup.objects.select_for_update().filter(pk=group.pk).first()
+    # the mark rows, which are locked here too, so neither can overwrite the other unseen. The
+    # lines are checked against the marks read under the lock: a refusal writes nothing.
+    # (Unordered: the model's ordering would join, and so lock, the school's row as well.)
+    list(RegistrationGroup.objects.select_for_update().filter(pk=group.pk).order_by().values("pk"))
+    pupils = {pupil.pk: pupil for pupil in group_pupils_on(group=group, day=day)}
     existing = {
         mark.pupil_id: mark
-        for mark in Mark.objects.select_for_update(of=("self",))
-        .filter(school=group.school, date=day, session=session, pupil_id__in=list(pupils))
-        .select_related("recorded_by")
+        for mark in Mark.objects.select_for_update().filter(
+            school=group.school, date=day, session=session, pupil_id__in=list(pupils)
+        )
     }
+    writes, problems = _writes(
+        entries, pupils, existing, school=group.school, day=day, session=session
+    )
+    if problems:
+        raise RegisterRefused(problems)
     wanted = {w.pupil_id: (w.code, w.minutes_late) for w in writes}
     # Saving what is already there is no conflict, whoever saved it.
     conflicts = [
@@ -171,19 +175,31 @@ def _save(group, day, session, writes, seen, pupils, by, reason) -> WriteResult:
         reason=reason,
     )
     now = timezone.now()
-    register, created = Register.objects.get_or_create(
-        group=group,
-        date=day,
-        session=session,
-        defaults={
-            "school": group.school,
-            "taken_by": by,
-            "taken_at": now,
-            "last_saved_by": by,
-            "last_saved_at": now,
-        },
-    )
-    if not created:
-        register.last_saved_by, register.last_saved_at = by, now
-        register.save(update_fields=["last_saved_by", "last_saved_at"])
+    register = Register.objects.filter(group=group, date=day, session=session)
+    if not register.update(last_saved_by=by, last_saved_at=now):
+        # First taken. The class is locked, so no one else is creating this register now.
+        Register.objects.create(
+            group=group,
+            date=day,
+            session=session,
+            school=group.school,
+            taken_by=by,
+            taken_at=now,
+            last_saved_by=by,
+            last_saved_at=now,
+            taken_after_close=_taken_after_close(group, day, session, pupils, now),
+        )
     return result
+
+
+def _taken_after_close(group, day, session, pupils, now) -> bool:
+    """Whether a register first taken `now` is taken after its close: on a later day, or after
+    the register-close time of its pupils' phase (the minute of the close is still in time, as
+    for a late arrival). Listed weekly for the head."""
+    local = timezone.localtime(now)
+    if day < local.date():
+        return True
+    window = register_window_for_pupils(
+        school=group.school, year_groups={p.year_group for p in pupils.values()}, session=session
+    )
+    return window is not None and local.time().replace(second=0, microsecond=0) > window.closes

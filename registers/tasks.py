@@ -1,0 +1,49 @@
+"""Background work of the registers app: tasks take ids or plain values and call a service."""
+
+from datetime import date, timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+
+@shared_task
+def remind_missing_registers() -> int:
+    """Every minute (beat): remind the teachers and the office of registers still not taken
+    some minutes after they opened. Two workers running it at once remind each register once
+    (a unique constraint). Returns the number of reminders recorded by this run."""
+    from registers.services.reminders import register_reminders_send
+
+    return len(register_reminders_send())
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+def email_register_reminders(reminder_ids: list[int]) -> int:
+    """E-mail the reminders just recorded (enqueued once they are committed)."""
+    from registers.services.reminders import register_reminder_emails_send
+
+    return register_reminder_emails_send(reminder_ids=reminder_ids)
+
+
+@shared_task
+def email_registers_taken_late(any_day: str | None = None) -> int:
+    """Monday morning (beat): e-mail each head the registers taken after their close in the
+    previous week (or in the week of `any_day`, an ISO date, for a manual run)."""
+    from registers.services.reminders import registers_taken_late_email_heads
+
+    day = date.fromisoformat(any_day) if any_day else timezone.localdate() - timedelta(days=7)
+    return registers_taken_late_email_heads(any_day=day)
+
+
+@shared_task
+def retention_run_for_every_federation(today: str | None = None) -> dict[int, dict[str, int]]:
+    """Nightly (beat, 01:30): delete each federation's register entries past its retention
+    period (2024 regulations: at least six years). A second run deletes nothing more. `today`
+    (an ISO date) is for a manual run. Returns the counts per federation id."""
+    from registers.models import Federation
+    from registers.services.retention import retention_run
+
+    day = date.fromisoformat(today) if today else timezone.localdate()
+    return {
+        federation.pk: retention_run(federation=federation, today=day, dry_run=False).counts
+        for federation in Federation.objects.order_by("pk")
+    }
