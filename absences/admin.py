@@ -14,10 +14,12 @@ from django.http import HttpRequest
 from registers.admin.base import ViewOnlyAdmin, ViewOnlyInline
 
 from .models import (
+    FirstDayMessage,
     LeaveRequest,
     MedicalEvidenceRequest,
     OverdueNFlag,
     ParentCall,
+    ParentReport,
     PartTimeTimetable,
     ReportedAbsence,
     SafeguardingFlag,
@@ -196,3 +198,36 @@ class OverdueNFlagAdmin(ViewOnlyAdmin):
     def still_n(self, flag: OverdueNFlag) -> bool:
         # The row stays once the N is resolved, as the record that it was late.
         return flag.mark.code_id == "N"
+
+
+@admin.register(ParentReport)
+class ParentReportAdmin(PupilUPN, ViewOnlyAdmin):
+    list_display = [
+        "submitted_at",
+        "pupil",
+        "upn",
+        "school",
+        "kind",
+        "first_day",
+        "last_day",
+        "status",
+        "decided_by",
+        "decided_at",
+    ]
+    list_select_related = ["pupil", "school", "decided_by"]
+    list_filter = ["school", "status", "kind"]
+    search_fields = ["=pupil__upn"]
+    search_help_text = UPN_HELP
+    ordering = ["-submitted_at"]
+    show_full_result_count = False
+
+
+@admin.register(FirstDayMessage)
+class FirstDayMessageAdmin(PupilUPN, ViewOnlyAdmin):
+    list_display = ["date", "pupil", "upn", "school", "claimed_at", "sent_at", "recipients"]
+    list_select_related = ["pupil", "school"]
+    list_filter = ["school", "date"]
+    search_fields = ["=pupil__upn"]
+    search_help_text = UPN_HELP
+    ordering = ["-date"]
+    show_full_result_count = False

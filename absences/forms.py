@@ -3,7 +3,7 @@
 from django import forms
 from django.utils import timezone
 
-from absences.models import CallDirection, CallOutcome, EvidenceOutcome, LeaveCategory
+from absences.models import PHONE_DIRECTIONS, PHONE_OUTCOMES, EvidenceOutcome, LeaveCategory
 from absences.selectors.pupils import pupils_on_roll_by_name
 from registers.codes import (
     LATE_AFTER_CLOSE,
@@ -55,8 +55,8 @@ class ParentCallForm(forms.Form):
     contact_name = forms.CharField(
         label="Name (if not on the list, or to correct it)", max_length=200, required=False
     )
-    direction = forms.ChoiceField(label="Call", choices=CallDirection.choices)
-    outcome = forms.ChoiceField(label="How it went", choices=[("", "Choose"), *CallOutcome.choices])
+    direction = forms.ChoiceField(label="Call", choices=PHONE_DIRECTIONS)
+    outcome = forms.ChoiceField(label="How it went", choices=[("", "Choose"), *PHONE_OUTCOMES])
     reason_given = forms.CharField(label="Reason given", max_length=500, required=False)
     code = forms.ChoiceField(label="Code for the reason", required=False)
     first_day = forms.DateField(label="Absent from", required=False, widget=DATE_INPUT)

@@ -49,11 +49,26 @@ class CallOutcome(models.TextChoices):
     NO_ANSWER = "no_answer", "No answer"
     VOICEMAIL = "voicemail", "Left a voicemail"
     UNAVAILABLE = "unavailable", "Number unavailable"
+    # Not a call: the first-day absence e-mail (absences.services.first_day), logged here too.
+    SENT = "sent", "E-mail sent"
 
 
 class CallDirection(models.TextChoices):
     WE_CALLED = "we_called", "We called"
     THEY_RANG = "they_rang", "Parent or carer rang"
+    # A parent's report on the parents' pages, logged when the office accepts it.
+    ONLINE = "online", "Parent reported online"
+    # The automatic first-day absence e-mail.
+    EMAILED = "emailed", "We e-mailed"
+
+
+# What the office logs by hand on the today page: calls, either way.
+PHONE_DIRECTIONS = [
+    choice
+    for choice in CallDirection.choices
+    if choice[0] in (CallDirection.WE_CALLED, CallDirection.THEY_RANG)
+]
+PHONE_OUTCOMES = [choice for choice in CallOutcome.choices if choice[0] != CallOutcome.SENT]
 
 
 class ParentCall(models.Model):
@@ -68,7 +83,14 @@ class ParentCall(models.Model):
     reason_given = models.CharField(max_length=500, blank=True)
     expected_return = models.DateField(null=True, blank=True)
     called_at = models.DateTimeField()
-    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        USER,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty for the automatic first-day absence e-mail.",
+    )
 
     class Meta:
         ordering = ["-called_at"]
@@ -171,6 +193,11 @@ class LeaveDecision(models.TextChoices):
     REFUSED = "refused", "Refused"
 
 
+class LeaveSource(models.TextChoices):
+    PAPER = "paper", "Written request, recorded by the office"
+    ONLINE = "online", "Online, by a parent"
+
+
 class LeaveRequest(SessionSpan):
     """A parent's written request for leave of absence, and the head's decision on it."""
 
@@ -180,6 +207,8 @@ class LeaveRequest(SessionSpan):
     received_on = models.DateField()
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
+    # Online: `recorded_by` is the parent's own account (its `parent_contact`).
+    source = models.CharField(max_length=10, choices=LeaveSource.choices, default=LeaveSource.PAPER)
     decision = models.CharField(
         max_length=10, choices=LeaveDecision.choices, default=LeaveDecision.PENDING
     )
@@ -280,3 +309,13 @@ class OverdueNFlag(models.Model):
 
     def __str__(self) -> str:
         return f"N overdue, flagged {self.flagged_on:%d %b %Y}"
+
+
+# The parents' pages: one-time sign-in links, absence reports, first-day absence e-mails.
+from absences.models_parents import (  # noqa: E402, F401
+    FirstDayMessage,
+    ParentReport,
+    ReportKind,
+    ReportStatus,
+    SignInLink,
+)

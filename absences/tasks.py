@@ -30,3 +30,30 @@ def send_leave_decision_letter(leave_id: int) -> None:
     from absences.services.leave import leave_decision_letter_send
 
     leave_decision_letter_send(leave_id=leave_id)
+
+
+@shared_task
+def send_first_day_messages(now: str | None = None) -> int:
+    """Every 5 minutes in the morning (beat): claim the first-day absence e-mails due at each
+    school with them turned on, each enqueued after commit. `now` (ISO datetime) lets a manual
+    run act as of a given moment. Returns how many were claimed."""
+    from datetime import datetime
+
+    from absences.services.first_day import first_day_messages_claim
+
+    moment = datetime.fromisoformat(now) if now else timezone.now()
+    return sum(
+        len(first_day_messages_claim(school_id=school_id, now=moment))
+        for school_id in School.objects.filter(first_day_message_enabled=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_first_day_message(message_id: int) -> None:
+    """Send one claimed first-day e-mail (once: the service locks the row and does nothing if
+    it was already sent)."""
+    from absences.services.first_day import first_day_message_send
+
+    first_day_message_send(message_id=message_id)

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 
 from registers.models import RegistrationGroup
+from tests.browser import browser, results  # noqa: F401 (the real-browser tests' fixtures)
 from tests.factories import enrol_in_group
 
 LONDON = ZoneInfo("Europe/London")
@@ -30,3 +31,20 @@ def class_4a(teacher_4a) -> RegistrationGroup:
 def pupils_4a(class_4a) -> list:
     """Five pupils in 4A since 1 September 2025."""
     return enrol_in_group(class_4a, 5)
+
+
+@pytest.fixture(params=["session", "token"])
+def api(request, client):
+    """`api(user)`: the test client signed in as `user` by session, then (the test runs again)
+    by token: issue #7, "API by token or session, the same permissions"."""
+    from rest_framework.authtoken.models import Token
+
+    def sign_in(user):
+        if request.param == "session":
+            client.force_login(user)
+        else:
+            token, _ = Token.objects.get_or_create(user=user)
+            client.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+        return client
+
+    return sign_in

@@ -7,28 +7,23 @@ test-results/<test name>/ (ignored by git) for a person to look at.
 """
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
 from registers.models import Mark, Pupil, Register, RegistrationGroup
-from registers.services.calendar import school_calendar_rebuild
+from tests.browser import PASSWORD, PHONE, school_with_term_around
 from tests.factories import (
     EnrolmentFactory,
     GroupMembershipFactory,
     MembershipFactory,
     PupilFactory,
     RegistrationGroupFactory,
-    SchoolFactory,
-    SessionTimesFactory,
-    TermFactory,
     UserFactory,
 )
 
@@ -38,21 +33,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-CHROMIUM = "/usr/bin/chromium"  # the path conftest.py's `browser` rule checks
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PASSWORD = "a-long-test-password"  # UserFactory's
-PHONE = {"width": 375, "height": 667}
-RESULTS = Path(__file__).resolve().parent.parent / "test-results"
 
 
 @dataclass(frozen=True)
@@ -69,17 +49,7 @@ def class_4a() -> ClassToday:
     """Tess Teacher's class 4A of six pupils, in a term around the real date."""
     today = timezone.localdate()
     day = today - timedelta(days=max(0, today.weekday() - 4))  # Saturday, Sunday: back to Friday
-    school = SchoolFactory(name="Browser Primary")
-    SessionTimesFactory(school=school)  # AM register opens 08:45, closes 09:15
-    TermFactory(
-        school=school,
-        name="This term",
-        start=day - timedelta(days=30),
-        end=day + timedelta(days=30),
-        half_term_start=None,
-        half_term_end=None,
-    )
-    school_calendar_rebuild(school=school)
+    school = school_with_term_around(day)  # AM register opens 08:45, closes 09:15
     teacher = UserFactory(username="teacher4a", first_name="Tess", last_name="Teacher")
     MembershipFactory(user=teacher, school=school, position="Year 4 teacher")
     group = RegistrationGroupFactory(school=school, name="4A")
@@ -98,34 +68,6 @@ def class_4a() -> ClassToday:
         GroupMembershipFactory(group=group, pupil=pupil, start_date=day - timedelta(days=30))
         pupils.append(pupil)
     return ClassToday(teacher=teacher, group=group, pupils=pupils, day=day, today=today)
-
-
-@pytest.fixture
-def browser(live_server, monkeypatch: pytest.MonkeyPatch) -> Iterator:
-    """Headless Chromium; the test's own ORM calls are allowed while it runs.
-
-    Playwright's sync API runs an asyncio loop in this thread, so Django would refuse them
-    (SynchronousOnlyOperation); monkeypatch restores the variable afterwards. While the loop
-    runs Django also hands this thread a separate connection that it never closes itself: closed
-    here, or PostgreSQL refuses to drop the test database at the end ("accessed by other users").
-    """
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-            connections.close_all()
-
-
-@pytest.fixture
-def results(request: pytest.FixtureRequest) -> Path:
-    folder = RESULTS / request.node.name
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def _open_register(browser, live_server, scene: ClassToday, **context):

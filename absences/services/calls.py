@@ -66,6 +66,7 @@ def parent_call_record(
     by: AbstractBaseUser,
     first_session: str = AM,
     last_session: str = PM,
+    amendment_reason: str | None = None,
 ) -> CallRecorded:
     """Log a call about a pupil's absence and code what it established.
 
@@ -74,7 +75,8 @@ def parent_call_record(
     transaction log the call, recode the sessions up to today (amendments keep the original N;
     a session not yet marked gets an office mark), report the days still to come so their
     registers fill in the code, and raise a safeguarding flag if every contact has now been
-    tried today without reaching anyone.
+    tried today without reaching anyone. `amendment_reason` replaces "Parent call: <name>"
+    (an absence a parent reported online is "Reported by parent: <name>").
     """
     today = timezone.localdate()
     code = (code or "").strip().upper()
@@ -124,7 +126,15 @@ def parent_call_record(
         call.full_clean()
     except ValidationError as error:
         raise DomainError(" ".join(error.messages)) from None
-    return _write(school=school, pupil=pupil, call=call, code=code, sessions=sessions, by=by)
+    return _write(
+        school=school,
+        pupil=pupil,
+        call=call,
+        code=code,
+        sessions=sessions,
+        by=by,
+        reason=amendment_reason or call_reason(contact_name),
+    )
 
 
 def _call_problems(
@@ -220,6 +230,7 @@ def _write(
     code: str,
     sessions: list[tuple[date, str]],
     by: AbstractBaseUser,
+    reason: str,
 ) -> CallRecorded:
     call.save()
     today = timezone.localdate()
@@ -234,7 +245,7 @@ def _write(
             pupil=pupil,
             sessions=past,
             code=code,
-            reason=call_reason(call.contact_name),
+            reason=reason,
             by=by,
             source=MarkSource.OFFICE,
         )

@@ -1,0 +1,146 @@
+"""Reads for the parents' pages (each about one child the access helper has checked) and for
+the office's queue of the absences parents reported."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from absences.access import ParentChild
+from absences.models import LeaveRequest, ParentReport, ReportStatus
+from penalties.models import LadderLetter, NoticeToImprove
+from penalties.selectors.ladder import school_year_first_day
+from registers.codes import CountsAs
+from registers.models import Mark, Pupil, School
+from reports.selectors.figures import Figures, figures_for
+
+
+def child_attendance(*, child: ParentChild, today: date) -> Figures:
+    """This school year's figures for the child at their school, by the statistics module's
+    method (one query): attendance % over possible sessions."""
+    return figures_for(
+        school_ids=[child.school.pk],
+        start=school_year_first_day(today),
+        end=today,
+        pupil_ids=[child.pupil.pk],
+    )
+
+
+def sessions_missed(*, child: ParentChild, today: date) -> QuerySet[Mark]:
+    """This school year's absences (authorised and unauthorised), newest first, each with its
+    code's meaning (one query)."""
+    return (
+        Mark.objects.filter(
+            school=child.school,
+            pupil=child.pupil,
+            date__gte=school_year_first_day(today),
+            date__lte=today,
+            code__counts_as__in=[CountsAs.AUTHORISED, CountsAs.UNAUTHORISED],
+        )
+        .select_related("code")
+        .order_by("-date", "-session")
+    )
+
+
+@dataclass(frozen=True)
+class LetterLine:
+    kind: str  # the download's key: leave, ladder, notice
+    letter_id: int
+    title: str
+    dated: date
+
+
+def letters_for_child(*, child: ParentChild) -> list[LetterLine]:
+    """Letters the school drew for the child's parents (leave decisions, absence letters and
+    meeting invitations, notices to improve), newest first, in three queries."""
+    pupil, school = child.pupil, child.school
+    lines = [
+        LetterLine(
+            "leave", leave.pk, f"Decision on leave of absence ({leave})", _day(leave.decided_at)
+        )
+        for leave in LeaveRequest.objects.filter(school=school, pupil=pupil).exclude(letter="")
+    ]
+    lines += [
+        LetterLine("ladder", letter.pk, letter.get_kind_display(), _day(letter.drawn_at))
+        for letter in LadderLetter.objects.filter(school=school, pupil=pupil).exclude(letter="")
+    ]
+    lines += [
+        LetterLine("notice", notice.pk, "Notice to improve", _day(notice.issued_at))
+        for notice in NoticeToImprove.objects.filter(
+            case__school=school, case__pupil=pupil
+        ).exclude(letter="")
+    ]
+    return sorted(lines, key=lambda line: line.dated, reverse=True)
+
+
+def _day(moment: datetime | None) -> date:
+    return timezone.localdate(moment) if moment else date.min
+
+
+def letter_file_for_child(*, child: ParentChild, kind: str, letter_id: int):
+    """The stored letter of that kind and id, if it is one of the child's; else None."""
+    model = {"leave": LeaveRequest, "ladder": LadderLetter}.get(kind)
+    if model is not None:
+        found = model.objects.filter(pk=letter_id, school=child.school, pupil=child.pupil)
+    elif kind == "notice":
+        found = NoticeToImprove.objects.filter(
+            pk=letter_id, case__school=child.school, case__pupil=child.pupil
+        )
+    else:
+        return None
+    item = found.exclude(letter="").first()
+    return item.letter if item is not None else None
+
+
+def reports_by_parent(*, child: ParentChild) -> QuerySet[ParentReport]:
+    """The absences this parent reported for the child, newest first, with the decision."""
+    return ParentReport.objects.filter(
+        school=child.school, pupil=child.pupil, contact=child.contact
+    ).select_related("code")
+
+
+def leave_requests_for_child(*, child: ParentChild) -> QuerySet[LeaveRequest]:
+    """Every leave request for the child (online or on paper), newest first."""
+    return LeaveRequest.objects.filter(school=child.school, pupil=child.pupil).order_by(
+        "-first_day", "-pk"
+    )
+
+
+# The office's queue ---------------------------------------------------------------------------
+
+
+def pending_reports(*, school: School, today: date) -> list[ParentReport]:
+    """Reports waiting for the office, oldest first, each pupil with today's marks so the office
+    sees at once a report made after registration (two queries)."""
+    return list(
+        ParentReport.objects.filter(school=school, status=ReportStatus.PENDING)
+        .select_related("contact")
+        .prefetch_related(
+            Prefetch(
+                "pupil",
+                queryset=Pupil.objects.prefetch_related(
+                    Prefetch(
+                        "marks",
+                        queryset=Mark.objects.filter(school=school, date=today).order_by("session"),
+                        to_attr="marks_today",
+                    )
+                ),
+            )
+        )
+        .order_by("submitted_at", "pk")
+    )
+
+
+def reports_decided(*, school: School) -> QuerySet[ParentReport]:
+    """The 20 reports decided most recently."""
+    return (
+        ParentReport.objects.filter(school=school)
+        .exclude(status=ReportStatus.PENDING)
+        .select_related("pupil", "contact", "decided_by", "code")
+        .order_by("-decided_at")[:20]
+    )
+
+
+def pending_reports_count(*, school: School) -> int:
+    return ParentReport.objects.filter(school=school, status=ReportStatus.PENDING).count()
