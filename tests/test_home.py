@@ -60,3 +60,34 @@ def test_the_office_and_head_reach_their_tools_from_the_home_page(client, school
     page = client.get(reverse("home")).content.decode()
     assert reverse("leave_queue", args=[school.pk]) in page
     assert reverse("intervention_ladder", args=[school.pk]) in page
+
+
+def test_governors_and_federation_admins_reach_the_dashboards_and_teachers_do_not(
+    client, school, teacher_4a
+):
+    # HMFA: governing bodies review attendance termly and benchmark within the trust.
+    from registers.models import Role
+    from tests.factories import MembershipFactory, UserFactory
+
+    governor = UserFactory(username="governor")
+    MembershipFactory(user=governor, school=school, role=Role.GOVERNOR, position="Governor")
+    client.force_login(governor)
+    page = client.get(reverse("home")).content.decode()
+    assert reverse("governors_dashboard", args=[school.pk]) in page
+    assert reverse("federation_overview", args=[school.federation_id]) in page
+    assert reverse("late_book", args=[school.pk]) not in page
+    client.force_login(teacher_4a)
+    page = client.get(reverse("home")).content.decode()
+    assert reverse("governors_dashboard", args=[school.pk]) not in page
+    assert reverse("federation_overview", args=[school.federation_id]) not in page
+
+
+def test_a_parent_signing_in_is_taken_to_the_parents_pages(client, django_user_model):
+    from tests.factories import ContactFactory
+
+    parent = django_user_model.objects.create_user("parent-1")
+    ContactFactory(user=parent)
+    client.force_login(parent)
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("parents_home")

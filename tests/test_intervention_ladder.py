@@ -15,6 +15,7 @@ from penalties.models import LadderLetter, LadderStep
 from penalties.selectors.ladder import attendance_this_school_year
 from penalties.services import intervention_ladder_run, ladder_letters_request
 from penalties.tasks import intervention_ladder_for_every_school
+from registers.codes import code_catalogue
 from registers.models import Role
 from tests.factories import (
     EnrolmentFactory,
@@ -84,15 +85,16 @@ def test_attendance_is_attended_over_possible_with_not_possible_sessions_left_ou
     # "attendance % = attended / possible sessions"; X (not required) is not a possible session
     pupil = pupil_with(school, attended=18, authorised=1, unauthorised=1, not_possible=4)
 
-    [row] = attendance_this_school_year(school=school, as_of=AS_OF)
+    [(pupil_id, figures)] = attendance_this_school_year(school=school, as_of=AS_OF).items()
 
-    assert row == {
-        "pupil_id": pupil.pk,
-        "possible": 20,
-        "attended": 18,
-        "authorised": 1,
-        "unauthorised": 1,
-    }
+    assert pupil_id == pupil.pk
+    assert (figures.possible, figures.attended, figures.authorised, figures.unauthorised) == (
+        20,
+        18,
+        1,
+        1,
+    )
+    assert figures.attendance_pct == Decimal("90.0")
 
 
 @pytest.mark.parametrize(
@@ -255,7 +257,7 @@ def test_the_absence_letter_has_the_breakdown(
         "Sessions attended 90",
         "Authorised absence 6",
         "Unauthorised absence 4",
-        "Attendance 90.00%",
+        "Attendance 90.0%",
     ):
         assert expected in text
 
@@ -278,7 +280,7 @@ def test_the_meeting_invitation_invites_the_parents(
         "Possible sessions 100",
         "Sessions attended 85",
         "Unauthorised absence 15",
-        "Attendance 85.00%",
+        "Attendance 85.0%",
     ):
         assert expected in text
 
@@ -323,3 +325,26 @@ def test_another_schools_staff_cannot_download_a_letter(
         client.get(reverse("ladder_letter_download", args=[other_school.pk, letter.pk])).status_code
         == 404
     )
+
+
+def test_the_ladder_records_the_percentage_every_other_page_shows(school):
+    # Issue #6: "Every page and export uses this module": one place, rounded half up.
+    pupil_with(school, attended=91, unauthorised=8)  # 91 of 99 = 91.919...%
+
+    intervention_ladder_run(school=school, as_of=AS_OF)
+
+    assert set(LadderStep.objects.values_list("attendance_pct", flat=True)) == {Decimal("91.9")}
+
+
+@pytest.mark.parametrize("pupils", [2, 12])
+def test_the_ladder_reads_every_pupil_in_one_aggregate_query(
+    school, pupils, django_assert_max_num_queries
+):
+    # Issue #6: "Computed in the database with one aggregate query per report" (not per pupil).
+    for index in range(pupils):
+        pupil_with(school, attended=89, unauthorised=11, name=f"Pupil{index}")
+    code_catalogue()  # read once per process
+
+    # The school, the figures, a count before and after, one insert per step (and a savepoint).
+    with django_assert_max_num_queries(9):
+        assert intervention_ladder_run(school=school, as_of=AS_OF) == 3 * pupils

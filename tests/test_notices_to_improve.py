@@ -161,7 +161,7 @@ def test_the_case_shows_attendance_during_the_period_against_the_target(
         page = client.get(reverse("threshold_case", args=[case.school_id, case.pk]))
     content = page.content.decode()
     figures = page.context["period"]["figures"]
-    assert (figures.possible, figures.attended, figures.percent) == (12, 10, Decimal("83.3"))
+    assert (figures.possible, figures.attended, figures.attendance_pct) == (12, 10, Decimal("83.3"))
     assert page.context["period"]["ended"] is True
     assert "83.3%" in content
     assert "The target was not met." in content

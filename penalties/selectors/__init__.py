@@ -3,7 +3,6 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import (
@@ -13,7 +12,6 @@ from django.db.models import (
     Max,
     Min,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Window,
@@ -21,10 +19,16 @@ from django.db.models import (
 from django.db.models.expressions import ValueRange
 from django.http import Http404
 
-from penalties.models import PenaltyNotice, PenaltyNoticeKind, ThresholdCase
+from penalties.models import (
+    PenaltyNotice,
+    PenaltyNoticeEvidence,
+    PenaltyNoticeKind,
+    ThresholdCase,
+)
+from penalties.selectors.ladder import school_year_first_day
 from registers.codes import CountsAs, code_catalogue
-from registers.lib.calendar import academic_year_start
 from registers.models import Mark, Pupil, School, SchoolDay
+from reports.selectors.figures import Figures, figures_for
 
 # The national framework (from 19 August 2024): 10 sessions of unauthorised absence within a
 # rolling period of 10 school weeks.
@@ -79,6 +83,10 @@ def _unauthorised_marks(
     """Unauthorised marks up to `as_of` on a school day, each with its school week."""
     marks = Mark.objects.filter(
         school__in=schools, date__lte=as_of, code__counts_as=CountsAs.UNAUTHORISED
+    ).exclude(
+        # Evidence is used once: a mark that supported an issued penalty notice cannot count
+        # towards another notice for the same pupil (an anti-join, NOT EXISTS).
+        Exists(PenaltyNoticeEvidence.objects.filter(mark=OuterRef("pk")))
     )
     if after_closed_cases:
         # A closed case has been dealt with: its sessions (and any before them) are not
@@ -115,8 +123,9 @@ def pupils_meeting_threshold(
     3. The evidence: the pupils' unauthorised marks, fetched together, each kept if it falls
        inside its own pupil's window.
 
-    `after_closed_cases` leaves out marks up to the end of a pupil's closed case's window (for
-    opening cases); the check itself (`check_thresholds`) counts every mark.
+    Marks that supported an issued penalty notice are never counted (evidence is used once).
+    `after_closed_cases` also leaves out marks up to the end of a pupil's closed case's window
+    (for opening cases); the check itself (`check_thresholds`) counts every other mark.
     """
     schools = list(schools)
     marks = _unauthorised_marks(schools=schools, as_of=as_of, after_closed_cases=after_closed_cases)
@@ -217,47 +226,16 @@ def penalty_notice_at_school(*, school: School, notice_id: int) -> PenaltyNotice
     return notice
 
 
-@dataclass(frozen=True)
-class AttendanceFigures:
-    possible: int
-    attended: int
-
-    @property
-    def percent(self) -> Decimal | None:
-        if not self.possible:
-            return None
-        return (Decimal(100) * self.attended / self.possible).quantize(Decimal("0.1"))
+def pupil_attendance(*, school: School, pupil: Pupil, first: date, last: date) -> Figures:
+    """The pupil's figures at the school between two days (inclusive), from the statistics
+    module (one query): e.g. attendance during a notice to improve's improvement period."""
+    return figures_for(school_ids=[school.pk], start=first, end=last, pupil_ids=[pupil.pk])
 
 
-def pupil_attendance(*, school: School, pupil: Pupil, first: date, last: date) -> AttendanceFigures:
-    """Possible sessions and sessions attended between two days (inclusive), in one query:
-    a possible session is any mark that counts as attendance or absence."""
-    figures = Mark.objects.filter(
-        school=school, pupil=pupil, date__gte=first, date__lte=last
-    ).aggregate(
-        possible=Count(
-            "pk",
-            filter=Q(
-                code__counts_as__in=[
-                    CountsAs.ATTENDANCE,
-                    CountsAs.AUTHORISED,
-                    CountsAs.UNAUTHORISED,
-                ]
-            ),
-        ),
-        attended=Count("pk", filter=Q(code__counts_as=CountsAs.ATTENDANCE)),
-    )
-    return AttendanceFigures(possible=figures["possible"], attended=figures["attended"])
-
-
-def pupil_attendance_this_school_year(
-    *, school: School, pupil: Pupil, today: date
-) -> AttendanceFigures:
+def pupil_attendance_this_school_year(*, school: School, pupil: Pupil, today: date) -> Figures:
+    """The pupil's figures at the school from the start of this school year to `today`."""
     return pupil_attendance(
-        school=school,
-        pupil=pupil,
-        first=date(academic_year_start(today), 8, 1),
-        last=today,
+        school=school, pupil=pupil, first=school_year_first_day(today), last=today
     )
 
 
@@ -281,6 +259,35 @@ def case_evidence_with_meanings(*, case: ThresholdCase) -> list[EvidenceRow]:
         )
         for mark in case.evidence
     ]
+
+
+@dataclass(frozen=True)
+class NoticeEvidence:
+    notice: PenaltyNotice
+    marks: list[EvidenceRow]
+
+
+def penalty_notice_evidence_for_case(*, case: ThresholdCase) -> list[NoticeEvidence]:
+    """The marks each of the case's penalty notices rests on, in date order (one query): once
+    used, they count towards no other notice for the pupil."""
+    catalogue = code_catalogue()
+    by_notice: dict[int, NoticeEvidence] = {}
+    for row in (
+        PenaltyNoticeEvidence.objects.filter(notice__case=case)
+        .select_related("notice__parent", "mark")
+        .order_by("notice__issued_on", "notice_id", "mark__date", "mark__session")
+    ):
+        entry = by_notice.setdefault(row.notice_id, NoticeEvidence(notice=row.notice, marks=[]))
+        code = row.mark.code_id
+        entry.marks.append(
+            EvidenceRow(
+                date=row.mark.date,
+                session=row.mark.session,
+                code=code,
+                meaning=catalogue[code].meaning if code in catalogue else "",
+            )
+        )
+    return list(by_notice.values())
 
 
 def national_notices_to_parent(*, pupil: Pupil, parent_id: int) -> QuerySet[PenaltyNotice]:

@@ -4,14 +4,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Value
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from penalties.models import LadderLetter, LadderLetterKind, LadderStep
-from registers.codes import CountsAs
 from registers.errors import DomainError
 from registers.lib.calendar import academic_year_start
-from registers.models import Mark, School, Term
+from registers.models import School, Term
+from reports.selectors.figures import Figures, figures_by
 
 
 def school_year_first_day(day: date) -> date:
@@ -19,50 +19,28 @@ def school_year_first_day(day: date) -> date:
     return date(academic_year_start(day), 8, 1)
 
 
-def attendance_this_school_year(*, school: School, as_of: date) -> QuerySet:
-    """Per pupil with marks at the school this school year up to `as_of`: possible sessions,
-    attended, authorised and unauthorised absence, in one aggregate query.
-
-    A possible session is any mark that does not count as 'not a possible session' (X, #, D,
-    Y...); attendance % = attended / possible. Rows are dicts keyed pupil_id, possible,
-    attended, authorised, unauthorised.
+def attendance_this_school_year(*, school: School, as_of: date) -> dict[int, Figures]:
+    """Each pupil with marks at the school this school year up to `as_of`, with their figures
+    from the statistics module (one aggregate query for the whole school): possible sessions
+    leave out those that are not possible (X, #, D, Y...); attendance % = attended / possible.
     """
-    return (
-        Mark.objects.filter(school=school, date__gte=school_year_first_day(as_of), date__lte=as_of)
-        .values("pupil_id")
-        .annotate(
-            possible=Count("pk", filter=~Q(code__counts_as=CountsAs.NOT_POSSIBLE)),
-            attended=Count("pk", filter=Q(code__counts_as=CountsAs.ATTENDANCE)),
-            authorised=Count("pk", filter=Q(code__counts_as=CountsAs.AUTHORISED)),
-            unauthorised=Count("pk", filter=Q(code__counts_as=CountsAs.UNAUTHORISED)),
-        )
-        .order_by("pupil_id")
+    return figures_by(
+        school_ids=[school.pk], start=school_year_first_day(as_of), end=as_of, by="pupil"
     )
 
 
-def pupils_below(*, school: School, as_of: date, threshold_pct: Decimal) -> QuerySet:
-    """The rows of `attendance_this_school_year` strictly below `threshold_pct`.
+def pupils_below(*, attendance: dict[int, Figures], threshold_pct: Decimal) -> dict[int, Figures]:
+    """The pupils of `attendance` (from `attendance_this_school_year`) strictly below
+    `threshold_pct`.
 
     "Below 95%" is read as strictly below: a pupil at exactly 95.0% has not crossed step one.
-    Compared as attended * 100 < possible * threshold so no rounding decides a pupil's step.
+    Compared exactly (Figures.attendance_below) so no rounding decides a pupil's step.
     """
-    return (
-        attendance_this_school_year(school=school, as_of=as_of)
-        .annotate(
-            attended_x100=ExpressionWrapper(F("attended") * 100, output_field=DecimalField()),
-            bar=ExpressionWrapper(
-                F("possible") * Value(threshold_pct, output_field=DecimalField()),
-                output_field=DecimalField(),
-            ),
-        )
-        .filter(possible__gt=0, attended_x100__lt=F("bar"))
-    )
-
-
-def attendance_percent(*, attended: int, possible: int) -> Decimal:
-    return (
-        (Decimal(100) * attended / possible).quantize(Decimal("0.01")) if possible else Decimal(0)
-    )
+    return {
+        pupil_id: figures
+        for pupil_id, figures in attendance.items()
+        if figures.attendance_below(threshold_pct)
+    }
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,11 @@ from django.utils import timezone
 from absences.letters import letter_email_to_parents, letter_pdf
 from absences.selectors.pupils import parents_with_responsibility
 from penalties.models import LadderLetter, LadderLetterKind, LadderStep, LadderStepKind
-from penalties.selectors.ladder import attendance_percent, half_term_of, pupils_below
+from penalties.selectors.ladder import (
+    attendance_this_school_year,
+    half_term_of,
+    pupils_below,
+)
 from registers.lib.calendar import academic_year_start
 from registers.models import School
 
@@ -33,14 +37,15 @@ def intervention_ladder_run(*, school: School, as_of: date) -> int:
     """Record each pupil who has fallen below a step since the last run; returns how many
     crossings were recorded.
 
-    1. For each step, the pupils strictly below its threshold this school year as of `as_of`
-       (one aggregate query per step).
+    1. Each pupil's figures this school year as of `as_of`, from the statistics module (one
+       aggregate query for the school); for each step, those strictly below its threshold.
     2. Insert a LadderStep for each; the unique constraint per (school, pupil, step, school
        year) drops those already recorded, so running twice (or two workers) records nothing
        twice. The count is taken before and after, in the same transaction.
     """
     school = School.objects.select_related("federation").get(pk=school.pk)
     year = academic_year_start(as_of)
+    attendance = attendance_this_school_year(school=school, as_of=as_of)
     with transaction.atomic():
         before = LadderStep.objects.filter(school=school, academic_year=year).count()
         for step, threshold in ladder_thresholds(school=school).items():
@@ -48,18 +53,18 @@ def intervention_ladder_run(*, school: School, as_of: date) -> int:
                 [
                     LadderStep(
                         school=school,
-                        pupil_id=row["pupil_id"],
+                        pupil_id=pupil_id,
                         step=step,
                         academic_year=year,
                         crossed_on=as_of,
-                        attendance_pct=attendance_percent(
-                            attended=row["attended"], possible=row["possible"]
-                        ),
+                        attendance_pct=figures.attendance_pct,
                         threshold_pct=threshold,
-                        possible=row["possible"],
-                        attended=row["attended"],
+                        possible=figures.possible,
+                        attended=figures.attended,
                     )
-                    for row in pupils_below(school=school, as_of=as_of, threshold_pct=threshold)
+                    for pupil_id, figures in pupils_below(
+                        attendance=attendance, threshold_pct=threshold
+                    ).items()
                 ],
                 ignore_conflicts=True,
             )
@@ -89,37 +94,40 @@ def ladder_letters_request(
     school = School.objects.select_related("federation").get(pk=school.pk)
     half_term = half_term_of(school=school, day=as_of)
     threshold = ladder_thresholds(school=school)[LETTER_STEP[kind]]
-    already = LadderLetter.objects.filter(
-        school=school, kind=kind, half_term_start=half_term.first_day
-    ).values("pupil_id")
-    rows = list(
-        pupils_below(school=school, as_of=as_of, threshold_pct=threshold).exclude(
-            pupil_id__in=already
-        )
+    already = set(
+        LadderLetter.objects.filter(
+            school=school, kind=kind, half_term_start=half_term.first_day
+        ).values_list("pupil_id", flat=True)
     )
+    due = {
+        pupil_id: figures
+        for pupil_id, figures in pupils_below(
+            attendance=attendance_this_school_year(school=school, as_of=as_of),
+            threshold_pct=threshold,
+        ).items()
+        if pupil_id not in already
+    }
     now = timezone.now()
     with transaction.atomic():
         LadderLetter.objects.bulk_create(
             [
                 LadderLetter(
                     school=school,
-                    pupil_id=row["pupil_id"],
+                    pupil_id=pupil_id,
                     kind=kind,
                     half_term_start=half_term.first_day,
                     half_term_end=half_term.last_day,
                     as_of=as_of,
-                    possible=row["possible"],
-                    attended=row["attended"],
-                    authorised=row["authorised"],
-                    unauthorised=row["unauthorised"],
-                    attendance_pct=attendance_percent(
-                        attended=row["attended"], possible=row["possible"]
-                    ),
+                    possible=figures.possible,
+                    attended=figures.attended,
+                    authorised=figures.authorised,
+                    unauthorised=figures.unauthorised,
+                    attendance_pct=figures.attendance_pct,
                     email_parents=email_parents,
                     requested_by=by,
                     requested_at=now,
                 )
-                for row in rows
+                for pupil_id, figures in due.items()
             ],
             ignore_conflicts=True,
         )
@@ -130,7 +138,7 @@ def ladder_letters_request(
                 school=school,
                 kind=kind,
                 half_term_start=half_term.first_day,
-                pupil_id__in=[row["pupil_id"] for row in rows],
+                pupil_id__in=list(due),
                 drawn_at__isnull=True,
             ).values_list("pk", flat=True)
         )

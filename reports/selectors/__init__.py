@@ -1,0 +1,1 @@
+"""Reads for the dashboards and exports: every figure comes from `figures`."""

@@ -1,0 +1,310 @@
+"""The governors' termly dashboard and the federation overview: aggregates only.
+
+Every figure comes from `reports.selectors.figures` (one SQL statement per call); this module
+only chooses the periods, shapes the rows and hides small cells. Nothing here names a pupil:
+the rows carry counts and rates of a term, a cohort, a year group, a week or a school.
+
+Suppression: a row about fewer than SUPPRESSION_THRESHOLD pupils shows no number at all (not
+even its pupil count), only "fewer than 5 pupils", so that no pupil can be recognised from a
+governors' paper. The "All pupils" row and each cohort are shown or hidden on their own; the
+gap is shown only where both are.
+
+Queries: the governors' dashboard makes at most six (the school's terms; figures by cohort,
+whose "All pupils" are this term's; the figures of up to three terms before it, one statement
+each; figures by week and by year group); the overview two (the period, then figures by
+school), however many pupils or schools.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Max, Min, OuterRef, Subquery
+
+from registers.models import Federation, School, Term
+from reports.selectors.figures import (
+    COHORT_NAMES,
+    SUPPRESSION_THRESHOLD,
+    Figures,
+    figures_by,
+    figures_for,
+    suppressed,
+)
+
+SUPPRESSED_NOTE = f"fewer than {SUPPRESSION_THRESHOLD} pupils"
+ALL_PUPILS = "All pupils"
+# How many earlier terms the governors compare this term with: the school year before it.
+PREVIOUS_TERMS_SHOWN = 3
+# The overview's period may be any dates within a year (a school year is at most 366 days).
+LONGEST_PERIOD = timedelta(days=366)
+YEAR_GROUP_ORDER = ["N1", "N2", "R", *[str(year) for year in range(1, 14)]]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a dashboard table. Rates are % of possible sessions (attendance, authorised
+    and unauthorised absence) or % of pupils (persistent and severe absence); None is not
+    known, or hidden when `suppressed`."""
+
+    label: str
+    pupils: int | None = None
+    attendance: Decimal | None = None
+    authorised: Decimal | None = None
+    unauthorised: Decimal | None = None
+    persistent: Decimal | None = None
+    severe: Decimal | None = None
+    suppressed: bool = False
+    gap: Decimal | None = None  # attendance minus the whole school's, in percentage points
+    note: str = ""
+
+    @classmethod
+    def of(cls, label: str, figures: Figures, *, note: str = "") -> "Row":
+        if suppressed(figures):
+            return cls(label=label, suppressed=True, note=note)
+        return cls(
+            label=label,
+            pupils=figures.pupils,
+            attendance=figures.attendance_pct,
+            authorised=figures.authorised_pct,
+            unauthorised=figures.unauthorised_pct,
+            persistent=figures.persistent_pct,
+            severe=figures.severe_pct,
+            note=note,
+        )
+
+    def with_gap_to(self, whole: "Row") -> "Row":
+        if self.suppressed or self.attendance is None or whole.attendance is None:
+            return self
+        return replace(self, gap=self.attendance - whole.attendance)
+
+
+@dataclass(frozen=True)
+class Week:
+    """A school week of a term on the trend chart (attendance None: suppressed or none)."""
+
+    number: int  # 1 for the term's first school week
+    week_start: date
+    term: str
+    attendance: Decimal | None
+    suppressed: bool
+
+
+@dataclass(frozen=True)
+class GovernorsDashboard:
+    school: School
+    term: Term
+    terms: list[Term]  # every term of the school, for choosing another
+    period_start: date
+    period_end: date  # the term's end, or today while the term is in progress
+    in_progress: bool
+    rates: list[Row]  # this term, the terms before it (latest first), the national figures
+    cohorts: list[Row]  # All pupils first, each cohort with its gap
+    year_groups: list[Row]
+    weeks: list[Week]  # this term's
+    previous_weeks: list[Week]  # the previous term's, for the trend
+    previous_term: Term | None
+    benchmark: Row
+
+
+@dataclass(frozen=True)
+class FederationOverview:
+    federation: Federation
+    start: date
+    end: date
+    schools: list[tuple[School, Row]]
+    total: Row
+    benchmark: Row
+
+
+def national_benchmark(*, federation: Federation) -> Row:
+    """The national figures stored on the federation (a given year's DfE statistics). They
+    give absence rates, so attendance is 100 minus overall absence; persistent absence is not
+    stored."""
+    return Row(
+        label=f"National ({federation.benchmark_year})",
+        attendance=Decimal(100) - federation.benchmark_overall_absence_pct,
+        authorised=federation.benchmark_authorised_absence_pct,
+        unauthorised=federation.benchmark_unauthorised_absence_pct,
+        severe=federation.benchmark_severe_absence_pct,
+    )
+
+
+def school_terms(*, school: School) -> list[Term]:
+    return list(Term.objects.filter(school=school).order_by("start"))
+
+
+def term_for_dashboard(*, terms: Sequence[Term], today: date) -> Term | None:
+    """The term containing today, else the last one begun (a holiday shows the term just
+    ended), else the first to come."""
+    begun = [term for term in terms if term.start <= today]
+    if begun:
+        return begun[-1]
+    return terms[0] if terms else None
+
+
+def governors_dashboard(
+    *, school: School, terms: Sequence[Term], term: Term, today: date
+) -> GovernorsDashboard:
+    """The figures of `term` (to today while it runs) against the terms before it, the
+    national figures, the cohorts and year groups, and the weekly trend."""
+    terms = list(terms)
+    index = next(position for position, each in enumerate(terms) if each.pk == term.pk)
+    earlier = terms[max(0, index - PREVIOUS_TERMS_SHOWN) : index]
+    previous_term = earlier[-1] if earlier else None
+    period_end = min(term.end, today) if today >= term.start else term.end
+    ids = [school.pk]
+
+    # No code is shown, so no count per code is made (codes=False, a third of the time).
+    # This term's rates are the cohorts' "All pupils" (the same marks), the earlier terms' one
+    # statement each (benchmarks/dashboards.py).
+    benchmark = national_benchmark(federation=school.federation)
+    by_cohort = figures_by(
+        school_ids=ids, start=term.start, end=period_end, by="cohort", codes=False
+    )
+    rates = [Row.of(term.name, by_cohort[ALL_PUPILS], note=_term_note(term, today))] + [
+        Row.of(
+            each.name,
+            figures_for(
+                school_ids=ids, start=each.start, end=min(each.end, period_end), codes=False
+            ),
+            note=_term_note(each, today),
+        )
+        for each in reversed(earlier)
+    ]
+    by_week = figures_by(
+        school_ids=ids, start=(previous_term or term).start, end=period_end, by="week", codes=False
+    )
+    whole = Row.of(ALL_PUPILS, by_cohort[ALL_PUPILS])
+    cohorts = [whole] + [
+        Row.of(name, by_cohort[name]).with_gap_to(whole)
+        for name in COHORT_NAMES
+        if name != ALL_PUPILS
+    ]
+    by_year = figures_by(
+        school_ids=ids, start=term.start, end=period_end, by="year_group", codes=False
+    )
+    year_groups = [
+        Row.of(_year_group_label(year), figures).with_gap_to(whole)
+        for year, figures in sorted(by_year.items(), key=lambda item: _year_order(item[0]))
+    ]
+    return GovernorsDashboard(
+        school=school,
+        term=term,
+        terms=terms,
+        period_start=term.start,
+        period_end=period_end,
+        in_progress=term.start <= today < term.end,
+        rates=[*rates, benchmark],
+        cohorts=cohorts,
+        year_groups=year_groups,
+        weeks=_weeks(by_week, term=term),
+        previous_weeks=_weeks(by_week, term=previous_term) if previous_term else [],
+        previous_term=previous_term,
+        benchmark=benchmark,
+    )
+
+
+def federation_default_period(*, federation: Federation, today: date) -> tuple[date, date]:
+    """This term across the federation: the terms named as the latest term begun at any of its
+    schools (their calendars may differ by a few days), first day to last; today's date alone
+    if no term is known."""
+    latest_name = (
+        Term.objects.filter(school__federation=federation, start__lte=today)
+        .order_by("-start")
+        .values("name")[:1]
+    )
+    span = Term.objects.filter(
+        school__federation=OuterRef("pk"), name=Subquery(latest_name)
+    ).values("school__federation")
+    found = (
+        Federation.objects.filter(pk=federation.pk)
+        .annotate(
+            first=Subquery(span.annotate(first=Min("start")).values("first")[:1]),
+            last=Subquery(span.annotate(last=Max("end")).values("last")[:1]),
+        )
+        .values_list("first", "last")
+        .first()
+    )
+    if not found or found[0] is None:
+        return today, today
+    return found[0], min(found[1], today)
+
+
+def federation_overview(
+    *, federation: Federation, schools: Sequence[School], start: date, end: date
+) -> FederationOverview:
+    """Every school of the federation side by side for the dates, with the federation's total
+    (one statement for them all)."""
+    ids = [school.pk for school in schools]
+    by_school = figures_by(school_ids=ids, start=start, end=end, by="school", codes=False)
+    return FederationOverview(
+        federation=federation,
+        start=start,
+        end=end,
+        schools=[
+            (school, Row.of(school.name, by_school.get(school.pk, Figures()))) for school in schools
+        ],
+        total=Row.of(f"{federation.name} (all schools)", figures_sum(by_school.values())),
+        benchmark=national_benchmark(federation=federation),
+    )
+
+
+def figures_sum(figures: Iterable[Figures]) -> Figures:
+    """The figures of several schools together. Exact, not an estimate: every count of
+    `Figures` (persistent and severe included) is per enrolment, a pupil at one school, so a
+    federation's counts are its schools' counts added up, with no pupil counted twice."""
+    total = Figures()
+    for each in figures:
+        by_code = dict(total.by_code)
+        for code, count in each.by_code.items():
+            by_code[code] = by_code.get(code, 0) + count
+        total = Figures(
+            pupils=total.pupils + each.pupils,
+            possible=total.possible + each.possible,
+            attended=total.attended + each.attended,
+            authorised=total.authorised + each.authorised,
+            unauthorised=total.unauthorised + each.unauthorised,
+            by_code=by_code,
+            persistent=total.persistent + each.persistent,
+            severe=total.severe + each.severe,
+        )
+    return total
+
+
+def _weeks(by_week: dict[date, Figures], *, term: Term) -> list[Week]:
+    """The term's school weeks in order, numbered from its first. A week belongs to the term if
+    any of its days does (a term may start on a Wednesday; SchoolDay's week starts Monday)."""
+    mondays = sorted(
+        monday
+        for monday in by_week
+        if monday is not None and monday <= term.end and monday + timedelta(days=6) >= term.start
+    )
+    return [
+        Week(
+            number=number,
+            week_start=monday,
+            term=term.name,
+            attendance=None if suppressed(by_week[monday]) else by_week[monday].attendance_pct,
+            suppressed=suppressed(by_week[monday]),
+        )
+        for number, monday in enumerate(mondays, start=1)
+    ]
+
+
+def _term_note(term: Term, today: date) -> str:
+    if term.start <= today < term.end:
+        return f"to {today:%d %b %Y}"
+    return ""
+
+
+def _year_order(year_group: str | None) -> int:
+    return YEAR_GROUP_ORDER.index(year_group) if year_group in YEAR_GROUP_ORDER else 99
+
+
+def _year_group_label(year_group: str | None) -> str:
+    if year_group in ("N1", "N2"):
+        return f"Nursery ({year_group})"
+    if year_group == "R":
+        return "Reception"
+    return f"Year {year_group}" if year_group else "Year group not recorded"

@@ -1,0 +1,397 @@
+"""The one statistics module: attendance figures by the DfE's absence-statistics method.
+
+Every page, export and command that shows a figure asks here; nothing else counts codes.
+
+The method (`shared/domain/attendance-rules.md`, "Statistics"):
+- A possible session is a mark whose code does not count as NOT_POSSIBLE (so `X`, `D`, `#`,
+  `Q`, `Y1`-`Y7`, `Z` are left out of every rate, though they appear in `by_code`).
+- Attended: codes counting as attendance, which include the approved educational activities
+  (`K`, `V`, `P`, `W`, `B`). Authorised / unauthorised absence by `counts_as` likewise; what a
+  code counts as is data read only from `registers.codes.code_catalogue()`.
+- Rates are over possible sessions. Persistent absence: an enrolment (a pupil at one school)
+  missing 10 % or more of its possible sessions in the period; severe: 50 % or more. Both are
+  counted per pupil per school, so a pupil at two schools of a federation is two enrolments.
+
+How (one SQL statement per call, however many pupils or marks):
+1. The marks of the period are grouped per key, pupil and school, with conditional counts
+   (attended, authorised, unauthorised, whose sum is possible; and, unless `codes=False`, one
+   column per code in the catalogue). What each code counts as is read from the catalogue
+   (registers/codes.py) when the statement is made and written into it as lists of codes, so
+   no mark is joined to the code table; the key (school day, term, class) is a join, not a
+   subquery per mark. PostgreSQL reads the marks from the index `mark_figures_idx` alone.
+   At scale (benchmarks/dashboards.py) the figures of a federation's term take about as long
+   as grouping its 3.3 million marks by enrolment at all.
+2. An outer query groups those per-enrolment rows by the key, summing the counts and counting
+   the enrolments with a possible session, and those at or over 10 % and 50 % absence (compared
+   in integers: absence * 10 >= possible, so exactly 10 % is persistent).
+For cohorts, the per-enrolment rows are repeated once per cohort the pupil belongs to
+(UNION ALL over a common table expression), so the same statement gives every cohort.
+
+Which class a mark belongs to (`by="group"`): the class the pupil was a member of on the day of
+the mark (their GroupMembership at that school covering that date). A pupil who changes class
+mid-period counts in both classes, each for its own sessions. Marks on a day the pupil was in no
+class are keyed None. Year group is the pupil's current year group.
+"""
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Literal
+
+from django.db import connection
+from django.db.models import F
+
+from registers.codes import CountsAs, code_catalogue
+from registers.models import GroupMembership, Mark, Pupil, RegistrationGroup, SchoolDay, Term
+
+# Cells of an aggregate-only view (governors, federation) describing fewer pupils than this are
+# not shown, so that no pupil can be recognised from a figure.
+SUPPRESSION_THRESHOLD = 5
+
+# DfE: persistent absence is 10 % or more of possible sessions missed; severe is 50 % or more.
+PERSISTENT_ABSENCE_PCT = 10
+SEVERE_ABSENCE_PCT = 50
+
+ONE_PLACE = Decimal("0.1")
+
+COHORTS: tuple[tuple[str, str | None], ...] = (
+    ("SEN support", "sen_support"),
+    ("EHC plan", "ehc_plan"),
+    ("FSM / pupil premium", "fsm"),
+    ("Social worker", "social_worker"),
+    ("Medical condition", "medical_condition"),
+    ("All pupils", None),
+)
+COHORT_NAMES = tuple(name for name, _ in COHORTS)
+
+By = Literal["school", "group", "year_group", "week", "pupil", "cohort", "term"]
+BY_KEYS = ("school", "group", "year_group", "week", "pupil", "cohort", "term")
+
+
+def percent(numerator: int, denominator: int) -> Decimal | None:
+    """numerator / denominator as a percentage to one decimal place (half up), None over 0."""
+    if not denominator:
+        return None
+    return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(
+        ONE_PLACE, rounding=ROUND_HALF_UP
+    )
+
+
+@dataclass(frozen=True)
+class Figures:
+    pupils: int = 0  # enrolments with at least one possible session in the period
+    possible: int = 0
+    attended: int = 0
+    authorised: int = 0
+    unauthorised: int = 0
+    by_code: dict[str, int] = field(default_factory=dict)  # every code seen, possible or not
+    persistent: int = 0
+    severe: int = 0
+
+    @property
+    def absent(self) -> int:
+        return self.authorised + self.unauthorised
+
+    @property
+    def attendance_pct(self) -> Decimal | None:
+        return percent(self.attended, self.possible)
+
+    @property
+    def absence_pct(self) -> Decimal | None:
+        return percent(self.absent, self.possible)
+
+    @property
+    def authorised_pct(self) -> Decimal | None:
+        return percent(self.authorised, self.possible)
+
+    @property
+    def unauthorised_pct(self) -> Decimal | None:
+        return percent(self.unauthorised, self.possible)
+
+    @property
+    def persistent_pct(self) -> Decimal | None:
+        return percent(self.persistent, self.pupils)
+
+    @property
+    def severe_pct(self) -> Decimal | None:
+        return percent(self.severe, self.pupils)
+
+    @property
+    def is_persistent(self) -> bool:
+        """For one enrolment's figures: missing 10 % or more of possible sessions."""
+        return bool(self.possible) and self.absent * 100 >= self.possible * PERSISTENT_ABSENCE_PCT
+
+    @property
+    def is_severe(self) -> bool:
+        return bool(self.possible) and self.absent * 100 >= self.possible * SEVERE_ABSENCE_PCT
+
+    def attendance_below(self, pct: Decimal | int) -> bool:
+        """Attendance strictly below `pct` %, compared exactly (attended * 100 < possible *
+        pct) so that no rounding decides; never with no possible session."""
+        return bool(self.possible) and self.attended * 100 < self.possible * Decimal(pct)
+
+
+EMPTY = Figures()
+
+
+def suppressed(figures: Figures) -> bool:
+    """A cell about fewer than SUPPRESSION_THRESHOLD pupils, hidden on aggregate-only views."""
+    return figures.pupils < SUPPRESSION_THRESHOLD
+
+
+def _in(column: str, codes: Collection[str]) -> tuple[str, list[Any]]:
+    """`column IN (codes)` as SQL and its parameters (false for no codes)."""
+    if not codes:
+        return "1 = 0", []
+    return f"{column} IN ({', '.join(['%s'] * len(codes))})", list(codes)
+
+
+def _count_where(condition: str) -> str:
+    """The marks meeting `condition`: COUNT(*) FILTER where the database has it (PostgreSQL
+    skips the other rows without a call; a third faster than COUNT(CASE ...))."""
+    if connection.features.supports_aggregate_filter_clause:
+        return f"COUNT(*) FILTER (WHERE {condition})"
+    return f"COUNT(CASE WHEN {condition} THEN 1 END)"
+
+
+def _period_marks(
+    *, school_ids: Collection[int], start: date, end: date, pupil_ids: Collection[int] | None
+) -> tuple[str, list[Any]]:
+    """The period's marks as a SELECT of m_pupil, m_school, m_date and m_code. The ORM builds
+    it, so `pupil_ids` may be ids or a queryset of ids. Four columns of the index
+    `mark_figures_idx`, so PostgreSQL reads the index alone."""
+    marks = Mark.objects.filter(school_id__in=school_ids, date__gte=start, date__lte=end)
+    if pupil_ids is not None:
+        marks = marks.filter(pupil_id__in=pupil_ids)
+    marks = marks.order_by().values(
+        m_pupil=F("pupil_id"), m_school=F("school_id"), m_date=F("date"), m_code=F("code_id")
+    )
+    sql, params = marks.query.sql_with_params()
+    return sql, list(params)
+
+
+def _keying(
+    by: str, *, school_ids: Collection[int], start: date, end: date
+) -> tuple[str | None, str, str, list[Any]]:
+    """For a grouping: the key's SQL over the marks `m` (None: one key for all), the joins it
+    needs, and a common table expression they read, with its parameters.
+
+    Joins rather than a subquery per mark: the school day of a mark (unique per school and
+    date), its term and its class are looked up in a join, which PostgreSQL hashes once
+    instead of running a subquery for each of 100,000s of marks (ten times faster). A date in
+    two overlapping terms belongs to the earliest (then the first made), a day in two classes
+    to the latest joined (then the last made): the second join finds a term or class that
+    comes first, and a mark is kept only with the one that none comes before, so each mark has
+    one key, never two.
+    """
+    q = connection.ops.quote_name
+    ids = ", ".join(["%s"] * len(school_ids))
+    if by == "school":
+        return "m.m_school", "", "", []
+    if by == "pupil":
+        return "m.m_pupil", "", "", []
+    if by == "year_group":
+        pupils = q(Pupil._meta.db_table)
+        return "p.year_group", f" JOIN {pupils} p ON p.id = m.m_pupil", "", []
+    if by == "week":
+        days = q(SchoolDay._meta.db_table)
+        return (
+            "d.week_start",
+            f" LEFT JOIN {days} d ON d.school_id = m.m_school AND d.{q('date')} = m.m_date",
+            "",
+            [],
+        )
+    if by == "term":
+        terms = q(Term._meta.db_table)
+        cte = (
+            f"periods AS (SELECT id, school_id, start, {q('end')} AS finish FROM {terms} "
+            f"WHERE school_id IN ({ids}) AND start <= %s AND {q('end')} >= %s)"
+        )
+        join = (
+            " LEFT JOIN periods t ON t.school_id = m.m_school"
+            " AND t.start <= m.m_date AND t.finish >= m.m_date"
+            " LEFT JOIN periods e ON e.school_id = t.school_id"
+            " AND e.start <= m.m_date AND e.finish >= m.m_date"
+            " AND (e.start < t.start OR (e.start = t.start AND e.id < t.id))"
+            " WHERE e.id IS NULL"
+        )
+        return "t.id", join, cte, [*school_ids, end, start]
+    if by == "group":
+        memberships = q(GroupMembership._meta.db_table)
+        groups = q(RegistrationGroup._meta.db_table)
+        cte = (
+            f"classes AS (SELECT gm.id, gm.pupil_id, gm.group_id, gm.start_date, gm.end_date, "
+            f"g.school_id FROM {memberships} gm JOIN {groups} g ON g.id = gm.group_id "
+            f"WHERE g.school_id IN ({ids}) AND gm.start_date <= %s "
+            f"AND (gm.end_date IS NULL OR gm.end_date >= %s))"
+        )
+        join = (
+            " LEFT JOIN classes c ON c.pupil_id = m.m_pupil AND c.school_id = m.m_school"
+            " AND c.start_date <= m.m_date AND (c.end_date IS NULL OR c.end_date >= m.m_date)"
+            " LEFT JOIN classes e ON e.pupil_id = c.pupil_id"
+            " AND e.school_id = c.school_id AND e.start_date <= m.m_date"
+            " AND (e.end_date IS NULL OR e.end_date >= m.m_date)"
+            " AND (e.start_date > c.start_date OR (e.start_date = c.start_date AND e.id > c.id))"
+            " WHERE e.id IS NULL"
+        )
+        return "c.group_id", join, cte, [*school_ids, end, start]
+    if by == "cohort":
+        pupils = q(Pupil._meta.db_table)
+        return None, f" JOIN {pupils} p ON p.id = m.m_pupil", "", []
+    return None, "", "", []  # "all"
+
+
+def _run(
+    *,
+    school_ids: Collection[int],
+    start: date,
+    end: date,
+    by: str,
+    pupil_ids: Collection[int] | None = None,
+    codes: bool = True,
+) -> dict[Any, Figures]:
+    q = connection.ops.quote_name
+    school_ids = list(school_ids)
+    if not school_ids:
+        return {}
+    catalogue = code_catalogue()
+    # What each code counts as comes from the catalogue (registers/codes.py), written into the
+    # statement as lists of codes: no join to the code table for each mark. Possible sessions
+    # are the other three together (every mark's code is in the catalogue).
+    counted: list[tuple[str, list[Any]]] = []
+    for column, counts_as in (
+        ("attended", CountsAs.ATTENDANCE),
+        ("authorised", CountsAs.AUTHORISED),
+        ("unauthorised", CountsAs.UNAUTHORISED),
+    ):
+        condition, condition_params = _in(
+            "m.m_code", [code for code, entry in catalogue.items() if entry.counts_as == counts_as]
+        )
+        counted.append((f"{_count_where(condition)} AS {q(column)}", condition_params))
+    code_columns = {f"c{index}": code for index, code in enumerate(catalogue)} if codes else {}
+    for column, code in code_columns.items():
+        counted.append((f"{_count_where('m.m_code = %s')} AS {q(column)}", [code]))
+
+    key, joins, cte, cte_params = _keying(by, school_ids=school_ids, start=start, end=end)
+    flags = [flag for _, flag in COHORTS if flag] if by == "cohort" else []
+    marks_sql, marks_params = _period_marks(
+        school_ids=school_ids, start=start, end=end, pupil_ids=pupil_ids
+    )
+    selected = [
+        f"{key or '0'} AS k",
+        "m.m_pupil AS pupil_id",
+        "m.m_school AS school_id",
+        *(f"p.{q(flag)} AS {q('f_' + flag)}" for flag in flags),
+    ]
+    grouped = [*([key] if key else []), "m.m_pupil", "m.m_school", *(f"p.{q(f)}" for f in flags)]
+    per_enrolment = (
+        f"SELECT {', '.join(selected)}, {', '.join(sql for sql, _ in counted)} "
+        f"FROM ({marks_sql}) m{joins} GROUP BY {', '.join(grouped)}"
+    )
+    # In the order of the statement: the common table expression, the counts, the marks.
+    params = [*cte_params, *(value for _, values in counted for value in values), *marks_params]
+    if by == "cohort":
+        parts = []
+        for name, flag in COHORTS:
+            where = f" WHERE {q('f_' + flag)}" if flag else ""
+            parts.append(f"SELECT %s AS {q('key')}, per_enrolment.* FROM per_enrolment{where}")
+            params.append(name)
+        rows_sql = " UNION ALL ".join(parts)
+    else:
+        rows_sql = f"SELECT k AS {q('key')}, per_enrolment.* FROM per_enrolment"
+    possible = f"({q('attended')} + {q('authorised')} + {q('unauthorised')})"
+    absent = f"({q('authorised')} + {q('unauthorised')})"
+    has_possible = f"{possible} > 0"
+    sums = "".join(f", SUM({q(column)})" for column in code_columns)
+    sql = (
+        f"WITH {cte + ', ' if cte else ''}per_enrolment AS ({per_enrolment}) "
+        f"SELECT {q('key')}, "
+        f"COUNT(CASE WHEN {has_possible} THEN 1 END), "
+        f"SUM({q('attended')}), SUM({q('authorised')}), SUM({q('unauthorised')}), "
+        f"COUNT(CASE WHEN {has_possible} AND {absent} * 100 >= "
+        f"{possible} * {PERSISTENT_ABSENCE_PCT} THEN 1 END), "
+        f"COUNT(CASE WHEN {has_possible} AND {absent} * 100 >= "
+        f"{possible} * {SEVERE_ABSENCE_PCT} THEN 1 END)"
+        f"{sums} "
+        f"FROM ({rows_sql}) keyed GROUP BY {q('key')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    result: dict[Any, Figures] = {}
+    for row in rows:
+        key_value, pupils, attended, authorised, unauthorised, persistent, severe = row[:7]
+        attended, authorised, unauthorised = (
+            int(attended or 0),
+            int(authorised or 0),
+            int(unauthorised or 0),
+        )
+        by_code = {
+            code: int(count)
+            for code, count in zip(code_columns.values(), row[7:], strict=True)
+            if count
+        }
+        result[key_value] = Figures(
+            pupils=int(pupils),
+            possible=attended + authorised + unauthorised,
+            attended=attended,
+            authorised=authorised,
+            unauthorised=unauthorised,
+            by_code=by_code,
+            persistent=int(persistent),
+            severe=int(severe),
+        )
+    return result
+
+
+def figures_for(
+    *,
+    school_ids: Collection[int],
+    start: date,
+    end: date,
+    pupil_ids: Collection[int] | None = None,
+    codes: bool = True,
+) -> Figures:
+    """The figures of the schools (a school, a federation), or of some of their pupils, for the
+    dates `start` to `end` inclusive (a week, half term, term, year or any dates).
+    `codes=False` leaves `by_code` empty, for a page that shows no code (a third faster)."""
+    rows = _run(
+        school_ids=school_ids, start=start, end=end, by="all", pupil_ids=pupil_ids, codes=codes
+    )
+    return next(iter(rows.values()), EMPTY)
+
+
+def figures_by(
+    *,
+    school_ids: Collection[int],
+    start: date,
+    end: date,
+    by: By,
+    pupil_ids: Collection[int] | None = None,
+    codes: bool = True,
+) -> dict[Any, Figures]:
+    """The figures of the schools for `start` to `end`, one entry per key:
+
+    - "school": school id; "group": class id (the class on the mark's day; None = no class);
+      "year_group": the pupil's year group; "pupil": pupil id;
+    - "week": the Monday of each school week (from SchoolDay);
+    - "cohort": every name of COHORT_NAMES, including those with no pupils (as zeros);
+    - "term": the id of the school's term containing the mark's day.
+    Keys with no marks are absent, except cohorts. `pupil_ids` (ids or a queryset of ids)
+    limits the figures to those pupils; `codes=False` leaves every `by_code` empty.
+    """
+    if by not in BY_KEYS:
+        raise ValueError(f"Figures cannot be grouped by {by!r}.")
+    rows = _run(
+        school_ids=school_ids, start=start, end=end, by=by, pupil_ids=pupil_ids, codes=codes
+    )
+    if by == "cohort":
+        return {name: rows.get(name, EMPTY) for name in COHORT_NAMES}
+    if by == "week":
+        # SQLite returns dates as text through a raw cursor.
+        return {
+            (date.fromisoformat(key) if isinstance(key, str) else key): figures
+            for key, figures in rows.items()
+        }
+    return rows

@@ -1,0 +1,49 @@
+"""The periods the pages report on: this week, this term, this school year."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import QuerySet
+
+from registers.lib.calendar import academic_year_label, academic_year_start, week_start
+from registers.models import School, Term
+
+
+@dataclass(frozen=True)
+class Period:
+    label: str
+    start: date
+    end: date
+
+
+def week_to_date(*, day: date) -> Period:
+    """Monday of `day`'s week to `day`."""
+    return Period(f"Week of {week_start(day):%d %B %Y}", week_start(day), day)
+
+
+def school_year(*, day: date) -> Period:
+    """1 August to 31 July, the school year containing `day`."""
+    first = academic_year_start(day)
+    return Period(academic_year_label(first), date(first, 8, 1), date(first + 1, 7, 31))
+
+
+def terms_of_year(*, school: School, day: date) -> QuerySet[Term]:
+    year = school_year(day=day)
+    return Term.objects.filter(school=school, start__lte=year.end, end__gte=year.start).order_by(
+        "start"
+    )
+
+
+def current_term(*, school: School, day: date) -> Term | None:
+    """The term containing `day`, else the last one before it (a holiday shows the term just
+    ended), else the first one to come."""
+    terms = Term.objects.filter(school=school)
+    return (
+        terms.filter(start__lte=day).order_by("-start").first() or terms.order_by("start").first()
+    )
+
+
+def term_to_date(*, term: Term, day: date) -> Period:
+    """The term's start to `day` (or to its end, once it has ended)."""
+    end = min(term.end, day) if day >= term.start else term.end
+    return Period(term.name, term.start, max(end, term.start))

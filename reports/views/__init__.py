@@ -1,0 +1,1 @@
+"""The reports pages: one module per page family."""

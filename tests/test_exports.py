@@ -1,0 +1,92 @@
+"""The termly census-style file and the CSV exports (reports/exports.py)."""
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from registers.models import AccessLog, Role, Term
+from registers.services.calendar import school_calendar_rebuild
+from reports.exports import CENSUS_FIXED, census_codes, csv_text
+from tests.factories import MembershipFactory, TermFactory, UserFactory
+from tests.test_figures import add_marks, pupil_with
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def lead(school):
+    user = UserFactory(username="lead")
+    MembershipFactory(user=user, school=school, role=Role.ATTENDANCE_LEAD, position="Lead")
+    return user
+
+
+def census(client, user, school, **params):
+    client.force_login(user)
+    return client.get(reverse("report_census", args=[school.pk]), params)
+
+
+def rows_of(response) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(response.content.decode())))
+
+
+def test_census_gives_each_pupil_possible_sessions_and_sessions_by_code(client, school, lead):
+    # Rules: "The school census asks, per pupil and term, for possible sessions and sessions
+    # missed by reason (code)."
+    autumn = Term.objects.get(school=school)
+    pupil = pupil_with(school, ["/", "/", "I", "I", "N", "X"])
+
+    response = census(client, lead, school, term=autumn.pk)
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="census-{school.urn}-autumn-2025.csv"'
+    )
+    header = next(csv.reader(io.StringIO(response.content.decode())))
+    assert header == [*CENSUS_FIXED, *(f"code {code}" for code in census_codes())]
+    [row] = rows_of(response)
+    assert row["upn"] == pupil.upn
+    assert row["possible_sessions"] == "5"
+    assert (row["code /"], row["code \\"], row["code I"], row["code N"]) == ("1", "1", "2", "1")
+    assert row["code X"] == "1"  # seen, though not a possible session
+    assert row["code G"] == "0"
+    assert AccessLog.objects.filter(user=lead, what=f"census CSV, term {autumn.pk}").exists()
+
+
+def test_census_counts_only_the_census_period(client, school, lead):
+    # "per pupil and term": sessions of another term are not in this term's file.
+    spring = TermFactory(
+        school=school,
+        name="Spring 2026",
+        start=date(2026, 1, 5),
+        end=date(2026, 3, 27),
+        half_term_start=date(2026, 2, 16),
+        half_term_end=date(2026, 2, 20),
+    )
+    school_calendar_rebuild(school=school)
+    pupil = pupil_with(school, ["N", "N"])
+    add_marks(pupil, school, ["I"], first=date(2026, 1, 5))
+
+    [row] = rows_of(census(client, lead, school, term=spring.pk))
+
+    assert row["possible_sessions"] == "1"
+    assert (row["code I"], row["code N"]) == ("1", "0")
+
+
+def test_a_term_of_another_school_is_not_found(client, school, other_school, lead):
+    other_term = Term.objects.get(school=other_school)
+
+    assert census(client, lead, school, term=other_term.pk).status_code == 404
+    assert census(client, lead, school, term="autumn").status_code == 404
+    assert not AccessLog.objects.exists()
+
+
+def test_a_cell_that_a_spreadsheet_would_run_is_defused():
+    # A name starting with "=" must not run as a formula when the CSV is opened.
+    assert csv_text("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert csv_text("-1") == "'-1"
+    assert csv_text(-1) == -1
+    assert csv_text(None) == ""
+    assert csv_text(date(2025, 9, 8)) == "2025-09-08"
