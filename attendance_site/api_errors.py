@@ -9,7 +9,9 @@ PermissionDenied, validation and parse errors) is DRF's own handling.
 from dataclasses import asdict
 from typing import Any
 
-from rest_framework import status
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import PolymorphicProxySerializer
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
@@ -31,3 +33,77 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, RegisterRefused):
         body["problems"] = list(exc.problems)
     return Response(body, status=status.HTTP_400_BAD_REQUEST)
+
+
+# The shapes above, for the OpenAPI schema (drf-spectacular): views list them in their
+# `extend_schema(responses=...)` so a client knows what each refusal carries. A 400 is one of two
+# shapes, told apart by `detail`: a refusal always has it, field errors never do (no input is
+# named "detail").
+
+
+class ErrorSerializer(serializers.Serializer):
+    """403, 404 and a service's 400: one message to show."""
+
+    detail = serializers.CharField()
+
+
+class RefusedSerializer(serializers.Serializer):
+    """400: the request was refused and nothing was saved. `problems` lists each problem found
+    when a register is refused. A body that is not JSON gets this shape too."""
+
+    detail = serializers.CharField()
+    problems = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class FieldErrorsSerializer(serializers.Serializer):
+    """400 for a malformed body or query: DRF's own field-by-field answer. Its keys are the
+    input's field names, so it has no fields here: `FieldErrorsSchema` describes it."""
+
+
+class FieldErrorsSchema(OpenApiSerializerExtension):
+    target_class = FieldErrorsSerializer
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        messages = {"type": "array", "items": {"type": "string"}}
+        return {
+            "type": "object",
+            "description": (
+                "The body or query was malformed and nothing was saved. Each field sent wrongly "
+                'has its messages, `{"field": ["message"]}`, and `non_field_errors` is for the '
+                "request as a whole. Nested input is answered in the same shape, by the position "
+                'of each item sent wrongly (from 0), e.g. `{"marks": {"4": {"code": ["..."]}}}`. '
+                "There is never a `detail` key."
+            ),
+            "properties": {"non_field_errors": messages},
+            # Never a bare string: that is what tells this shape from `{"detail": ...}`.
+            "additionalProperties": {"anyOf": [messages, {"type": "object"}]},
+            "minProperties": 1,
+        }
+
+
+BAD_REQUEST = PolymorphicProxySerializer(
+    component_name="BadRequest",
+    serializers=[RefusedSerializer, FieldErrorsSerializer],
+    resource_type_field_name=None,
+)
+
+
+class ConflictSerializer(serializers.Serializer):
+    """409: marks someone else saved after the client read them, as they are now."""
+
+    class MarkNowSerializer(serializers.Serializer):
+        pupil_id = serializers.IntegerField()
+        pupil_name = serializers.CharField()
+        code = serializers.CharField()
+        meaning = serializers.CharField()
+        saved_by = serializers.CharField()
+        saved_at = serializers.CharField()
+
+    detail = serializers.CharField()
+    conflicts = MarkNowSerializer(many=True)
+
+
+READ_ERRORS = {403: ErrorSerializer, 404: ErrorSerializer}
+WRITE_ERRORS = {400: BAD_REQUEST, **READ_ERRORS}
+# A list's filters are checked like a body (`{"pupil": ["..."]}`); a page past the end is a 404.
+LIST_ERRORS = {400: FieldErrorsSerializer, **READ_ERRORS}

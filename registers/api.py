@@ -8,13 +8,30 @@ Domain errors become responses in `attendance_site.api_errors`, so no view catch
 
 from datetime import date
 
-from rest_framework import serializers
+from django.db.models import Exists, OuterRef, QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
+from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from attendance_site.api_errors import (
+    LIST_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    ConflictSerializer,
+)
 from registers import access, selectors
-from registers.models import Mark
+from registers.filters import GroupFilter, MarkFilter, PupilFilter, SchoolFilter
+from registers.lib.calendar import SESSIONS
+from registers.models import Amendment, Mark, Pupil, RegistrationGroup, School
+from registers.serializers import (
+    GroupSerializer,
+    MarkSerializer,
+    PupilSerializer,
+    SchoolSerializer,
+)
 from registers.services.marks import mark_amend, staff_name
 from registers.services.register import RegisterEntry, register_submit
 
@@ -23,6 +40,7 @@ ARRIVAL_FORMATS = ["%H:%M"]
 REASON_MAX_LENGTH = 500  # as the amendment form
 
 
+@extend_schema_serializer(component_name="RegisterMark")
 class MarkOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField(source="code_id")
@@ -40,20 +58,32 @@ class MarkOutputSerializer(serializers.Serializer):
         return count > 0
 
 
+REGISTER_PATH = [
+    OpenApiParameter("group_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="A class."),
+    OpenApiParameter("day", OpenApiTypes.DATE, OpenApiParameter.PATH, description="YYYY-MM-DD"),
+    OpenApiParameter("session", str, OpenApiParameter.PATH, enum=list(SESSIONS)),
+]
+
+
 class RegisterApi(APIView):
     """GET a class's register for one session; POST the whole register to save it."""
 
+    @extend_schema_serializer(component_name="Register")
     class OutputSerializer(serializers.Serializer):
+        @extend_schema_serializer(component_name="RegisterGroup")
         class GroupSerializer(serializers.Serializer):
             id = serializers.IntegerField()
             name = serializers.CharField()
 
+        @extend_schema_serializer(component_name="RegisterSchool")
         class SchoolSerializer(serializers.Serializer):
             id = serializers.IntegerField()
             urn = serializers.CharField()
             name = serializers.CharField()
 
+        @extend_schema_serializer(component_name="RegisterLine")
         class LineSerializer(serializers.Serializer):
+            @extend_schema_serializer(component_name="RegisterPupil")
             class PupilSerializer(serializers.Serializer):
                 id = serializers.IntegerField()
                 upn = serializers.CharField()
@@ -77,7 +107,9 @@ class RegisterApi(APIView):
         def get_taken_by(self, sheet: selectors.RegisterSheet) -> str | None:
             return staff_name(sheet.register.taken_by) if sheet.register else None
 
+    @extend_schema_serializer(component_name="RegisterSubmit")
     class InputSerializer(serializers.Serializer):
+        @extend_schema_serializer(component_name="RegisterSubmitLine")
         class LineSerializer(serializers.Serializer):
             pupil = serializers.IntegerField()
             # Blank with an arrival time lets the service code it L or U from the session times.
@@ -93,16 +125,30 @@ class RegisterApi(APIView):
             max_length=REASON_MAX_LENGTH, required=False, allow_blank=True, default=""
         )
 
+    @extend_schema_serializer(component_name="RegisterSubmitted")
     class SubmitOutputSerializer(serializers.Serializer):
         created = serializers.IntegerField()
         amended = serializers.IntegerField()
         unchanged = serializers.IntegerField()
 
+    @extend_schema(
+        operation_id="register_read",
+        summary="A class's register for one session",
+        parameters=REGISTER_PATH,
+        responses={200: OutputSerializer, **READ_ERRORS},
+    )
     def get(self, request: Request, group_id: int, day: date, session: str) -> Response:
         group = access.get_group_for_register(user=request.user, group_id=group_id)
         sheet = selectors.register_sheet(group=group, day=day, session=session)
         return Response(self.OutputSerializer(sheet).data)
 
+    @extend_schema(
+        operation_id="register_submit",
+        summary="Save the whole register (new marks, and amendments with a reason)",
+        parameters=REGISTER_PATH,
+        request=InputSerializer,
+        responses={200: SubmitOutputSerializer, 409: ConflictSerializer, **WRITE_ERRORS},
+    )
     def post(self, request: Request, group_id: int, day: date, session: str) -> Response:
         group = access.get_group_for_register(user=request.user, group_id=group_id)
         serializer = self.InputSerializer(data=request.data)
@@ -130,6 +176,7 @@ class RegisterApi(APIView):
 class MarkAmendApi(APIView):
     """POST a change to one saved mark (office, attendance lead, head)."""
 
+    @extend_schema_serializer(component_name="MarkAmend")
     class InputSerializer(serializers.Serializer):
         code = serializers.CharField(max_length=2, allow_blank=True)
         arrived_at = serializers.TimeField(
@@ -139,6 +186,12 @@ class MarkAmendApi(APIView):
         reason = serializers.CharField(max_length=REASON_MAX_LENGTH, allow_blank=True)
         seen_version = serializers.IntegerField()
 
+    @extend_schema(
+        operation_id="mark_amend",
+        summary="Amend one saved mark, giving the reason",
+        request=InputSerializer,
+        responses={200: MarkOutputSerializer, 409: ConflictSerializer, **WRITE_ERRORS},
+    )
     def post(self, request: Request, mark_id: int) -> Response:
         mark = access.get_mark_for_amending(user=request.user, mark_id=mark_id)
         serializer = self.InputSerializer(data=request.data)
@@ -153,3 +206,81 @@ class MarkAmendApi(APIView):
             seen_version=data["seen_version"],
         )
         return Response(MarkOutputSerializer(amended).data)
+
+
+# Read endpoints. Each list's queryset comes from `access` (every scoping decision lives there),
+# so another school's objects are never listed and their detail is a 404. Lists are paged and
+# filtered by the settings' defaults; ordering ends with the id, so pages do not overlap.
+
+
+@extend_schema(
+    summary="The schools the user works at (a federation admin: the federation)",
+    responses={200: SchoolSerializer, **LIST_ERRORS},
+)
+class SchoolListApi(generics.ListAPIView):
+    serializer_class = SchoolSerializer
+    filterset_class = SchoolFilter
+
+    def get_queryset(self) -> QuerySet[School]:
+        return (
+            access.schools_visible_to(user=self.request.user)
+            .select_related("federation")
+            .order_by("name", "pk")
+        )
+
+
+@extend_schema(summary="One school", responses={200: SchoolSerializer, **READ_ERRORS})
+class SchoolDetailApi(APIView):
+    def get(self, request: Request, school_id: int) -> Response:
+        school = access.get_school_for_user(user=request.user, school_id=school_id)
+        return Response(SchoolSerializer(school).data)
+
+
+@extend_schema(
+    summary="Classes of the schools whose pupils the user reads",
+    responses={200: GroupSerializer, **LIST_ERRORS},
+)
+class GroupListApi(generics.ListAPIView):
+    serializer_class = GroupSerializer
+    filterset_class = GroupFilter
+
+    def get_queryset(self) -> QuerySet[RegistrationGroup]:
+        return access.groups_visible_to(user=self.request.user).order_by("school_id", "name", "pk")
+
+
+@extend_schema(
+    summary="Pupils the user may read (a teacher: their classes' pupils)",
+    responses={200: PupilSerializer, **LIST_ERRORS},
+)
+class PupilListApi(generics.ListAPIView):
+    serializer_class = PupilSerializer
+    filterset_class = PupilFilter
+
+    def get_queryset(self) -> QuerySet[Pupil]:
+        return access.pupils_visible_to(user=self.request.user).order_by(
+            "legal_surname", "legal_forename", "pk"
+        )
+
+
+@extend_schema(summary="One pupil", responses={200: PupilSerializer, **READ_ERRORS})
+class PupilDetailApi(APIView):
+    def get(self, request: Request, pupil_id: int) -> Response:
+        pupil = access.get_pupil_for_user(user=request.user, pupil_id=pupil_id)
+        return Response(PupilSerializer(pupil).data)
+
+
+@extend_schema(
+    summary="Attendance marks the user may read (a teacher: their classes' pupils)",
+    responses={200: MarkSerializer, **LIST_ERRORS},
+)
+class MarkListApi(generics.ListAPIView):
+    serializer_class = MarkSerializer
+    filterset_class = MarkFilter
+
+    def get_queryset(self) -> QuerySet[Mark]:
+        return (
+            access.marks_visible_to(user=self.request.user)
+            .select_related("code")
+            .annotate(amended=Exists(Amendment.objects.filter(mark=OuterRef("pk"))))
+            .order_by("date", "session", "school_id", "pupil_id", "pk")
+        )

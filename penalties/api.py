@@ -1,0 +1,50 @@
+"""Threshold cases in the API: read-only, for the attendance lead and head of the school.
+
+Scoped by `penalties.access`; decisions and notices are made on the pages.
+"""
+
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import generics
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from attendance_site.api_errors import LIST_ERRORS, READ_ERRORS
+from penalties import access
+from penalties.filters import ThresholdCaseFilter
+from penalties.models import CaseDecision, SupportOffered, ThresholdCase
+from penalties.serializers import ThresholdCaseDetailSerializer, ThresholdCaseSerializer
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="Pupils who met the penalty-notice threshold (lead and head)",
+        responses={200: ThresholdCaseSerializer, **LIST_ERRORS},
+    )
+)
+class ThresholdCaseListApi(generics.ListAPIView):
+    serializer_class = ThresholdCaseSerializer
+    filterset_class = ThresholdCaseFilter
+
+    def get_queryset(self) -> QuerySet[ThresholdCase]:
+        return (
+            access.threshold_cases_visible_to(user=self.request.user)
+            .select_related("pupil")
+            .order_by("-opened_on", "school_id", "pupil__legal_surname", "pk")
+        )
+
+
+@extend_schema(
+    summary="One case, with its evidence, support and decisions",
+    responses={200: ThresholdCaseDetailSerializer, **READ_ERRORS},
+)
+class ThresholdCaseDetailApi(APIView):
+    def get(self, request: Request, case_id: int) -> Response:
+        case = access.get_threshold_case_for_user(user=request.user, case_id=case_id)
+        prefetch_related_objects(
+            [case],
+            Prefetch("support", SupportOffered.objects.select_related("recorded_by")),
+            Prefetch("decisions", CaseDecision.objects.select_related("decided_by")),
+        )
+        return Response(ThresholdCaseDetailSerializer(case).data)

@@ -1,0 +1,85 @@
+"""A school's figures in the API: the dashboard's audience and numbers, small counts withheld."""
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from registers.models import Role
+from tests.factories import MarkFactory, SchoolFactory, enrol_in_group
+from tests.test_api_registers import _staff
+
+pytestmark = pytest.mark.django_db
+
+PERIOD = {"from": "2025-09-08", "to": "2025-09-12"}
+
+
+def _marked(school, group, codes: list[str]) -> None:
+    for pupil, code in zip(enrol_in_group(group, len(codes)), codes, strict=True):
+        MarkFactory(pupil=pupil, school=school, date=date(2025, 9, 8), code_id=code)
+
+
+def test_the_head_reads_the_schools_figures_for_a_period(api, school, class_4a):
+    # DfE method: rates over possible sessions; persistent absence is 10 % or more missed.
+    _marked(school, class_4a, ["/", "/", "/", "/", "I", "#"])
+    head = _staff(school, Role.HEAD, "head")
+
+    response = api(head).get(reverse("api:school_figures", args=[school.pk]), PERIOD)
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["date_from"], body["date_to"], body["suppressed"]) == (
+        "2025-09-08",
+        "2025-09-12",
+        False,
+    )
+    assert (body["pupils"], body["possible"], body["attended"], body["authorised"]) == (5, 5, 4, 1)
+    assert (body["attendance_pct"], body["authorised_pct"], body["unauthorised_pct"]) == (
+        "80.0",
+        "20.0",
+        "0.0",
+    )
+    assert (body["persistent"], body["severe"]) == (1, 1)
+    assert body["by_code"] == {"/": 4, "I": 1, "#": 1}
+
+
+def test_figures_about_fewer_than_five_pupils_are_withheld(api, school, class_4a):
+    # Aggregate views: a cell describing fewer than 5 pupils is not shown.
+    _marked(school, class_4a, ["/", "/", "N"])
+    governor = _staff(school, Role.GOVERNOR, "governor")
+
+    body = api(governor).get(reverse("api:school_figures", args=[school.pk]), PERIOD).json()
+
+    assert body["suppressed"] is True
+    assert body["pupils"] is None and body["by_code"] is None and body["attendance_pct"] is None
+
+
+def test_a_federation_admin_reads_a_sister_schools_figures(api, school):
+    sister = SchoolFactory(federation=school.federation)
+    admin = _staff(school, Role.FEDERATION_ADMIN, "fedadmin")
+
+    response = api(admin).get(reverse("api:school_figures", args=[sister.pk]), PERIOD)
+
+    assert response.status_code == 200
+    assert response.json()["school"] == sister.pk
+
+
+def test_another_school_is_not_found_and_a_teacher_may_not_read_figures(
+    api, school, teacher_4a, head_elsewhere
+):
+    url = reverse("api:school_figures", args=[school.pk])
+
+    assert api(head_elsewhere).get(url, PERIOD).status_code == 404
+    assert api(teacher_4a).get(url, PERIOD).status_code == 403
+
+
+def test_a_period_must_be_two_dates_in_order(api, school):
+    head = _staff(school, Role.HEAD, "head")
+    url = reverse("api:school_figures", args=[school.pk])
+
+    missing = api(head).get(url, {"from": "2025-09-08"})
+    backwards = api(head).get(url, {"from": "2025-09-12", "to": "2025-09-08"})
+
+    assert missing.status_code == 400 and list(missing.json()) == ["to"]
+    assert backwards.status_code == 400
+    assert backwards.json() == {"non_field_errors": ["'to' is before 'from'."]}
