@@ -15,9 +15,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from registers.errors import DomainError
-from registers.lib.upn import upn_problem
-from registers.lib.year_groups import normalise_year_group, validate_year_group
 from registers.models import Contact, Pupil, PupilContact, School
+from registers.services.field_checks import FieldChecks
 
 # A year group's transfer with full histories is a few megabytes; anything far larger is not a CTF.
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -194,57 +193,34 @@ def _parse_date(value: str) -> date:
 def parse_pupil(
     position: int, element: Element, header: Header, entry_date: date | None, today: date
 ) -> CtfPupil:
-    problems: list[str] = []
+    checks = FieldChecks(missing="is missing", parse_date=_parse_date)
+    problems = checks.problems
 
-    def text(path: str, label: str, *, required: bool = True, limit: int = 100) -> str:
-        value = text_of(element, path)
-        if required and not value:
-            problems.append(f"{label} is missing")
-        if len(value) > limit:
-            problems.append(f"{label} is longer than {limit} characters")
-        return value
+    def text(path: str, label: str, *, required: bool = True) -> str:
+        return checks.text(text_of(element, path), label, limit=100, required=required)
 
-    def a_date(path: str, label: str, *, required: bool = True) -> date | None:
-        value = text_of(element, path)
-        if not value:
-            if required:
-                problems.append(f"{label} is missing")
-            return None
-        try:
-            return _parse_date(value)
-        except ValueError as error:
-            problems.append(f"{label}: {error}")
-            return None
-
-    upn = text_of(element, "UPN").upper()
-    if not upn:
-        problems.append("UPN is missing")
-    elif problem := upn_problem(upn):
-        problems.append(f"UPN {upn}: {problem}")
+    upn = checks.upn(text_of(element, "UPN"), "UPN")
     surname = text("Surname", "Surname")
     forename = text("Forename", "Forename")
     preferred_surname = text("BasicDetails/PreferredSurname", "PreferredSurname", required=False)
     preferred_forename = text("BasicDetails/PreferredForename", "PreferredForename", required=False)
-    date_of_birth = a_date("DOB", "DOB")
+    date_of_birth = checks.date(text_of(element, "DOB"), "DOB")
     if date_of_birth and date_of_birth > today:
         problems.append("DOB is in the future")
         date_of_birth = None
 
-    year_group = normalise_year_group(text_of(element, "BasicDetails/NCyearActual"))
-    if not year_group:
-        problems.append("NCyearActual is missing")
-    else:
-        try:
-            validate_year_group(year_group)
-        except ValidationError as error:
-            problems.extend(f"NCyearActual: {message}" for message in error.messages)
+    year_group = checks.year_group(
+        text_of(element, "BasicDetails/NCyearActual"), "NCyearActual", prefix="NCyearActual: "
+    )
 
     # This school's line of the pupil's history, if the file has one.
     start = leaving = None
     for line in element.findall("SchoolHistory/School") if all(header.dest) else []:
         if (text_of(line, "LEA"), text_of(line, "Estab")) == header.dest:
-            start = _history_date(line, "EntryDate", problems, required=True)
-            leaving = _history_date(line, "LeavingDate", problems, required=False)
+            start = checks.date(text_of(line, "EntryDate"), "SchoolHistory EntryDate")
+            leaving = checks.date(
+                text_of(line, "LeavingDate"), "SchoolHistory LeavingDate", required=False
+            )
             break
     start = start or entry_date
     if date_of_birth and start and start <= date_of_birth:
@@ -276,19 +252,6 @@ def parse_pupil(
         attendance=attendance,
         problems=problems,
     )
-
-
-def _history_date(line: Element, path: str, problems: list[str], *, required: bool) -> date | None:
-    value = text_of(line, path)
-    if not value:
-        if required:
-            problems.append(f"SchoolHistory {path} is missing")
-        return None
-    try:
-        return _parse_date(value)
-    except ValueError as error:
-        problems.append(f"SchoolHistory {path}: {error}")
-        return None
 
 
 def _parse_contacts(element: Element, problems: list[str]) -> list[CtfContact]:

@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from registers.errors import FileRejected, RowError
 from registers.lib.upn import upn_problem
-from registers.lib.year_groups import normalise_year_group, validate_year_group
 from registers.models import (
     Enrolment,
     GroupMembership,
@@ -25,6 +24,7 @@ from registers.models import (
     School,
 )
 from registers.services.csv_rows import Row, parse_date, parse_flag
+from registers.services.field_checks import FieldChecks
 
 REQUIRED_COLUMNS = (
     "upn",
@@ -132,57 +132,28 @@ def pupils_import(*, school: School, rows: Iterable[Row]) -> PupilImportResult:
 def _parse_row(
     line: int, values: dict[str, str], today: date
 ) -> tuple[list[str], _PupilRow | None]:
-    problems: list[str] = []
+    checks = FieldChecks(missing="is blank", parse_date=parse_date)
+    problems = checks.problems
+
+    def value(column: str) -> str:
+        return values.get(column, "").strip()
 
     def text(column: str, field: str, *, required: bool = True) -> str:
-        value = values.get(column, "").strip()
-        if required and not value:
-            problems.append(f"{column} is blank")
         limit = Pupil._meta.get_field(field).max_length
-        if limit and len(value) > limit:
-            problems.append(f"{column} is longer than {limit} characters")
-        return value
+        return checks.text(value(column), column, limit=limit, required=required)
 
-    def a_date(column: str, *, required: bool = True) -> date | None:
-        value = values.get(column, "").strip()
-        if not value:
-            if required:
-                problems.append(f"{column} is blank")
-            return None
-        try:
-            return parse_date(value)
-        except ValueError as error:
-            problems.append(f"{column}: {error}")
-            return None
-
-    upn = values.get("upn", "").strip().upper()
-    if not upn:
-        problems.append("upn is blank")
-    elif problem := upn_problem(upn):
-        problems.append(f"UPN {upn}: {problem}")
+    upn = checks.upn(value("upn"), "upn")
     surname = text("surname", "legal_surname")
     forename = text("forename", "legal_forename")
     preferred_surname = text("preferred_surname", "preferred_surname", required=False)
     preferred_forename = text("preferred_forename", "preferred_forename", required=False)
-    group_name = values.get("group", "").strip()
     group_limit = RegistrationGroup._meta.get_field("name").max_length
-    if not group_name:
-        problems.append("group is blank")
-    elif len(group_name) > group_limit:
-        problems.append(f"group is longer than {group_limit} characters")
+    group_name = checks.text(value("group"), "group", limit=group_limit)
+    year_group = checks.year_group(values.get("year_group", ""), "year_group")
 
-    year_group = normalise_year_group(values.get("year_group", ""))
-    if not year_group:
-        problems.append("year_group is blank")
-    else:
-        try:
-            validate_year_group(year_group)
-        except ValidationError as error:
-            problems.extend(error.messages)
-
-    date_of_birth = a_date("date_of_birth")
-    start_date = a_date("start_date")
-    leaving_date = a_date("leaving_date", required=False)
+    date_of_birth = checks.date(value("date_of_birth"), "date_of_birth")
+    start_date = checks.date(value("start_date"), "start_date")
+    leaving_date = checks.date(value("leaving_date"), "leaving_date", required=False)
     if date_of_birth and date_of_birth > today:
         problems.append("date_of_birth is in the future")
     if date_of_birth and start_date and start_date <= date_of_birth:
