@@ -4,8 +4,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
 
+from registers import permissions
 from registers.codes import DUAL_REGISTERED
 from registers.lib.calendar import AM, SESSIONS, session_order, weekly_session
 from registers.models import (
@@ -98,11 +99,10 @@ def schools_for_user(*, user: AbstractBaseUser) -> QuerySet[School]:
         return School.objects.none()
     if user.is_superuser:
         return School.objects.all()
-    memberships = Membership.objects.filter(user=user)
-    federations = memberships.filter(role=Role.FEDERATION_ADMIN).values("school__federation")
+    # Any role there, and a federation admin's every school (registers.permissions).
     return School.objects.filter(
-        Q(memberships__user=user) | Q(federation__in=federations)
-    ).distinct()
+        pk__in=permissions.school_ids_with_permission(user=user, permission=permissions.VIEW_SCHOOL)
+    )
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,8 @@ class SchoolToday:
     role_code: str
     am: bool
     pm: bool
+    # What the role may do there (registers.permissions), for the page's links.
+    permissions: frozenset[str] = frozenset()
 
 
 def schools_today_for_user(*, user: AbstractBaseUser, day: date) -> list[SchoolToday]:
@@ -127,6 +129,7 @@ def schools_today_for_user(*, user: AbstractBaseUser, day: date) -> list[SchoolT
             role_code=roles.get(school.id, Role.FEDERATION_ADMIN),
             am=bool(open_days.get(school.id) and open_days[school.id].am),
             pm=bool(open_days.get(school.id) and open_days[school.id].pm),
+            permissions=permissions.permissions_of({roles.get(school.id, Role.FEDERATION_ADMIN)}),
         )
         for school in schools
     ]
@@ -149,7 +152,7 @@ def group_pupils_on(*, group: RegistrationGroup, day: date) -> QuerySet[Pupil]:
 @dataclass(frozen=True)
 class RegisterLine:
     pupil: Pupil
-    mark: Mark | None  # with recorded_by; `amendment_count` annotated
+    mark: Mark | None  # `amendment_count` annotated
     # A code known before the register is taken, not yet saved (approved leave, an absence a
     # parent reported, a part-time timetable, D at a dual-registered pupil's other school).
     expected_code: str = ""
@@ -168,30 +171,34 @@ class RegisterSheet:
 def register_sheet(*, group: RegistrationGroup, day: date, session: str) -> RegisterSheet:
     """What a register shows: every pupil on roll in the class, with any mark already saved.
 
-    Three queries whatever the class size. Marks saved before the register was taken (an
+    Four queries whatever the class size. Marks saved before the register was taken (an
     absence the office logged, a closure, approved leave) show as already known.
     """
-    pupils = list(group_pupils_on(group=group, day=day))
+    # Each pupil with the weekly sessions at another school of the line that puts them on roll.
+    on_roll = enrolments_on(school=group.school, day=day).filter(pupil=OuterRef("pk"))
+    pupils = list(
+        group_pupils_on(group=group, day=day).annotate(
+            other_school_sessions=Subquery(on_roll.values("other_school_sessions")[:1])
+        )
+    )
     marks = {
         mark.pupil_id: mark
         for mark in Mark.objects.filter(
             school_id=group.school_id, date=day, session=session, pupil__in=pupils
-        )
-        .select_related("recorded_by")
-        .annotate(amendment_count=Count("amendments"))
+        ).annotate(amendment_count=Count("amendments"))
     }
+    # Unordered: the model's ordering (school and class names) would join both for one row.
     register = (
         Register.objects.filter(group=group, date=day, session=session)
         .select_related("taken_by", "last_saved_by")
+        .order_by()
         .first()
     )
     this_session = weekly_session(day, session)
     expected = {
-        pupil_id: (DUAL_REGISTERED, "dual registration, at the other school this session")
-        for pupil_id, sessions in enrolments_on(school=group.school, day=day)
-        .filter(pupil__in=pupils)
-        .values_list("pupil_id", "other_school_sessions")
-        if this_session in sessions
+        pupil.pk: (DUAL_REGISTERED, "dual registration, at the other school this session")
+        for pupil in pupils
+        if this_session in (pupil.other_school_sessions or [])
     }
     # Imported here: the absences app builds on the registers, not the other way round.
     from absences.selectors import expected_codes

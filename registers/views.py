@@ -1,6 +1,7 @@
 """Register pages: each view loads its objects through `access`, then calls one service."""
 
 from datetime import date
+from functools import cache
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from registers import access, selectors
+from registers import access, permissions, selectors
 from registers.codes import code_catalogue, present_code
 from registers.errors import DomainError, StaleSave
 from registers.forms import AmendForm, ClosureForm, LateArrivalForm, register_entries, submit
@@ -27,13 +28,16 @@ COMMON_CODES = ("N", "L", "I", "M", "U", "C", "G", "O")
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
+    schools = selectors.schools_today_for_user(user=request.user, day=today)
+    if not schools and access.is_parent(user=request.user):
+        return redirect("parents_home")
     due = selectors.registers_due(groups=access.groups_for_registers(user=request.user), day=today)
     return render(
         request,
         "registers/home.html",
         {
             "today": today,
-            "schools": selectors.schools_today_for_user(user=request.user, day=today),
+            "schools": schools,
             "due": due,
             "office_roles": access.WHOLE_SCHOOL_REGISTER_ROLES,
         },
@@ -49,6 +53,13 @@ def _code_picker(session: str) -> dict:
         if entry.valid_until is None and code not in common:
             groups.setdefault(entry.get_group_display(), []).append(entry)
     return {"common": [catalogue[c] for c in common], "groups": groups.items()}
+
+
+@cache
+def _code_options_html(session: str) -> str:
+    """The picker's options, drawn once per process for each session: the catalogue they show
+    changes only by migration (`code_catalogue` is read once per process too)."""
+    return render_to_string("registers/_code_options.html", {"picker": _code_picker(session)})
 
 
 def _lines(sheet: selectors.RegisterSheet, posted=None, *, fill_present: bool = False) -> list:
@@ -141,15 +152,16 @@ def _render_register(
             "lines": lines,
             "problems": problems,
             "conflicts": conflicts,
-            "code_options_html": render_to_string(
-                "registers/_code_options.html", {"picker": _code_picker(sheet.session)}
-            ),
+            "code_options_html": _code_options_html(sheet.session),
             "session_problem": session_problem(
                 school=sheet.group.school, day=sheet.day, session=sheet.session
             ),
             "other_session": PM if sheet.session == AM else AM,
-            "keeps_histories": access.role_at(user=request.user, school_id=sheet.group.school_id)
-            in access.WHOLE_SCHOOL_REGISTER_ROLES,
+            "keeps_histories": access.has_permission(
+                user=request.user,
+                school_id=sheet.group.school_id,
+                permission=permissions.VIEW_PUPIL_HISTORY,
+            ),
             "saved_marks": any(line["mark"] for line in lines),
         },
         status=status,

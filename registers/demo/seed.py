@@ -19,7 +19,6 @@ from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 
 from registers.errors import DomainError
-from registers.lib.calendar import AM, PM
 from registers.models import (
     Contact,
     Enrolment,
@@ -32,22 +31,18 @@ from registers.models import (
     PupilContact,
     RegistrationGroup,
     School,
-    SchoolDay,
-    SessionTimes,
 )
 from registers.services.school_config import read_config_file, school_config_load
 
-from .marks import Phase
 from .plan import (
     HALF_TERM_FIRST_DAY,
     HALF_TERM_LAST_DAY,
     DemoLogin,
     DemoPlan,
     FederationInfo,
-    PhaseInfo,
-    SchoolInfo,
     demo_plan,
 )
+from .schools import school_infos
 
 DEMO_PASSWORD = "demo-register-2025"
 ADMIN_USERNAME = "admin"
@@ -97,44 +92,15 @@ def demo_federations() -> list[FederationInfo]:
     """The shipped federations as the database holds them, schools in the files' order."""
     configs = _configs()
     urns = [str(entry["urn"]) for _slug, data in configs for entry in data["schools"]]
-    schools = School.objects.in_bulk(urns, field_name="urn")
-    phases: dict[str, list[PhaseInfo]] = {urn: [] for urn in urns}
-    for times in SessionTimes.objects.filter(school__urn__in=urns).select_related("school"):
-        phases[times.school.urn].append(
-            PhaseInfo(
-                tuple(times.year_groups),
-                Phase(
-                    times.am_start,
-                    times.am_register_closes,
-                    times.pm_register_opens,
-                    times.pm_register_closes,
-                ),
-            )
-        )
-    sessions: dict[str, list] = {urn: [] for urn in urns}
-    days = (
-        SchoolDay.objects.filter(
-            school__urn__in=urns, date__range=(HALF_TERM_FIRST_DAY, HALF_TERM_LAST_DAY)
-        )
-        .order_by("date")
-        .values_list("school__urn", "date", "am", "pm")
-    )
-    for urn, day, am, pm in days:
-        sessions[urn].extend([(day, AM)] * am + [(day, PM)] * pm)
+    schools = {
+        info.urn: info
+        for info in school_infos(urns=urns, days=(HALF_TERM_FIRST_DAY, HALF_TERM_LAST_DAY))
+    }
     return [
         FederationInfo(
             slug=slug,
             name=data["federation"]["name"],
-            schools=tuple(
-                SchoolInfo(
-                    urn=urn,
-                    name=schools[urn].name,
-                    la_code=schools[urn].la_code,
-                    phases=tuple(phases[urn]),
-                    sessions=tuple(sessions[urn]),
-                )
-                for urn in (str(entry["urn"]) for entry in data["schools"])
-            ),
+            schools=tuple(schools[str(entry["urn"])] for entry in data["schools"]),
         )
         for slug, data in configs
     ]
