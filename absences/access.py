@@ -28,7 +28,6 @@ from registers.access import (
     get_school_for_head,
     get_school_for_office,
     has_permission,
-    role_at,
 )
 from registers.models import Contact, Enrolment, Pupil, School
 
@@ -53,7 +52,6 @@ __all__ = [
     "leave_requests_visible_to",
     "medical_evidence_request_at_school",
     "parent_calls_visible_to",
-    "role_at",
     "timetable_review_at_school",
 ]
 
@@ -160,8 +158,9 @@ def get_leave_request_for_user(*, user: AbstractBaseUser, leave_id: int) -> Leav
 
 
 # The parents' pages. A parent's account has no Membership, so every staff page refuses it
-# (`role_at` is None); these pages refuse any account that is not a contact's. A parent sees
-# the children for whom they have parental responsibility and who are on roll today.
+# (it holds no role at any school); these pages refuse any account that is not a contact's.
+# A parent sees the children for whom they have parental responsibility and who are on roll
+# today.
 NOT_A_PARENT = "These pages are for parents and carers signed in with the link sent to them."
 
 

@@ -16,7 +16,6 @@ from registers.models import (
     Enrolment,
     GroupMembership,
     Mark,
-    Membership,
     Pupil,
     RegistrationGroup,
     School,
@@ -28,17 +27,6 @@ from registers.permissions import has_permission as has_permission  # for the vi
 # Teachers take their own classes' registers; the office and the head (and the attendance lead,
 # who works with them) any class in their school.
 WHOLE_SCHOOL_REGISTER_ROLES = permissions.roles_with(permissions.TAKE_ANY_REGISTER)
-
-
-def role_at(*, user: AbstractBaseUser, school_id: int) -> str | None:
-    """The user's own role at the school (for display only: decide with `has_permission`)."""
-    if not user.is_authenticated:
-        return None
-    return (
-        Membership.objects.filter(user=user, school_id=school_id)
-        .values_list("role", flat=True)
-        .first()
-    )
 
 
 def groups_for_registers(*, user: AbstractBaseUser) -> QuerySet[RegistrationGroup]:
