@@ -299,5 +299,8 @@ LOGGING = {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # Failed sign-ins and lockouts (warnings), not every successful one.
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # WeasyPrint narrates every letter it draws (INFO) and warns about each SVG styling
+        # property of a chart that its CSS parser skips (its SVG renderer reads them itself).
+        "weasyprint": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
