@@ -7,6 +7,8 @@ import os
 import platform
 import statistics
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -52,6 +54,18 @@ def django_setup() -> None:
     import django
 
     django.setup()
+
+
+def timed_runs(step: Callable[[], None], *, warmup: int, iterations: int) -> list[float]:
+    """Milliseconds of each timed run of `step`, after `warmup` untimed ones."""
+    times = []
+    for run in range(warmup + iterations):
+        started = time.perf_counter()
+        step()
+        elapsed = (time.perf_counter() - started) * 1000
+        if run >= warmup:
+            times.append(elapsed)
+    return times
 
 
 def p95(times: list[float]) -> float:

@@ -24,7 +24,6 @@ under 1 s of server time, each within 2x of the bare SQL it must execute.
 
 import argparse
 import statistics
-import time
 from collections.abc import Callable
 from datetime import datetime
 from datetime import time as clock
@@ -85,8 +84,8 @@ def main() -> None:
                     raise SystemExit(f"{url} answered {response.status_code}")
 
             statements = _statements_sent(request)
-            app = _measure(request, warmup=args.warmup, iterations=args.iterations)
-            bare = _measure(
+            app = common.timed_runs(request, warmup=args.warmup, iterations=args.iterations)
+            bare = common.timed_runs(
                 lambda statements=statements: _run_bare(statements),
                 warmup=args.warmup,
                 iterations=args.iterations,
@@ -96,7 +95,9 @@ def main() -> None:
                 f"{label:44}{statistics.median(app):>7.1f} ms{common.p95(app):>7.1f} ms"
                 f"{statistics.median(bare):>9.1f} ms{ratio:>7.2f}x{len(statements):>9}"
             )
-        floor = _measure(lambda: _count_marks(data), warmup=args.warmup, iterations=args.iterations)
+        floor = common.timed_runs(
+            lambda: _count_marks(data), warmup=args.warmup, iterations=args.iterations
+        )
         print(
             f"{'floor: COUNT(*) of the overview period marks':44}"
             f"{statistics.median(floor):>7.1f} ms{common.p95(floor):>7.1f} ms"
@@ -145,18 +146,6 @@ def _run_bare(statements: list[str]) -> None:
                 if cursor.description is not None:
                     cursor.fetchall()
         transaction.set_rollback(True)
-
-
-def _measure(step: Callable[[], None], *, warmup: int, iterations: int) -> list[float]:
-    """Milliseconds of the timed runs."""
-    times = []
-    for run in range(warmup + iterations):
-        started = time.perf_counter()
-        step()
-        elapsed = (time.perf_counter() - started) * 1000
-        if run >= warmup:
-            times.append(elapsed)
-    return times
 
 
 if __name__ == "__main__":

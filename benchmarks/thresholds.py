@@ -15,7 +15,6 @@ from. The issue's target: `pupils_meeting_threshold` within 2x of the bare SQL i
 
 import argparse
 import statistics
-import time
 from collections.abc import Callable
 
 import common
@@ -44,8 +43,8 @@ def main() -> None:
         found[:] = pupils_meeting_threshold(schools=schools, as_of=as_of)
 
     statements = _statements_sent(selector)
-    selector_times = _measure(selector, warmup=args.warmup, iterations=args.iterations)
-    bare_times = _measure(
+    selector_times = common.timed_runs(selector, warmup=args.warmup, iterations=args.iterations)
+    bare_times = common.timed_runs(
         lambda: _run_bare(statements), warmup=args.warmup, iterations=args.iterations
     )
     print(f"{'':40}{'median':>12}{'p95':>12}")
@@ -75,18 +74,6 @@ def _run_bare(statements: list[str]) -> None:
         for statement in statements:
             cursor.execute(statement)
             cursor.fetchall()
-
-
-def _measure(step: Callable[[], None], *, warmup: int, iterations: int) -> list[float]:
-    """Milliseconds of the timed runs."""
-    times = []
-    for run in range(warmup + iterations):
-        started = time.perf_counter()
-        step()
-        elapsed = (time.perf_counter() - started) * 1000
-        if run >= warmup:
-            times.append(elapsed)
-    return times
 
 
 if __name__ == "__main__":
