@@ -24,10 +24,6 @@ from registers.models import (
 )
 
 
-def school_day(*, school: School, day: date) -> SchoolDay | None:
-    return SchoolDay.objects.filter(school=school, date=day).first()
-
-
 def is_school_session(*, school: School, day: date, session: str) -> bool:
     """Open for this session: in term, a weekday, not half term, not a planned closure."""
     field = "am" if session == AM else "pm"

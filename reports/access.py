@@ -27,12 +27,6 @@ from registers.models import (
     Term,
 )
 
-# The whole school's pupil-level figures and exports (the census): the office, the attendance
-# lead and the head, who already read every pupil's register.
-SCHOOL_FIGURES_ROLES = permissions.roles_with(permissions.VIEW_SCHOOL_FIGURES)
-# Class figures: teachers (their own classes) and the whole-school roles (every class).
-CLASS_FIGURES_ROLES = permissions.roles_with(permissions.VIEW_CLASS_FIGURES)
-
 
 def _school(*, school_id: int) -> School:
     school = School.objects.select_related("federation").filter(pk=school_id).first()
@@ -93,20 +87,6 @@ def get_term_at_school(*, school: School, term_id: int) -> Term:
     if term is None:
         raise Http404("No such term at this school.")
     return term
-
-
-# The governors' termly dashboard (aggregates only, small cohorts suppressed): the school's
-# governors, who monitor attendance "on at least a termly basis" (HMFA), and the head and the
-# attendance lead who report to them (both policies: "monitoring school-level absence data and
-# reporting it to governors"); and the federation admin, for every school of the federation.
-DASHBOARD_ROLES = permissions.roles_with(permissions.VIEW_DASHBOARD) - {
-    permissions.FEDERATION_ADMIN
-}
-# The federation overview: every school side by side. The federation admin, and the dashboard
-# roles of any of its schools: HMFA asks boards and governing bodies to benchmark "to comparator
-# schools within the trust" and heads to "share effective practice" between the schools. It
-# shows school-level aggregates only, with a school of fewer than 5 pupils suppressed.
-OVERVIEW_ROLES = permissions.roles_with(permissions.VIEW_FEDERATION)
 
 
 def get_school_for_dashboard(*, user: AbstractBaseUser, school_id: int) -> School:

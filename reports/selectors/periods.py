@@ -3,8 +3,6 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import QuerySet
-
 from registers.lib.calendar import academic_year_label, academic_year_start, week_start
 from registers.models import School, Term
 
@@ -25,13 +23,6 @@ def school_year(*, day: date) -> Period:
     """1 August to 31 July, the school year containing `day`."""
     first = academic_year_start(day)
     return Period(academic_year_label(first), date(first, 8, 1), date(first + 1, 7, 31))
-
-
-def terms_of_year(*, school: School, day: date) -> QuerySet[Term]:
-    year = school_year(day=day)
-    return Term.objects.filter(school=school, start__lte=year.end, end__gte=year.start).order_by(
-        "start"
-    )
 
 
 def current_term(*, school: School, day: date) -> Term | None:
