@@ -18,12 +18,14 @@ from registers.models import (
     Membership,
     Pupil,
     PupilContact,
+    PupilWeek,
     Register,
     RegistrationGroup,
     Role,
     School,
     SchoolDay,
 )
+from tests.test_pupil_weeks import assert_weeks_match_marks
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +101,12 @@ def test_every_mark_is_on_a_school_session_of_its_pupils_school(trust):
     marks = set(Mark.objects.values_list("school_id", "date", "session"))
     assert marks <= open_sessions
     assert not Mark.objects.exclude(pupil__enrolments__school=F("school")).exists()
+
+
+def test_the_pupil_weeks_count_every_mark(trust):
+    # Issue #6: the figures add up pupil weeks; loaded with COPY, they are counted at the end.
+    assert PupilWeek.objects.exists()
+    assert_weeks_match_marks()
 
 
 def test_every_pupil_is_enrolled_in_a_class_with_contacts(trust):

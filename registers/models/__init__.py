@@ -1,5 +1,6 @@
 from .audit import AccessLog, RetentionRun
 from .marks import Amendment, AttendanceCode, Mark, MarkSource
+from .pupil_weeks import PupilWeek
 from .pupils import (
     Contact,
     Enrolment,
@@ -30,6 +31,7 @@ __all__ = [
     "Membership",
     "Pupil",
     "PupilContact",
+    "PupilWeek",
     "Register",
     "RegisterReminder",
     "RetentionRun",

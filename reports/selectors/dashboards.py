@@ -155,7 +155,7 @@ def governors_dashboard(
     period_end = min(term.end, today) if today >= term.start else term.end
     ids = [school.pk]
 
-    # No code is shown, so no count per code is made (codes=False, a third of the time).
+    # No code is shown, so no count per code is made: codes=False adds up pupil weeks.
     # This term's rates are the cohorts' "All pupils" (the same marks), the earlier terms' one
     # statement each (benchmarks/dashboards.py).
     benchmark = national_benchmark(federation=school.federation)

@@ -17,10 +17,14 @@ How (one SQL statement per call, however many pupils or marks):
    (attended, authorised, unauthorised, whose sum is possible; and, unless `codes=False`, one
    column per code in the catalogue). What each code counts as is read from the catalogue
    (registers/codes.py) when the statement is made and written into it as lists of codes, so
-   no mark is joined to the code table; the key (school day, term, class) is a join, not a
-   subquery per mark. PostgreSQL reads the marks from the index `mark_figures_idx` alone.
-   At scale (benchmarks/dashboards.py) the figures of a federation's term take about as long
-   as grouping its 3.3 million marks by enrolment at all.
+   no mark is joined to the code table; the key (term, class) is a join, not a subquery per
+   mark. PostgreSQL reads the marks from the index `mark_figures_idx` alone.
+   With `codes=False`, for keys that are the same all week (school, pupil, year group, cohort,
+   week), the whole weeks of the period are read from `PupilWeek` instead: each pupil's marks
+   at a school counted by week, kept by triggers (registers/lib/pupil_weeks.py), ten times
+   fewer rows; only the part weeks at the period's ends are counted from marks
+   (`_weekly_counts`). At scale (benchmarks/dashboards.py) a federation's term is 325,000
+   pupil weeks rather than 3.3 million marks.
 2. An outer query groups those per-enrolment rows by the key, summing the counts and counting
    the enrolments with a possible session, and those at or over 10 % and 50 % absence (compared
    in integers: absence * 10 >= possible, so exactly 10 % is persistent).
@@ -35,15 +39,16 @@ class are keyed None. Year group is the pupil's current year group.
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
 from django.db import connection
-from django.db.models import F
+from django.db.models import F, Q
 
 from registers.codes import CountsAs, code_catalogue
-from registers.models import GroupMembership, Mark, Pupil, RegistrationGroup, SchoolDay, Term
+from registers.lib.pupil_weeks import week_start_sql
+from registers.models import GroupMembership, Mark, Pupil, PupilWeek, RegistrationGroup, Term
 
 # Cells of an aggregate-only view (governors, federation) describing fewer pupils than this are
 # not shown, so that no pupil can be recognised from a figure.
@@ -171,19 +176,107 @@ def _period_marks(
     return sql, list(params)
 
 
+COUNTED = ("attended", "authorised", "unauthorised")
+# Keys that are the same for all of a pupil's marks at a school in one week: their figures can
+# add up the pupil weeks. Not a class (a pupil may change class mid-week) or a term (one may
+# end mid-week).
+WEEKLY_KEYS = ("all", "school", "pupil", "year_group", "cohort", "week")
+
+
+def _weekly_counts(
+    *, school_ids: Collection[int], start: date, end: date, pupil_ids: Collection[int] | None
+) -> tuple[str, list[Any]]:
+    """The period's marks counted per pupil, school and week, as a SELECT of m_pupil,
+    m_school, m_week, attended, authorised and unauthorised: the pupil weeks for the weeks
+    wholly in the period, and the period's own marks for a week it has only part of (its first
+    and last). A part week is also read from the pupil weeks when none of the week's marks at
+    these schools fall outside the period (a term ending on a Friday, a weekend without
+    marks); a statement-level condition, not one per row, decides which."""
+    week = timedelta(days=7)
+    first_monday = start - timedelta(days=start.weekday())
+    last_monday = end - timedelta(days=end.weekday())
+    starts_on_monday = start == first_monday
+    ends_on_sunday = end == last_monday + timedelta(days=6)
+    part_weeks = []  # (Monday, the period's first day in that week, its last)
+    if first_monday == last_monday:
+        if not (starts_on_monday and ends_on_sunday):
+            part_weeks.append((first_monday, start, end))
+    else:
+        if not starts_on_monday:
+            part_weeks.append((first_monday, start, first_monday + timedelta(days=6)))
+        if not ends_on_sunday:
+            part_weeks.append((last_monday, last_monday, end))
+    whole_from = first_monday if starts_on_monday else first_monday + week
+    whole_to = last_monday if ends_on_sunday else last_monday - week
+
+    def weeks(**lookups) -> tuple[str, list[Any]]:
+        rows = PupilWeek.objects.filter(school_id__in=school_ids, **lookups)
+        if pupil_ids is not None:
+            rows = rows.filter(pupil_id__in=pupil_ids)
+        sql, params = (
+            rows.order_by().values("pupil_id", "school_id", "week_start", *COUNTED).query
+        ).sql_with_params()
+        columns = ", ".join(f"w.{column}" for column in COUNTED)
+        return (
+            f"SELECT w.pupil_id AS m_pupil, w.school_id AS m_school, w.week_start AS m_week, "
+            f"{columns} FROM ({sql}) w",
+            list(params),
+        )
+
+    parts: list[tuple[str, list[Any]]] = []
+    if whole_from <= whole_to:
+        parts.append(weeks(week_start__gte=whole_from, week_start__lte=whole_to))
+    for monday, first, last in part_weeks:
+        outside = Mark.objects.filter(school_id__in=school_ids).filter(
+            Q(date__gte=monday, date__lt=first)
+            | Q(date__gt=last, date__lte=monday + timedelta(days=6))
+        )
+        if pupil_ids is not None:
+            outside = outside.filter(pupil_id__in=pupil_ids)
+        outside_sql, outside_params = outside.order_by().values("pk").query.sql_with_params()
+        whole_sql, whole_params = weeks(week_start=monday)
+        parts.append(
+            (
+                f"{whole_sql} WHERE NOT EXISTS ({outside_sql})",
+                [*whole_params, *outside_params],
+            )
+        )
+        marks_sql, marks_params = _period_marks(
+            school_ids=school_ids, start=first, end=last, pupil_ids=pupil_ids
+        )
+        counted = _counted_by_what_codes_count_as()
+        parts.append(
+            (
+                f"SELECT m.m_pupil, m.m_school, %s AS m_week, "
+                f"{', '.join(sql for sql, _ in counted)} FROM ({marks_sql}) m "
+                f"WHERE EXISTS ({outside_sql}) GROUP BY m.m_pupil, m.m_school",
+                [
+                    monday,
+                    *(value for _, values in counted for value in values),
+                    *marks_params,
+                    *outside_params,
+                ],
+            )
+        )
+    return (
+        " UNION ALL ".join(sql for sql, _ in parts),
+        [value for _, values in parts for value in values],
+    )
+
+
 def _keying(
-    by: str, *, school_ids: Collection[int], start: date, end: date
+    by: str, *, school_ids: Collection[int], start: date, end: date, weekly: bool
 ) -> tuple[str | None, str, str, list[Any]]:
     """For a grouping: the key's SQL over the marks `m` (None: one key for all), the joins it
     needs, and a common table expression they read, with its parameters.
 
-    Joins rather than a subquery per mark: the school day of a mark (unique per school and
-    date), its term and its class are looked up in a join, which PostgreSQL hashes once
-    instead of running a subquery for each of 100,000s of marks (ten times faster). A date in
-    two overlapping terms belongs to the earliest (then the first made), a day in two classes
-    to the latest joined (then the last made): the second join finds a term or class that
-    comes first, and a mark is kept only with the one that none comes before, so each mark has
-    one key, never two.
+    Joins rather than a subquery per mark: the term and the class of a mark are looked up in a
+    join, which PostgreSQL hashes once instead of running a subquery for each of 100,000s of
+    marks (ten times faster). A date in two overlapping terms belongs to the earliest (then the
+    first made), a day in two classes to the latest joined (then the last made): the second
+    join finds a term or class that comes first, and a mark is kept only with the one that none
+    comes before, so each mark has one key, never two. A week is the Monday of the mark's date
+    (or the pupil week's).
     """
     q = connection.ops.quote_name
     ids = ", ".join(["%s"] * len(school_ids))
@@ -195,13 +288,9 @@ def _keying(
         pupils = q(Pupil._meta.db_table)
         return "p.year_group", f" JOIN {pupils} p ON p.id = m.m_pupil", "", []
     if by == "week":
-        days = q(SchoolDay._meta.db_table)
-        return (
-            "d.week_start",
-            f" LEFT JOIN {days} d ON d.school_id = m.m_school AND d.{q('date')} = m.m_date",
-            "",
-            [],
-        )
+        if weekly:
+            return "m.m_week", "", "", []
+        return week_start_sql(connection.vendor, "m.m_date"), "", "", []
     if by == "term":
         terms = q(Term._meta.db_table)
         cte = (
@@ -242,6 +331,26 @@ def _keying(
     return None, "", "", []  # "all"
 
 
+def _counted_by_what_codes_count_as() -> list[tuple[str, list[Any]]]:
+    """The marks `m` counted as attended, authorised and unauthorised (their sum: possible),
+    as SQL columns with their parameters. What each code counts as comes from the catalogue
+    (registers/codes.py), written into the statement as lists of codes: no join to the code
+    table for each mark."""
+    q = connection.ops.quote_name
+    catalogue = code_catalogue()
+    counted = []
+    for column, counts_as in (
+        ("attended", CountsAs.ATTENDANCE),
+        ("authorised", CountsAs.AUTHORISED),
+        ("unauthorised", CountsAs.UNAUTHORISED),
+    ):
+        condition, condition_params = _in(
+            "m.m_code", [code for code, entry in catalogue.items() if entry.counts_as == counts_as]
+        )
+        counted.append((f"{_count_where(condition)} AS {q(column)}", condition_params))
+    return counted
+
+
 def _run(
     *,
     school_ids: Collection[int],
@@ -253,31 +362,29 @@ def _run(
 ) -> dict[Any, Figures]:
     q = connection.ops.quote_name
     school_ids = list(school_ids)
-    if not school_ids:
+    if not school_ids or start > end:
         return {}
-    catalogue = code_catalogue()
-    # What each code counts as comes from the catalogue (registers/codes.py), written into the
-    # statement as lists of codes: no join to the code table for each mark. Possible sessions
-    # are the other three together (every mark's code is in the catalogue).
-    counted: list[tuple[str, list[Any]]] = []
-    for column, counts_as in (
-        ("attended", CountsAs.ATTENDANCE),
-        ("authorised", CountsAs.AUTHORISED),
-        ("unauthorised", CountsAs.UNAUTHORISED),
-    ):
-        condition, condition_params = _in(
-            "m.m_code", [code for code, entry in catalogue.items() if entry.counts_as == counts_as]
+    weekly = not codes and by in WEEKLY_KEYS
+    if weekly:
+        source_sql, source_params = _weekly_counts(
+            school_ids=school_ids, start=start, end=end, pupil_ids=pupil_ids
         )
-        counted.append((f"{_count_where(condition)} AS {q(column)}", condition_params))
-    code_columns = {f"c{index}": code for index, code in enumerate(catalogue)} if codes else {}
-    for column, code in code_columns.items():
-        counted.append((f"{_count_where('m.m_code = %s')} AS {q(column)}", [code]))
+        counted = [(f"SUM(m.{q(column)}) AS {q(column)}", []) for column in COUNTED]
+        code_columns: dict[str, str] = {}
+    else:
+        source_sql, source_params = _period_marks(
+            school_ids=school_ids, start=start, end=end, pupil_ids=pupil_ids
+        )
+        counted = _counted_by_what_codes_count_as()
+        catalogue = code_catalogue()
+        code_columns = {f"c{index}": code for index, code in enumerate(catalogue)} if codes else {}
+        for column, code in code_columns.items():
+            counted.append((f"{_count_where('m.m_code = %s')} AS {q(column)}", [code]))
 
-    key, joins, cte, cte_params = _keying(by, school_ids=school_ids, start=start, end=end)
-    flags = [flag for _, flag in COHORTS if flag] if by == "cohort" else []
-    marks_sql, marks_params = _period_marks(
-        school_ids=school_ids, start=start, end=end, pupil_ids=pupil_ids
+    key, joins, cte, cte_params = _keying(
+        by, school_ids=school_ids, start=start, end=end, weekly=weekly
     )
+    flags = [flag for _, flag in COHORTS if flag] if by == "cohort" else []
     selected = [
         f"{key or '0'} AS k",
         "m.m_pupil AS pupil_id",
@@ -287,10 +394,10 @@ def _run(
     grouped = [*([key] if key else []), "m.m_pupil", "m.m_school", *(f"p.{q(f)}" for f in flags)]
     per_enrolment = (
         f"SELECT {', '.join(selected)}, {', '.join(sql for sql, _ in counted)} "
-        f"FROM ({marks_sql}) m{joins} GROUP BY {', '.join(grouped)}"
+        f"FROM ({source_sql}) m{joins} GROUP BY {', '.join(grouped)}"
     )
     # In the order of the statement: the common table expression, the counts, the marks.
-    params = [*cte_params, *(value for _, values in counted for value in values), *marks_params]
+    params = [*cte_params, *(value for _, values in counted for value in values), *source_params]
     if by == "cohort":
         parts = []
         for name, flag in COHORTS:
@@ -375,7 +482,7 @@ def figures_by(
 
     - "school": school id; "group": class id (the class on the mark's day; None = no class);
       "year_group": the pupil's year group; "pupil": pupil id;
-    - "week": the Monday of each school week (from SchoolDay);
+    - "week": the Monday of each week (Monday to Sunday) with marks;
     - "cohort": every name of COHORT_NAMES, including those with no pupils (as zeros);
     - "term": the id of the school's term containing the mark's day.
     Keys with no marks are absent, except cohorts. `pupil_ids` (ids or a queryset of ids)

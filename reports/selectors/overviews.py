@@ -128,9 +128,14 @@ def school_overview(*, school: School, today: date) -> SchoolOverview:
     if term:
         term_figures = figures_for(school_ids=ids, start=term.start, end=term.end)
         term_by_group = figures_by(school_ids=ids, start=term.start, end=term.end, by="group")
-        by_year = figures_by(school_ids=ids, start=term.start, end=term.end, by="year_group")
-        by_cohort = figures_by(school_ids=ids, start=term.start, end=term.end, by="cohort")
-        weeks = figures_by(school_ids=ids, start=term.start, end=term.end, by="week")
+        # Rates only: read from the pupil weeks (no count per code).
+        by_year = figures_by(
+            school_ids=ids, start=term.start, end=term.end, by="year_group", codes=False
+        )
+        by_cohort = figures_by(
+            school_ids=ids, start=term.start, end=term.end, by="cohort", codes=False
+        )
+        weeks = figures_by(school_ids=ids, start=term.start, end=term.end, by="week", codes=False)
         rows = pupil_figures(school_id=school.pk, start=term.start, end=term.end)
     everyone = by_cohort.get("All pupils", Figures()).attendance_pct
     cohorts = [
