@@ -15,16 +15,18 @@ the migration can call it.
 
 from collections.abc import Collection
 
+from registers.codes import CountsAs
+
 MARKS = "registers_mark"
 WEEKS = "registers_pupilweek"
 CODES = "registers_attendancecode"
 COUNTS = ("attended", "authorised", "unauthorised", "not_possible")
-# What each count adds up: AttendanceCode.counts_as (registers.codes.CountsAs).
+# What each count adds up: the codes whose AttendanceCode.counts_as is this.
 COUNTS_AS = {
-    "attended": "attendance",
-    "authorised": "authorised",
-    "unauthorised": "unauthorised",
-    "not_possible": "not_possible",
+    "attended": CountsAs.ATTENDANCE.value,
+    "authorised": CountsAs.AUTHORISED.value,
+    "unauthorised": CountsAs.UNAUTHORISED.value,
+    "not_possible": CountsAs.NOT_POSSIBLE.value,
 }
 TRIGGERS = ("insert", "update", "delete")
 FUNCTION = "registers_pupil_weeks_count"
