@@ -59,7 +59,7 @@ class CallDirection(models.TextChoices):
     # A parent's report on the parents' pages, logged when the office accepts it.
     ONLINE = "online", "Parent reported online"
     # The automatic first-day absence e-mail.
-    EMAILED = "emailed", "We e-mailed"
+    EMAILED = "emailed", "First-day e-mail"
 
 
 # What the office logs by hand on the today page: calls, either way.
@@ -97,7 +97,27 @@ class ParentCall(models.Model):
         indexes = [models.Index(fields=["school", "called_at"])]
 
     def __str__(self) -> str:
-        return f"{self.called_at:%d %b %H:%M} {self.get_direction_display()}: {self.contact_name}"
+        return f"{self.called_at:%d %b %H:%M} {self.summary}"
+
+    @property
+    def automatic(self) -> bool:
+        """Sent by the system (the first-day absence e-mail), not logged by a person: such a
+        row has no `recorded_by`, and every page says so rather than naming someone."""
+        return self.recorded_by_id is None
+
+    @property
+    def summary(self) -> str:
+        """What happened, in the office's words, naming no member of staff."""
+        if self.direction == CallDirection.EMAILED:
+            return f"First-day e-mail sent to {self.contact_name}"
+        return f"{self.get_direction_display()}: {self.contact_name} · {self.get_outcome_display()}"
+
+    @property
+    def recorded_by_name(self) -> str | None:
+        """Who logged it; None for an automatic message."""
+        if self.recorded_by is None:
+            return None
+        return self.recorded_by.get_full_name() or self.recorded_by.get_username()
 
 
 class ReportedAbsence(SessionSpan):

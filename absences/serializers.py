@@ -14,7 +14,15 @@ class PupilRefSerializer(serializers.Serializer):
 
 class ParentCallSerializer(serializers.ModelSerializer):
     pupil = PupilRefSerializer(read_only=True)
-    recorded_by = serializers.SerializerMethodField()
+    recorded_by = serializers.SerializerMethodField(
+        help_text="Who logged it; null for a message the system sent (`automatic`)."
+    )
+    automatic = serializers.BooleanField(
+        read_only=True, help_text="Sent by the system (the first-day e-mail), by no person."
+    )
+    summary = serializers.CharField(
+        read_only=True, help_text='What happened, e.g. "First-day e-mail sent to ...".'
+    )
 
     class Meta:
         model = ParentCall
@@ -30,11 +38,13 @@ class ParentCallSerializer(serializers.ModelSerializer):
             "expected_return",
             "called_at",
             "recorded_by",
+            "automatic",
+            "summary",
         ]
         read_only_fields = fields
 
-    def get_recorded_by(self, call: ParentCall) -> str:
-        return staff_name(call.recorded_by)
+    def get_recorded_by(self, call: ParentCall) -> str | None:
+        return call.recorded_by_name
 
 
 class LeaveRequestSerializer(serializers.ModelSerializer):

@@ -13,3 +13,14 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 # Letters drawn by tests go to a temporary folder, never into the working tree's var/media.
 MEDIA_ROOT = tempfile.mkdtemp(prefix="attendance-test-media-")
+
+
+class _UnguardedVariable(str):
+    """Any variable a template cannot resolve (an unguarded nullable relation, a typo) fails the
+    test that renders it, instead of printing nothing in tests and a 500 in production."""
+
+    def __mod__(self, name: object) -> str:
+        raise AssertionError(f"A template asked for {name!r}, which does not resolve.")
+
+
+TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = _UnguardedVariable("%s")  # noqa: F405

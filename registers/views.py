@@ -152,6 +152,7 @@ def _render_register(
             "lines": lines,
             "problems": problems,
             "conflicts": conflicts,
+            "reason": request.POST.get("reason", ""),
             "code_options_html": _code_options_html(sheet.session),
             "session_problem": session_problem(
                 school=sheet.group.school, day=sheet.day, session=sheet.session

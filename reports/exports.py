@@ -110,7 +110,7 @@ def census_table(*, school: School, term: Term) -> Table:
             row.figures.attended,
             row.figures.authorised,
             row.figures.unauthorised,
-            *(row.figures.by_code.get(code, 0) for code in codes),
+            *(row.figures.by_code[code] for code in codes),
         ]
         for row in pupil_figures(school_id=school.pk, start=term.start, end=term.end)
     ]

@@ -548,7 +548,7 @@ def test_the_lead_and_the_head_see_and_resolve_a_flag(
     for user, pupil in ((attendance_lead, first), (head, second)):
         client.force_login(user)
         page = client.get(reverse("safeguarding_flags", args=[school.pk])).content.decode()
-        assert pupil.name in page and "Mum: No answer" in page
+        assert pupil.name in page and "We called: Mum · No answer" in page
         response = client.post(
             reverse("safeguarding_flag_resolve", args=[school.pk, flags[pupil].pk]),
             {"resolution": "Home visit by the DSL: seen safe and well."},

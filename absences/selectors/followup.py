@@ -12,7 +12,7 @@ day, last day and length. The SQL is a few portable CTEs around querysets Django
 (SQLite 3.25+ and PostgreSQL both have window functions).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from django.db import connection
@@ -29,8 +29,9 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import RowNumber
+from django.utils import timezone
 
-from absences.models import EvidenceOutcome, MedicalEvidenceRequest, OverdueNFlag
+from absences.models import EvidenceOutcome, MedicalEvidenceRequest, OverdueNFlag, ParentCall
 from registers.codes import ILLNESS, NOT_YET_ESTABLISHED, CountsAs
 from registers.lib.calendar import academic_year_start
 from registers.models import Mark, Pupil, School, SchoolDay
@@ -59,6 +60,8 @@ class AbsenceRun:
     first_day: date
     last_day: date
     school_days: int
+    # For continuing absence: the latest line of the contact log since the run began.
+    last_contact: ParentCall | None = None
 
 
 @dataclass(frozen=True)
@@ -239,8 +242,29 @@ def _continuing_rows(*, school: School, today: date) -> list[_Row]:
 
 
 def continuing_absence(*, school: School, today: date) -> list[AbsenceRun]:
-    """Pupils absent on consecutive school days up to today, with how many days so far."""
-    return _with_pupils(_continuing_rows(school=school, today=today))
+    """Pupils absent on consecutive school days up to today, with how many days so far and the
+    latest contact about them since the run began (a call, or an automatic message)."""
+    runs = _with_pupils(_continuing_rows(school=school, today=today))
+    if not runs:
+        return runs
+    latest: dict[int, ParentCall] = {}
+    for call in (
+        ParentCall.objects.filter(
+            school=school,
+            pupil_id__in=[run.pupil.pk for run in runs],
+            called_at__date__gte=min(run.first_day for run in runs),
+        )
+        .select_related("recorded_by")
+        .order_by("called_at", "pk")
+    ):
+        latest[call.pupil_id] = call
+    return [
+        replace(run, last_contact=call)
+        if (call := latest.get(run.pupil.pk))
+        and timezone.localdate(call.called_at) >= run.first_day
+        else run
+        for run in runs
+    ]
 
 
 # Medical evidence ---------------------------------------------------------------------------

@@ -131,11 +131,15 @@ def safeguarding_flag_lines(*, school: School) -> list[FlagLine]:
         .order_by("raised_at")
     )
     tried: dict[tuple[int, date], list[ParentCall]] = {}
-    for call in ParentCall.objects.filter(
-        school=school,
-        pupil_id__in={f.pupil_id for f in open_flags},
-        called_at__date__in={f.raised_on for f in open_flags},
-    ).order_by("called_at"):
+    for call in (
+        ParentCall.objects.filter(
+            school=school,
+            pupil_id__in={f.pupil_id for f in open_flags},
+            called_at__date__in={f.raised_on for f in open_flags},
+        )
+        .select_related("recorded_by")
+        .order_by("called_at")
+    ):
         key = (call.pupil_id, timezone.localdate(call.called_at))
         tried.setdefault(key, []).append(call)
     return [

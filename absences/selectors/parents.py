@@ -4,11 +4,17 @@ the office's queue of the absences parents reported."""
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from absences.access import ParentChild
-from absences.models import LeaveRequest, ParentReport, ReportStatus
+from absences.models import (
+    CallDirection,
+    LeaveRequest,
+    ParentCall,
+    ParentReport,
+    ReportStatus,
+)
 from penalties.models import LadderLetter, NoticeToImprove
 from penalties.selectors.ladder import school_year_first_day
 from registers.codes import CountsAs
@@ -98,6 +104,23 @@ def reports_by_parent(*, child: ParentChild) -> QuerySet[ParentReport]:
     return ParentReport.objects.filter(
         school=child.school, pupil=child.pupil, contact=child.contact
     ).select_related("code")
+
+
+def contact_log_for_parent(*, child: ParentChild, today: date) -> QuerySet[ParentCall]:
+    """This school year's contact with this parent about the child, newest first: the
+    school's automatic messages (sent to every parent with parental responsibility it has an
+    address for) and calls either way with this parent. Calls with another parent are not
+    theirs to see (parents may live apart); reports made online are listed as reports."""
+    return ParentCall.objects.filter(
+        Q(recorded_by__isnull=True)
+        | Q(
+            contact=child.contact,
+            direction__in=[CallDirection.WE_CALLED, CallDirection.THEY_RANG],
+        ),
+        school=child.school,
+        pupil=child.pupil,
+        called_at__date__gte=school_year_first_day(today),
+    ).order_by("-called_at", "-pk")
 
 
 def leave_requests_for_child(*, child: ParentChild) -> QuerySet[LeaveRequest]:

@@ -97,6 +97,7 @@ def child(request: HttpRequest, pupil_id: int) -> HttpResponse:
             "missed": selectors.sessions_missed(child=found, today=today),
             "letters": selectors.letters_for_child(child=found),
             "reports": selectors.reports_by_parent(child=found),
+            "contact_log": selectors.contact_log_for_parent(child=found, today=today),
             "leave_requests": selectors.leave_requests_for_child(child=found),
         },
     )

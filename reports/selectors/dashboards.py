@@ -256,16 +256,13 @@ def figures_sum(figures: Iterable[Figures]) -> Figures:
     federation's counts are its schools' counts added up, with no pupil counted twice."""
     total = Figures()
     for each in figures:
-        by_code = dict(total.by_code)
-        for code, count in each.by_code.items():
-            by_code[code] = by_code.get(code, 0) + count
         total = Figures(
             pupils=total.pupils + each.pupils,
             possible=total.possible + each.possible,
             attended=total.attended + each.attended,
             authorised=total.authorised + each.authorised,
             unauthorised=total.unauthorised + each.unauthorised,
-            by_code=by_code,
+            by_code=total.by_code + each.by_code,
             persistent=total.persistent + each.persistent,
             severe=total.severe + each.severe,
         )

@@ -37,6 +37,7 @@ mid-period counts in both classes, each for its own sessions. Marks on a day the
 class are keyed None. Year group is the pupil's current year group.
 """
 
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -90,7 +91,8 @@ class Figures:
     attended: int = 0
     authorised: int = 0
     unauthorised: int = 0
-    by_code: dict[str, int] = field(default_factory=dict)  # every code seen, possible or not
+    # Every code seen, possible or not; a code not seen counts 0 (in templates too).
+    by_code: Counter[str] = field(default_factory=Counter)
     persistent: int = 0
     severe: int = 0
 
@@ -434,11 +436,13 @@ def _run(
             int(authorised or 0),
             int(unauthorised or 0),
         )
-        by_code = {
-            code: int(count)
-            for code, count in zip(code_columns.values(), row[7:], strict=True)
-            if count
-        }
+        by_code = Counter(
+            {
+                code: int(count)
+                for code, count in zip(code_columns.values(), row[7:], strict=True)
+                if count
+            }
+        )
         result[key_value] = Figures(
             pupils=int(pupils),
             possible=attended + authorised + unauthorised,

@@ -107,7 +107,11 @@ def pupil_profile(*, school: School, pupil: Pupil, today: date) -> PupilProfile:
             .select_related("mark")
             .order_by("-amended_at")
         ),
-        calls=list(ParentCall.objects.filter(pupil=pupil, school=school).order_by("-called_at")),
+        calls=list(
+            ParentCall.objects.filter(pupil=pupil, school=school)
+            .select_related("recorded_by")
+            .order_by("-called_at")
+        ),
         leave=list(LeaveRequest.objects.filter(pupil=pupil, school=school).order_by("-first_day")),
         cases=list(ThresholdCase.objects.filter(pupil=pupil, school=school).order_by("-opened_on")),
     )

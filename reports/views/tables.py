@@ -109,9 +109,9 @@ def school_tables(*, school: School, overview: SchoolOverview) -> list[Table]:
             figures.possible,
             figures.attended,
             figures.attendance_pct,
-            figures.by_code.get("N", 0),
-            figures.by_code.get("L", 0),
-            figures.by_code.get("U", 0),
+            figures.by_code["N"],
+            figures.by_code["L"],
+            figures.by_code["U"],
         ]
 
     return [
@@ -302,7 +302,15 @@ def profile_tables(*, school: School, profile: PupilProfile) -> list[Table]:
         Table(
             name="calls",
             title="Calls and messages",
-            header=["When", "Contact", "Direction", "Outcome", "Reason given", "Expected back"],
+            header=[
+                "When",
+                "Contact",
+                "Direction",
+                "Outcome",
+                "Reason given",
+                "Expected back",
+                "Recorded by",
+            ],
             rows=[
                 [
                     call.called_at.strftime("%d/%m/%Y %H:%M"),
@@ -311,6 +319,7 @@ def profile_tables(*, school: School, profile: PupilProfile) -> list[Table]:
                     call.get_outcome_display(),
                     call.reason_given,
                     call.expected_return,
+                    "sent automatically" if call.automatic else call.recorded_by_name,
                 ]
                 for call in profile.calls
             ],
