@@ -3,7 +3,7 @@
 from django import forms
 from django.utils import timezone
 
-from penalties.models import CaseRoute, LadderLetterKind, LADecision
+from penalties.models import CaseRoute, LadderLetterKind, LADecision, ServedBy
 from registers.forms import DATE_INPUT
 from registers.models import Pupil, PupilContact, School
 from registers.selectors import pupils_on_roll
@@ -18,6 +18,18 @@ class SupportForm(forms.Form):
 class DecisionForm(forms.Form):
     route = forms.ChoiceField(choices=CaseRoute.choices)
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+# Only needed when the case's window is older than the federation allows: the page says so.
+STALE_EVIDENCE_REASON = forms.CharField(
+    label="Why a notice should still be issued on this evidence (only if the page warns that "
+    "it is older than your local authority allows)",
+    required=False,
+    widget=forms.Textarea(attrs={"rows": 2}),
+)
+SERVED_BY = forms.ChoiceField(
+    label="How the notice was served", choices=ServedBy.choices, widget=forms.RadioSelect
+)
 
 
 class NoticeToImproveForm(forms.Form):
@@ -36,6 +48,7 @@ class NoticeToImproveForm(forms.Form):
     email_parents = forms.BooleanField(
         required=False, label="E-mail the letter to the parents with parental responsibility"
     )
+    stale_evidence_reason = STALE_EVIDENCE_REASON
 
 
 class PenaltyNoticeForm(forms.Form):
@@ -43,6 +56,8 @@ class PenaltyNoticeForm(forms.Form):
 
     parent = forms.ModelChoiceField(queryset=PupilContact.objects.none())
     issued_on = forms.DateField(widget=DATE_INPUT)
+    served_by = SERVED_BY
+    stale_evidence_reason = STALE_EVIDENCE_REASON
 
     def __init__(self, *args, pupil: Pupil, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -59,6 +74,7 @@ class SuspensionNoticeForm(forms.Form):
 
     parent = forms.ModelChoiceField(queryset=PupilContact.objects.none(), label="Parent (pupil)")
     issued_on = forms.DateField(widget=DATE_INPUT)
+    served_by = SERVED_BY
 
     def __init__(self, *args, school: School, **kwargs) -> None:
         super().__init__(*args, **kwargs)

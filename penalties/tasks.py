@@ -18,8 +18,8 @@ def check_thresholds_for_every_school(as_of: str | None = None) -> int:
     """
     day = date.fromisoformat(as_of) if as_of else timezone.localdate()
     opened = 0
-    for school_id in School.objects.order_by("pk").values_list("pk", flat=True):
-        opened += threshold_cases_open(school=School(pk=school_id), as_of=day)
+    for school in School.objects.select_related("federation").order_by("pk"):
+        opened += threshold_cases_open(school=school, as_of=day)
     return opened
 
 

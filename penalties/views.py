@@ -22,6 +22,7 @@ from penalties.selectors import (
     threshold_case_at_school,
     threshold_cases_open_for_school,
 )
+from penalties.selectors.evidence import case_evidence_as_it_stands
 from penalties.selectors.ladder import (
     half_term_of,
     ladder_letter_at_school,
@@ -107,10 +108,16 @@ def _render_case(request: HttpRequest, case: ThresholdCase, **bound: object) -> 
         "period": period,
         "penalty_notices": penalty_notices_for_pupil(school=case.school, pupil=case.pupil),
         "notice_evidence": penalty_notice_evidence_for_case(case=case),
+        "evidence": case_evidence_as_it_stands(case=case, today=today),
         "alternative_action_for": [
             link.contact.name
             for link in parents
-            if national_sequence(pupil=case.pupil, parent_id=link.contact_id, issued_on=today)
+            if national_sequence(
+                pupil=case.pupil,
+                parent_id=link.contact_id,
+                issued_on=today,
+                counting=case.school.federation.penalty_limit_counting,
+            )
             is None
         ],
         "support_form": forms.SupportForm(),
@@ -217,6 +224,8 @@ def penalty_notice(request: HttpRequest, school_id: int, case_id: int) -> HttpRe
             parent=data["parent"].contact,
             kind=PenaltyNoticeKind.NATIONAL,
             issued_on=data["issued_on"],
+            served_by=data["served_by"],
+            stale_evidence_reason=data["stale_evidence_reason"],
             by=request.user,
         )
         return "Penalty notice recorded."
@@ -309,6 +318,7 @@ def suspension_notices(request: HttpRequest, school_id: int) -> HttpResponse:
             parent=data["parent"].contact,
             kind=PenaltyNoticeKind.SUSPENSION_PUBLIC_PLACE,
             issued_on=data["issued_on"],
+            served_by=data["served_by"],
             by=request.user,
         ),
     )

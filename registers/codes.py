@@ -11,6 +11,7 @@ from functools import cache
 from django.db import models
 
 from registers.lib.calendar import AM, PM
+from registers.lib.school_age import compulsory_school_age_problem
 
 # The School Attendance (Pupil Registration) (England) Regulations 2024 apply from this day;
 # codes withdrawn by them (H, J, Y) may only appear on earlier sessions.
@@ -26,6 +27,7 @@ MEDICAL_APPOINTMENT = "M"
 HOLIDAY_NOT_GRANTED = "G"
 ABSENT_OTHER = "O"  # other or unknown circumstances: also an illness the school does not accept
 NOT_REQUIRED = "X"
+PART_TIME_TIMETABLE = "C2"
 PLANNED_CLOSURE = "#"
 DUAL_REGISTERED = "D"
 UNEXPECTED_CLOSURE = "Y4"
@@ -62,8 +64,18 @@ def counts_as(code: str) -> str:
     return code_catalogue()[code].counts_as
 
 
-def code_problem(code: str, *, on: date, session: str) -> str | None:
-    """Why `code` cannot be entered for that session, or None if it can."""
+def codes_counting_as(what: str) -> list[str]:
+    """Every code that counts as `what` (a `CountsAs`), for a query that filters marks on their
+    code column alone (an index needs no join to the code table)."""
+    return sorted(code for code, entry in code_catalogue().items() if entry.counts_as == what)
+
+
+def code_problem(code: str, *, on: date, session: str, born: date | None) -> str | None:
+    """Why `code` cannot be entered for that session, or None if it can.
+
+    `born` is the pupil's date of birth, for the codes that depend on compulsory school age
+    (`C2`, `X`); imports of history pass None, as they record what another register held.
+    """
     catalogue = code_catalogue()
     if code not in catalogue:
         return f"'{code}' is not an attendance code"
@@ -74,6 +86,21 @@ def code_problem(code: str, *, on: date, session: str) -> str | None:
         return "'/' is the morning present mark; use '\\' in the afternoon"
     if code == PRESENT_PM and session == AM:
         return "'\\' is the afternoon present mark; use '/' in the morning"
+    if born is not None and code in (PART_TIME_TIMETABLE, NOT_REQUIRED):
+        age_problem = compulsory_school_age_problem(born, on)
+        # The 2024 regulations: C2 records a part-time timetable agreed for a pupil of
+        # compulsory school age; X is for a pupil not of compulsory school age who is not
+        # required to attend that session.
+        if code == PART_TIME_TIMETABLE and age_problem:
+            return (
+                f"'{code}' (part-time timetable) is for a pupil of compulsory school age, and "
+                f"on {on:%-d %B %Y} this pupil is {age_problem}"
+            )
+        if code == NOT_REQUIRED and age_problem is None:
+            return (
+                f"'{code}' is for a pupil not of compulsory school age, and on {on:%-d %B %Y} "
+                "this pupil is of compulsory school age"
+            )
     return None
 
 

@@ -294,6 +294,8 @@ def _one_of_each_record(
         kind="national",
         sequence=1,
         issued_on=date(2026, 3, 2),
+        served_by="hand",
+        received_on=date(2026, 3, 2),
         reduced_amount=Decimal(80),
         reduced_due_on=date(2026, 3, 23),
         full_amount=Decimal(160),

@@ -37,23 +37,28 @@ def test_every_code_has_a_meaning_for_the_code_picker():
 def test_withdrawn_codes_are_refused_for_new_entries(code):
     # Fact sheet: withdrawn codes (H, J, plain Y) must be refused for new entries.
     assert "was withdrawn on 19 August 2024" in code_problem(
-        code, on=date(2025, 9, 8), session="AM"
+        code, on=date(2025, 9, 8), session="AM", born=None
     )
 
 
 @pytest.mark.parametrize("code", WITHDRAWN)
 def test_withdrawn_codes_are_accepted_in_history_before_the_2024_regulations(code):
-    assert code_problem(code, on=date(2024, 7, 19), session="AM") is None
-    assert code_problem(code, on=date(2024, 8, 19), session="AM") is not None
+    assert code_problem(code, on=date(2024, 7, 19), session="AM", born=None) is None
+    assert code_problem(code, on=date(2024, 8, 19), session="AM", born=None) is not None
 
 
 def test_present_marks_belong_to_their_session():
     # Fact sheet: "/" present (AM), "\" present (PM).
-    assert code_problem("/", on=date(2025, 9, 8), session="AM") is None
-    assert code_problem("\\", on=date(2025, 9, 8), session="PM") is None
-    assert "morning present mark" in code_problem("/", on=date(2025, 9, 8), session="PM")
-    assert "afternoon present mark" in code_problem("\\", on=date(2025, 9, 8), session="AM")
+    assert code_problem("/", on=date(2025, 9, 8), session="AM", born=None) is None
+    assert code_problem("\\", on=date(2025, 9, 8), session="PM", born=None) is None
+    assert "morning present mark" in code_problem("/", on=date(2025, 9, 8), session="PM", born=None)
+    assert "afternoon present mark" in code_problem(
+        "\\", on=date(2025, 9, 8), session="AM", born=None
+    )
 
 
 def test_an_unknown_code_is_refused():
-    assert code_problem("F", on=date(2025, 9, 8), session="AM") == "'F' is not an attendance code"
+    assert (
+        code_problem("F", on=date(2025, 9, 8), session="AM", born=None)
+        == "'F' is not an attendance code"
+    )

@@ -192,7 +192,12 @@ def world(clock, school, class_4a, pupils_4a, teacher_4a, head):
     case = ThresholdCase.objects.get()
     mother = PupilContactFactory(pupil=truant, contact__name="Mona Parent").contact
     penalty_notice_record(
-        case=case, parent=mother, kind=PenaltyNoticeKind.NATIONAL, issued_on=TODAY, by=head
+        case=case,
+        parent=mother,
+        kind=PenaltyNoticeKind.NATIONAL,
+        issued_on=TODAY,
+        served_by="hand",
+        by=head,
     )
     mark = MarkFactory(pupil=marked, school=school, date=date(2025, 9, 29), code_id="/")
     leave = {

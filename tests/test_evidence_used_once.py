@@ -66,7 +66,12 @@ def issue_notice(case, by, *, relationship="Mother", priority=1):
         pupil=case.pupil, relationship=relationship, priority=priority
     ).contact
     return penalty_notice_record(
-        case=case, parent=parent, kind=PenaltyNoticeKind.NATIONAL, issued_on=ISSUED, by=by
+        case=case,
+        parent=parent,
+        kind=PenaltyNoticeKind.NATIONAL,
+        issued_on=ISSUED,
+        served_by="hand",
+        by=by,
     )
 
 
@@ -121,14 +126,17 @@ def test_every_liable_parents_notice_for_the_case_rests_on_the_same_marks(
 
 
 def test_a_mark_amended_to_an_authorised_code_is_not_recorded_as_evidence(
-    school, case, first_marks, head
+    school, pupil, case, first_marks, head
 ):
-    # Only unauthorised sessions support a notice: an illness accepted since supports nothing.
+    # Only unauthorised sessions support a notice, read as they stand when it is recorded: an
+    # illness accepted since supports nothing; a late after close since, in the window, does.
+    late = mark(pupil, school, date(2025, 9, 4), "AM", "U")  # the window: 3 to 12 September
     amended = first_marks[0]
     mark_amend(mark=amended, code="I", arrived_at=None, reason="GP letter", by=head, seen_version=1)
     notice = issue_notice(case, head)
-    assert amended.pk not in set(notice.marks_used.values_list("pk", flat=True))
-    assert notice.marks_used.count() == 9
+    used = set(notice.marks_used.values_list("pk", flat=True))
+    assert amended.pk not in used and late.pk in used
+    assert len(used) == 10
 
 
 def test_a_suspension_notice_uses_no_attendance_marks(school, pupil, first_marks, head):
@@ -140,6 +148,7 @@ def test_a_suspension_notice_uses_no_attendance_marks(school, pupil, first_marks
         parent=parent,
         kind=PenaltyNoticeKind.SUSPENSION_PUBLIC_PLACE,
         issued_on=ISSUED,
+        served_by="hand",
         by=head,
     )
     assert not PenaltyNoticeEvidence.objects.exists()

@@ -46,7 +46,7 @@ def attendance_lead(school):
     return user
 
 
-def issue(case, by, *, start=START, end=START + timedelta(weeks=3), **overrides):
+def issue(case, by, *, start=START, end=START + timedelta(days=20), **overrides):
     fields = {
         "improvement_start": start,
         "improvement_end": end,
@@ -60,20 +60,19 @@ def issue(case, by, *, start=START, end=START + timedelta(weeks=3), **overrides)
     return notice_to_improve_issue(case=case, by=by, **fields)
 
 
-@pytest.mark.parametrize("length", [timedelta(weeks=3), timedelta(weeks=6)])
-def test_an_improvement_period_of_3_or_6_weeks_is_accepted(case, attendance_lead, length):
-    # "A clear timeframe of between 3 and 6 weeks for the improvement period"
-    notice = issue(case, attendance_lead, end=START + length)
-    assert notice.improvement_end - notice.improvement_start == length
+@pytest.mark.parametrize("days", [21, 42], ids=["3w", "6w"])
+def test_an_improvement_period_of_3_or_6_weeks_is_accepted(case, attendance_lead, days):
+    # "A clear timeframe of between 3 and 6 weeks for the improvement period": its first and
+    # last days are both in it.
+    notice = issue(case, attendance_lead, end=START + timedelta(days=days - 1))
+    assert (notice.improvement_end - notice.improvement_start).days + 1 == days
 
 
-@pytest.mark.parametrize(
-    "length", [timedelta(weeks=2, days=6), timedelta(weeks=6, days=1)], ids=["2w6d", "6w1d"]
-)
-def test_an_improvement_period_outside_3_to_6_weeks_is_refused(case, attendance_lead, length):
+@pytest.mark.parametrize("days", [20, 43], ids=["2w6d", "6w1d"])
+def test_an_improvement_period_outside_3_to_6_weeks_is_refused(case, attendance_lead, days):
     # "an improvement period of 3 to 6 weeks that the system will not let fall outside those bounds"
     with pytest.raises(DomainError, match="between 3 and 6 weeks"):
-        issue(case, attendance_lead, end=START + length)
+        issue(case, attendance_lead, end=START + timedelta(days=days - 1))
     assert not NoticeToImprove.objects.exists()
 
 
@@ -128,13 +127,18 @@ def test_the_letter_has_everything_the_framework_requires(
         assert day in text
     assert "G" in text and "Morning" in text
     assert "section 7 of the Education Act 1996" in text
-    assert "Monday 22 September 2025" in text and "Monday 13 October 2025" in text
+    assert "Monday 22 September 2025" in text and "Sunday 12 October 2025" in text
     assert "No unauthorised absence and attendance of at least 95%" in text
     assert "a penalty notice may be issued" in text
     assert "Any further holiday taken in term time" in text
     assert "Two meetings offered" in text and "breakfast club" in text
-    # This school year: 10 sessions possible (the holiday), none attended.
-    assert "0.0%" in text
+    # Each figure names its period: the window's 10 sessions possible (the holiday), none
+    # attended; this school year to date the same.
+    assert (
+        "over the 10 school weeks of the threshold (3 September 2025 to 12 September 2025) "
+        "was 0.0%: 0 of 10 possible sessions" in text
+    )
+    assert "over this school year to date (3 September 2025 to 22 September 2025)" in text
 
     client.force_login(attendance_lead)
     response = client.get(reverse("notice_to_improve_letter", args=[case.school_id, case.pk]))

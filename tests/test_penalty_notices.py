@@ -36,6 +36,10 @@ def today():
 
 @pytest.fixture
 def case(school, today) -> ThresholdCase:
+    # These tests record notices years after the window; how old evidence may be is pinned in
+    # test_penalty_decisions.py, so here the federation allows the longest.
+    school.federation.penalty_evidence_max_age_school_weeks = 52
+    school.federation.save()
     pupil = pupil_at(school)
     pupil.legal_surname = "Absentia"
     pupil.save()
@@ -64,7 +68,9 @@ def head(school):
 
 
 def record(case, parent, by, issued_on=ISSUED, kind=NATIONAL):
-    return penalty_notice_record(case=case, parent=parent, kind=kind, issued_on=issued_on, by=by)
+    return penalty_notice_record(
+        case=case, parent=parent, kind=kind, issued_on=issued_on, served_by="hand", by=by
+    )
 
 
 def amounts(notice):
@@ -137,6 +143,7 @@ def test_the_suspension_kind_is_60_or_120_and_does_not_count(case, mother, head,
         parent=mother,
         kind=PenaltyNoticeKind.SUSPENSION_PUBLIC_PLACE,
         issued_on=ISSUED,
+        served_by="hand",
         by=head,
     )
     assert amounts(suspension) == (
@@ -219,7 +226,7 @@ def test_the_head_records_a_notice_and_payment_from_the_case_page(case, mother, 
     link = case.pupil.pupil_contacts.get(contact=mother)
     response = client.post(
         reverse("penalty_notice_record", args=[case.school_id, case.pk]),
-        {"parent": link.pk, "issued_on": ISSUED.isoformat()},
+        {"parent": link.pk, "issued_on": ISSUED.isoformat(), "served_by": "hand"},
     )
     assert response.status_code == 302
     notice = PenaltyNotice.objects.get()
@@ -239,7 +246,7 @@ def test_others_cannot_record_notices(case, mother, persona, request, client):
     link = case.pupil.pupil_contacts.get(contact=mother)
     response = client.post(
         reverse("penalty_notice_record", args=[case.school_id, case.pk]),
-        {"parent": link.pk, "issued_on": ISSUED.isoformat()},
+        {"parent": link.pk, "issued_on": ISSUED.isoformat(), "served_by": "hand"},
     )
     assert response.status_code == 403
     assert "Absentia" not in response.content.decode()

@@ -338,6 +338,8 @@ def _school_world(key: str, federation, serial: int) -> dict:
         kind=PenaltyNoticeKind.NATIONAL,
         sequence=1,
         issued_on=MONDAY,
+        served_by="hand",
+        received_on=MONDAY,
         full_amount=Decimal("160.00"),
         full_due_on=MONDAY + timedelta(days=28),
         recorded_by=office,

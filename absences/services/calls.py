@@ -95,6 +95,7 @@ def parent_call_record(
     if code:
         sessions, span_problems = _coded_sessions(
             school=school,
+            pupil=pupil,
             code=code,
             first_day=first_day,
             last_day=last_day,
@@ -167,7 +168,7 @@ def _call_problems(
     if code == NOT_YET_ESTABLISHED:
         problems.append("N means the reason is not yet known: choose the code for the reason.")
     elif code not in code_catalogue():
-        problems.append(f"{code_problem(code, on=timezone.localdate(), session=AM)}.")
+        problems.append(f"{code_problem(code, on=timezone.localdate(), session=AM, born=None)}.")
     elif counts_as(code) == CountsAs.ATTENDANCE:
         problems.append(f"'{code}' is an attendance code; a call explains an absence.")
     if not reason_given:
@@ -178,6 +179,7 @@ def _call_problems(
 def _coded_sessions(
     *,
     school: School,
+    pupil: Pupil,
     code: str,
     first_day: date | None,
     last_day: date | None,
@@ -215,7 +217,7 @@ def _coded_sessions(
         dict.fromkeys(
             f"{problem}."
             for day, session in sessions
-            if (problem := code_problem(code, on=day, session=session))
+            if (problem := code_problem(code, on=day, session=session, born=pupil.date_of_birth))
         )
     )
     return sessions, problems

@@ -17,6 +17,7 @@ from django.utils import timezone
 from absences.models import PartTimeTimetable, TimetableReview
 from registers.errors import DomainError
 from registers.lib.calendar import day_label, weekly_sessions_problem
+from registers.lib.school_age import compulsory_school_age_problem
 from registers.models import Enrolment, Pupil, School
 
 
@@ -68,6 +69,15 @@ def part_time_timetable_agree(
             for day in sorted(set(review_dates))
             if day < start
         ]
+        # C2 is for pupils of compulsory school age (2024 regulations): a nursery pupil not
+        # of that age is not required to attend at all, and is coded X.
+        for day in sorted({start, end}):
+            if age_problem := compulsory_school_age_problem(pupil.date_of_birth, day):
+                problems.append(
+                    f"A part-time timetable (C2) is for a pupil of compulsory school age; on "
+                    f"{day_label(day)} {pupil.name} is {age_problem}."
+                )
+                break
         on_roll = Enrolment.objects.filter(school=school, pupil=pupil, start_date__lte=start)
         if not on_roll.filter(Q(leaving_date__isnull=True) | Q(leaving_date__gte=end)).exists():
             problems.append(

@@ -8,6 +8,7 @@ from penalties.models.notices import (
     PenaltyNotice,
     PenaltyNoticeEvidence,
     PenaltyNoticeKind,
+    ServedBy,
 )
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "PenaltyNotice",
     "PenaltyNoticeEvidence",
     "PenaltyNoticeKind",
+    "ServedBy",
     "SupportOffered",
     "ThresholdCase",
 ]

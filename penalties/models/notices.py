@@ -32,6 +32,9 @@ class NoticeToImprove(models.Model):
     support_so_far = models.TextField()
     further_support = models.TextField()
     early_notice_grounds = models.TextField()
+    # Issued on a window older than the federation's limit: why it still stands, in the words
+    # of whoever confirmed it.
+    stale_evidence_reason = models.TextField(blank=True)
     issued_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     issued_at = models.DateTimeField()
     letter = models.FileField(upload_to="letters/notice-to-improve/%Y/", blank=True)
@@ -60,6 +63,11 @@ class PenaltyNoticeKind(models.TextChoices):
     )
 
 
+class ServedBy(models.TextChoices):
+    HAND = "hand", "By hand"
+    POST = "post", "By first-class post"
+
+
 class LADecision(models.TextChoices):
     PROSECUTE = "prosecute", "Prosecute"
     WITHDRAW = "withdraw", "Withdraw the notice"
@@ -86,6 +94,16 @@ class PenaltyNotice(models.Model):
     kind = models.CharField(max_length=30, choices=PenaltyNoticeKind.choices)
     sequence = models.PositiveSmallIntegerField(null=True, blank=True)
     issued_on = models.DateField()
+    served_by = models.CharField(
+        max_length=4,
+        choices=ServedBy.choices,
+        blank=True,
+        help_text="Empty for notices recorded before this was asked (received on issue).",
+    )
+    # The 21 and 28 days to pay run from the day the notice is received (local codes of
+    # conduct): the issue date by hand, some working days after posting by post.
+    received_on = models.DateField()
+    stale_evidence_reason = models.TextField(blank=True)
     reduced_amount = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
     reduced_due_on = models.DateField(null=True, blank=True)
     full_amount = models.DecimalField(max_digits=7, decimal_places=2)

@@ -18,10 +18,17 @@ def threshold_cases_open(*, school: School, as_of: date) -> int:
 
     Idempotent through the one-open-case-per-pupil constraint: a pupil with an open case is
     skipped by the insert, so a second run, a retried task or a second worker opens nothing.
-    Sessions already dealt with in a closed case are not counted again. Returns the number of
-    cases newly opened.
+    Sessions already dealt with in a closed case are not counted again, and no case is opened
+    on a window older than the federation's `penalty_evidence_max_age_school_weeks` (local
+    codes of conduct set how recent the evidence must be). Returns the number of cases newly
+    opened.
     """
-    results = pupils_meeting_threshold(schools=[school], as_of=as_of, after_closed_cases=True)
+    results = pupils_meeting_threshold(
+        schools=[school],
+        as_of=as_of,
+        after_closed_cases=True,
+        recent_school_weeks=school.federation.penalty_evidence_max_age_school_weeks,
+    )
     if not results:
         return 0
     opened_at = timezone.now()

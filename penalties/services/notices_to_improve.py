@@ -1,6 +1,6 @@
 """Notices to improve: issuing one on a case and drawing its letter."""
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -11,14 +11,47 @@ from django.utils import timezone
 from absences.letters import letter_email_to_parents, letter_pdf, long_date
 from absences.selectors.pupils import parents_with_responsibility
 from penalties.models import NoticeToImprove, ThresholdCase
-from penalties.selectors import case_evidence_with_meanings, pupil_attendance_this_school_year
+from penalties.selectors import letter_attendance_periods
+from penalties.selectors.evidence import case_evidence_as_it_stands
+from penalties.selectors.ladder import school_year_first_day
+from penalties.services.penalty_notices import evidence_stands_or_refuse
 from registers.errors import DomainError
+from registers.lib.calendar import day_label
+from registers.models import ImprovementPeriodCounting, School, SchoolDay
 from registers.services.marks import staff_name, staff_position
 
-# The framework: "a clear timeframe of between 3 and 6 weeks for the improvement period".
-# Measured from the first day to the last: 3 weeks is a last day 21 days after the first.
-SHORTEST_IMPROVEMENT_PERIOD = timedelta(weeks=3)
-LONGEST_IMPROVEMENT_PERIOD = timedelta(weeks=6)
+# The framework: "a clear timeframe of between 3 and 6 weeks for the improvement period",
+# counting its first and last days. Calendar weeks by default; some local codes count school
+# weeks ("6 school weeks, a maximum of 30 school days"): 5 school days a school week.
+SHORTEST_IMPROVEMENT_WEEKS = 3
+LONGEST_IMPROVEMENT_WEEKS = 6
+SCHOOL_DAYS_A_WEEK = 5
+
+
+def improvement_period_problem(*, school: School, start: date, end: date) -> str | None:
+    """Why an improvement period from `start` to `end` (both included) is not between 3 and 6
+    weeks as the federation counts them, or None."""
+    if end < start:
+        return "The improvement period ends before it starts."
+    if school.federation.improvement_period_counting == ImprovementPeriodCounting.SCHOOL_WEEKS:
+        days = SchoolDay.objects.filter(school=school, date__range=(start, end)).count()
+        shortest = SHORTEST_IMPROVEMENT_WEEKS * SCHOOL_DAYS_A_WEEK
+        longest = LONGEST_IMPROVEMENT_WEEKS * SCHOOL_DAYS_A_WEEK
+        if shortest <= days <= longest:
+            return None
+        return (
+            f"The improvement period must be between 3 and 6 school weeks ({shortest} to "
+            f"{longest} school days, as your local authority's code counts them); from "
+            f"{day_label(start)} to {day_label(end)} is {days} school day(s)."
+        )
+    days = (end - start).days + 1
+    if SHORTEST_IMPROVEMENT_WEEKS * 7 <= days <= LONGEST_IMPROVEMENT_WEEKS * 7:
+        return None
+    return (
+        "The improvement period must be between 3 and 6 weeks (the national framework), "
+        f"counting its first and last days; from {day_label(start)} to {day_label(end)} is "
+        f"{days // 7} week(s) and {days % 7} day(s)."
+    )
 
 
 def notice_to_improve_issue(
@@ -33,8 +66,14 @@ def notice_to_improve_issue(
     early_notice_grounds: str,
     by: AbstractBaseUser,
     email_parents: bool = False,
+    stale_evidence_reason: str = "",
 ) -> NoticeToImprove:
-    """Issue the case's notice to improve; its letter is drawn by a task once this commits."""
+    """Issue the case's notice to improve; its letter is drawn by a task once this commits.
+
+    Refused if the evidence no longer meets the threshold (which sessions changed, to what,
+    when, by whom), or if its window is older than the federation allows and nobody has
+    confirmed why with a reason.
+    """
     from penalties.tasks import draw_notice_to_improve_letter
 
     texts = {
@@ -54,18 +93,20 @@ def notice_to_improve_issue(
         raise DomainError("The target attendance must be a percentage from 0 to 100.")
     if improvement_start < timezone.localdate():
         raise DomainError("The improvement period cannot start in the past.")
-    length = improvement_end - improvement_start
-    if not SHORTEST_IMPROVEMENT_PERIOD <= length <= LONGEST_IMPROVEMENT_PERIOD:
-        raise DomainError(
-            "The improvement period must be between 3 and 6 weeks (the national framework); "
-            f"this one is {length.days // 7} week(s) and {length.days % 7} day(s)."
-        )
+    if problem := improvement_period_problem(
+        school=case.school, start=improvement_start, end=improvement_end
+    ):
+        raise DomainError(problem)
     with transaction.atomic():
         case = ThresholdCase.objects.select_for_update().get(pk=case.pk)
         if case.closed_at is not None:
             raise DomainError("This case is closed: no notice to improve can be issued on it.")
         if NoticeToImprove.objects.filter(case=case).exists():
             raise DomainError("A notice to improve has already been issued on this case.")
+        stale_evidence_reason = evidence_stands_or_refuse(
+            standing=case_evidence_as_it_stands(case=case, today=timezone.localdate()),
+            stale_evidence_reason=stale_evidence_reason,
+        )
         notice = NoticeToImprove(
             case=case,
             improvement_start=improvement_start,
@@ -75,6 +116,7 @@ def notice_to_improve_issue(
             support_so_far=texts["the support provided so far"],
             further_support=texts["the further support on offer"],
             early_notice_grounds=texts["the grounds for a penalty notice before the period ends"],
+            stale_evidence_reason=stale_evidence_reason,
             issued_by=by,
             issued_at=timezone.now(),
             email_parents=email_parents,
@@ -98,9 +140,18 @@ def notice_to_improve_letter(*, notice: NoticeToImprove) -> bytes:
             "case": case,
             "pupil": case.pupil,
             "parents": parents_with_responsibility(pupil=case.pupil),
-            "evidence": case_evidence_with_meanings(case=case),
-            "attendance": pupil_attendance_this_school_year(
-                school=case.school, pupil=case.pupil, today=issued_on
+            "evidence": case_evidence_as_it_stands(case=case, today=issued_on).counted,
+            "attendance": letter_attendance_periods(
+                school=case.school,
+                pupil=case.pupil,
+                periods=[
+                    ("the 10 school weeks of the threshold", case.window_start, case.window_end),
+                    (
+                        "this school year to date",
+                        _first_school_day(case.school, issued_on),
+                        issued_on,
+                    ),
+                ],
             ),
             "period_start": long_date(notice.improvement_start),
             "period_end": long_date(notice.improvement_end),
@@ -108,6 +159,13 @@ def notice_to_improve_letter(*, notice: NoticeToImprove) -> bytes:
             "issued_by_position": staff_position(user=notice.issued_by, school=case.school),
         },
     )
+
+
+def _first_school_day(school: School, day: date) -> date:
+    """The school's first school day of the school year `day` is in (or its 1 August)."""
+    start = school_year_first_day(day)
+    first = SchoolDay.objects.filter(school=school, date__gte=start).order_by("date").first()
+    return first.date if first is not None and first.date <= day else start
 
 
 def notice_to_improve_letter_store(*, notice_id: int) -> NoticeToImprove:

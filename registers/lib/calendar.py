@@ -55,6 +55,24 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def years_after(day: date, years: int) -> date:
+    """The same day `years` later; 29 February becomes 1 March in a year without one (as a
+    person born on 29 February attains an age, and as a period of years from it ends)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, month=3, day=1)
+
+
+def working_days_after(day: date, days: int) -> date:
+    """The day `days` working days (Monday to Friday) after `day`."""
+    while days > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day
+
+
 def academic_year_start(day: date) -> int:
     """The calendar year in which the academic year containing `day` began (1 August onwards)."""
     return day.year if day.month >= 8 else day.year - 1

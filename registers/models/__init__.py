@@ -12,7 +12,16 @@ from .pupils import (
     RegistrationType,
 )
 from .registers import LateArrival, Register, RegisterReminder
-from .schools import Closure, Federation, School, SchoolDay, SessionTimes, Term
+from .schools import (
+    Closure,
+    Federation,
+    ImprovementPeriodCounting,
+    PenaltyLimitCounting,
+    School,
+    SchoolDay,
+    SessionTimes,
+    Term,
+)
 from .staff import Membership, Role
 
 __all__ = [
@@ -23,6 +32,8 @@ __all__ = [
     "Contact",
     "Enrolment",
     "Federation",
+    "ImprovementPeriodCounting",
+    "PenaltyLimitCounting",
     "GroupMembership",
     "LateArrival",
     "LeavingReason",

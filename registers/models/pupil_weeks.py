@@ -25,6 +25,16 @@ class PupilWeek(models.Model):
     not_possible = models.SmallIntegerField()
 
     class Meta:
+        indexes = [
+            # The penalty-notice threshold reads only the weeks with unauthorised sessions
+            # (a few per cent of them), by school and pupil in week order: an index-only scan.
+            models.Index(
+                fields=["school", "pupil", "week_start"],
+                include=["unauthorised"],
+                condition=models.Q(unauthorised__gt=0),
+                name="pupil_week_unauthorised_idx",
+            ),
+        ]
         constraints = [
             # Also the statistics' index: a school's weeks, then its pupils.
             models.UniqueConstraint(

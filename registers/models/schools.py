@@ -30,6 +30,20 @@ def _percent(default: str) -> models.DecimalField:
     )
 
 
+class PenaltyLimitCounting(models.TextChoices):
+    # "A third penalty notice cannot be issued ... within 3 years of the date of issue of the
+    # first"; once 3 years have passed since the first, counting starts again.
+    FROM_FIRST = "from_first", "Three years from the first notice"
+    # Some local codes: no notice if two were issued in the 3 years ending on its date.
+    ROLLING = "rolling", "The three years ending on the new notice's date"
+
+
+class ImprovementPeriodCounting(models.TextChoices):
+    CALENDAR_WEEKS = "calendar_weeks", "Calendar weeks (21 to 42 days)"
+    # Some local codes: "6 school weeks, a maximum of 30 school days".
+    SCHOOL_WEEKS = "school_weeks", "School weeks (15 to 30 school days)"
+
+
 class Federation(models.Model):
     """A trust or federation of schools; its settings are where the two policies differ."""
 
@@ -43,6 +57,32 @@ class Federation(models.Model):
     conversation_threshold_pct = _percent("95")
     letter_threshold_pct = _percent("93")
     meeting_threshold_pct = _percent("90")
+    # Penalty notices: where local authorities' codes of conduct differ (national framework,
+    # from 19 August 2024, as the local codes reproduce it).
+    penalty_limit_counting = models.CharField(
+        max_length=10,
+        choices=PenaltyLimitCounting.choices,
+        default=PenaltyLimitCounting.FROM_FIRST,
+        help_text="How the three years of the two-notice limit are counted.",
+    )
+    penalty_notice_posting_days = models.PositiveSmallIntegerField(
+        default=2,
+        validators=[MaxValueValidator(10)],
+        help_text="A posted penalty notice is deemed received this many working days after "
+        "posting; the 21 and 28 days to pay run from then.",
+    )
+    improvement_period_counting = models.CharField(
+        max_length=14,
+        choices=ImprovementPeriodCounting.choices,
+        default=ImprovementPeriodCounting.CALENDAR_WEEKS,
+        help_text="How a notice to improve's 3 to 6 weeks are counted.",
+    )
+    penalty_evidence_max_age_school_weeks = models.PositiveSmallIntegerField(
+        default=12,
+        validators=[MinValueValidator(10), MaxValueValidator(52)],
+        help_text="A threshold window must end within this many school weeks of the day a case "
+        "is opened or a notice decided.",
+    )
     # National benchmarks are figures of a given year, not constants in code.
     benchmark_year = models.CharField(max_length=7, default="2023/24")
     benchmark_overall_absence_pct = _percent("5.5")

@@ -274,7 +274,7 @@ def _marks_to_import(
                 if day > today:
                     year_problems.append(f"{when} is after today; only history can be imported")
                     continue
-                if problem := code_problem(code, on=day, session=session):
+                if problem := code_problem(code, on=day, session=session, born=None):
                     year_problems.append(f"{when}: {problem}")
                     continue
                 if (day, session) in seen:

@@ -133,7 +133,7 @@ def _parse_row(line: int, values: dict[str, str]) -> tuple[list[str], _MarkRow |
         problems.append("code is blank")
     elif day is not None and session in SESSIONS:
         # Also refuses withdrawn codes after the 2024 regulations began, and '/' vs '\' mix-ups.
-        problem = code_problem(code, on=day, session=session)
+        problem = code_problem(code, on=day, session=session, born=None)
         if problem:
             problems.append(problem)
         code_ok = problem is None

@@ -240,7 +240,7 @@ def resolved_write(
         raise DomainError(f"An arrival time goes with a late mark, not with '{code}'.")
     if code == LATE_BEFORE_CLOSE:
         raise DomainError(f"{pupil.name}: a late mark (L) needs the arrival time.")
-    problem = code_problem(code, on=day, session=session)
+    problem = code_problem(code, on=day, session=session, born=pupil.date_of_birth)
     if problem:
         raise DomainError(f"{pupil.name}: {problem}.")
     return MarkWrite(pupil_id=pupil.pk, code=code)
@@ -313,7 +313,7 @@ def pupil_sessions_recode(
         problem
         for day, session in sessions
         if (problem := session_problem(school=school, day=day, session=session))
-        or (problem := code_problem(code, on=day, session=session))
+        or (problem := code_problem(code, on=day, session=session, born=pupil.date_of_birth))
     ]
     if not sessions:
         problems.append("There is no school session in those dates.")

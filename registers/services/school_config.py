@@ -26,6 +26,10 @@ FEDERATION_KEYS = {
     "conversation_threshold_pct": "conversation_threshold_pct",
     "letter_threshold_pct": "letter_threshold_pct",
     "meeting_threshold_pct": "meeting_threshold_pct",
+    "penalty_limit_counting": "penalty_limit_counting",
+    "penalty_notice_posting_days": "penalty_notice_posting_days",
+    "improvement_period_counting": "improvement_period_counting",
+    "penalty_evidence_max_age_school_weeks": "penalty_evidence_max_age_school_weeks",
     "benchmark_year": "benchmark_year",
     "benchmark_overall_absence_pct": "benchmark_overall_absence_pct",
     "benchmark_authorised_absence_pct": "benchmark_authorised_absence_pct",
@@ -171,6 +175,14 @@ def _federation_values(value: Any, problems: _Problems) -> dict | None:
     name = str(entry.get("name") or "").strip()
     if not name:
         problems.add("federation", "give the federation a name")
+        return None
+    unknown = sorted(str(key) for key in entry if key != "name" and key not in FEDERATION_KEYS)
+    if unknown:
+        problems.add(
+            "federation",
+            f"unknown setting(s) {', '.join(unknown)}; the settings are "
+            + ", ".join(sorted(FEDERATION_KEYS)),
+        )
         return None
     values = {"name": name}
     values.update({FEDERATION_KEYS[k]: v for k, v in entry.items() if k in FEDERATION_KEYS})
