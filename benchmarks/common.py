@@ -68,6 +68,22 @@ def timed_runs(step: Callable[[], None], *, warmup: int, iterations: int) -> lis
     return times
 
 
+def interleaved_runs(
+    steps: list[Callable[[], object]], *, warmup: int, iterations: int
+) -> list[list[float]]:
+    """Milliseconds of each timed run of each step, the steps taking turns run by run, so that
+    a busy spell of this shared machine slows them alike and their ratio holds."""
+    times: list[list[float]] = [[] for _ in steps]
+    for run in range(warmup + iterations):
+        for index, step in enumerate(steps):
+            started = time.perf_counter()
+            step()
+            elapsed = (time.perf_counter() - started) * 1000
+            if run >= warmup:
+                times[index].append(elapsed)
+    return times
+
+
 def p95(times: list[float]) -> float:
     return statistics.quantiles(times, n=100, method="inclusive")[94]
 
