@@ -62,6 +62,11 @@ def counts_as(code: str) -> str:
     return code_catalogue()[code].counts_as
 
 
+def is_absence(code: str) -> bool:
+    """Authorised or unauthorised absence: a reason the school census counts sessions by."""
+    return counts_as(code) in (CountsAs.AUTHORISED, CountsAs.UNAUTHORISED)
+
+
 def code_problem(code: str, *, on: date, session: str) -> str | None:
     """Why `code` cannot be entered for that session, or None if it can."""
     catalogue = code_catalogue()

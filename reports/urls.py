@@ -9,5 +9,6 @@ urlpatterns = [
     path(SCHOOL + "figures/classes/", staff.classes, name="report_classes"),
     path(SCHOOL + "figures/pupils/<int:pupil_id>/", staff.pupil, name="report_pupil"),
     path(SCHOOL + "exports/census.csv", staff.census, name="report_census"),
+    path(SCHOOL + "exports/census.xml", staff.census_return, name="report_census_xml"),
     path(SCHOOL + "pupils/<int:pupil_id>/ctf/", transfer.pupil_ctf, name="pupil_ctf"),
 ]
