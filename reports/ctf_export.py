@@ -166,7 +166,11 @@ def _contacts(element: Element, *, pupil: Pupil) -> None:
     """Every contact in priority order, with whether they have parental responsibility. The
     register keeps a contact's name whole: the last word is the surname, as the import joins
     them back."""
-    links = PupilContact.objects.filter(pupil=pupil).select_related("contact").order_by("priority")
+    links = list(
+        PupilContact.objects.filter(pupil=pupil).select_related("contact").order_by("priority")
+    )
+    if not links:
+        return
     contacts = SubElement(element, "Contacts")
     for order, link in enumerate(links, start=1):
         contact = SubElement(contacts, "Contact")

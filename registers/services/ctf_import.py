@@ -33,9 +33,10 @@ Decisions where the specification leaves the receiving school to choose:
   names (LEA and Estab). A CTF from the previous school has none; `entry_date` (the command's
   `--entry-date`) then gives it. A pupil already on roll here needs none.
 - A UPN already stored is the same child only if the legal surname and date of birth match (as in
-  the CSV import); that pupil's forename, preferred names, sex and year group are updated from a
-  full file, not duplicated. A name that differs only in case is kept as recorded (the DfE's
-  services write names in capitals), and a missing NCyearActual keeps the stored year group.
+  the CSV import), updated rather than duplicated: forename and preferred names from a full file
+  only, sex and year group from any file that gives them. A name that differs only in case is
+  kept as recorded (the DfE's services write names in capitals), and a missing NCyearActual
+  keeps the stored year group.
 - Contacts are added only for pupils with none recorded: the school's own records are newer than
   a transfer file. Within one file, the same adult (name and phone or e-mail) is one contact.
 - AttendanceMarks holds the codes of every session from AttendanceStartDate, AM then PM

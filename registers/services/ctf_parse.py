@@ -1,7 +1,8 @@
 """Reading a DfE Common Transfer File: the XML, safely, and each <Pupil> on its own.
 
 No database is read here: `registers.services.ctf_import` checks the result against the school's
-records and writes it. The layout and the decisions are described there.
+records and `ctf_write` writes it. The layout and the decisions are described in ctf_import;
+the file's own spellings (versions, the marks string, CBDS codes) in `registers.lib.ctf_format`.
 """
 
 from dataclasses import dataclass, field
