@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from absences.models import LeaveRequest, ParentCall
+from registers.models.schools import SESSION_CHOICES
 from registers.services.marks import staff_name
 
 
@@ -54,6 +55,14 @@ class LeaveRequestSerializer(serializers.ModelSerializer):
     )
     recorded_by = serializers.SerializerMethodField()
     decided_by = serializers.SerializerMethodField()
+    # Blank until approved: said so in the schema, or a generated client cannot read a request
+    # still to be decided (`read_only_fields` would drop `allow_blank`).
+    approved_first_session = serializers.ChoiceField(
+        choices=SESSION_CHOICES, allow_blank=True, read_only=True
+    )
+    approved_last_session = serializers.ChoiceField(
+        choices=SESSION_CHOICES, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = LeaveRequest

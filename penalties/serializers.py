@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from absences.serializers import PupilRefSerializer
-from penalties.models import CaseDecision, SupportOffered, ThresholdCase
+from penalties.models import CaseDecision, CaseRoute, SupportOffered, ThresholdCase
 from registers.services.marks import staff_name
 
 
@@ -17,6 +17,8 @@ class EvidenceMarkSerializer(serializers.Serializer):
 class ThresholdCaseSerializer(serializers.ModelSerializer):
     pupil = PupilRefSerializer(read_only=True)
     is_open = serializers.SerializerMethodField()
+    # Blank until decided: said so in the schema, or a generated client cannot read an open case.
+    route = serializers.ChoiceField(choices=CaseRoute.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = ThresholdCase

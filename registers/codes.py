@@ -70,6 +70,11 @@ def codes_counting_as(what: str) -> list[str]:
     return sorted(code for code, entry in code_catalogue().items() if entry.counts_as == what)
 
 
+def is_absence(code: str) -> bool:
+    """Authorised or unauthorised absence: a reason the school census counts sessions by."""
+    return counts_as(code) in (CountsAs.AUTHORISED, CountsAs.UNAUTHORISED)
+
+
 def code_problem(code: str, *, on: date, session: str, born: date | None) -> str | None:
     """Why `code` cannot be entered for that session, or None if it can.
 

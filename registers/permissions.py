@@ -65,6 +65,7 @@ VIEW_SCHOOL_FIGURES = "view_school_figures"
 VIEW_CLASS_FIGURES = "view_class_figures"
 VIEW_DASHBOARD = "view_dashboard"
 VIEW_FEDERATION = "view_federation"
+SEND_TRANSFER_FILES = "send_transfer_files"
 
 _WHOLE_SCHOOL = frozenset({OFFICE, LEAD, HEAD})
 
@@ -114,6 +115,9 @@ POLICY: dict[str, frozenset[str]] = {
     # also a teacher's (their own classes, checked per class).
     VIEW_SCHOOL_FIGURES: _WHOLE_SCHOOL,
     VIEW_CLASS_FIGURES: frozenset({TEACHER, *_WHOLE_SCHOOL}),
+    # The Education (Pupil Information) (England) Regulations 2005: the school a pupil leaves
+    # sends their common transfer file to the next; the office keeps the admission register.
+    SEND_TRANSFER_FILES: _WHOLE_SCHOOL,
     # Governing bodies "are responsible for monitoring attendance figures for the whole school
     # on at least a termly basis" (HMFA): aggregates only, with the head and attendance lead
     # who report to them, and the federation admin for every school of the federation.

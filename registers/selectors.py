@@ -89,6 +89,22 @@ def pupils_on_roll(*, school: School, day: date) -> QuerySet[Pupil]:
     return Pupil.objects.filter(enrolments__in=enrolments_on(school=school, day=day)).distinct()
 
 
+def latest_enrolment(*, school: School, pupil: Pupil) -> Enrolment | None:
+    """The pupil's last line of the school's admission register (the one a leaver left by)."""
+    return (
+        Enrolment.objects.filter(school=school, pupil=pupil).order_by("-start_date", "-pk").first()
+    )
+
+
+def left_for_another_school(enrolment: Enrolment | None) -> bool:
+    """Deleted from the admission register with a destination: their CTF can be sent."""
+    return (
+        enrolment is not None
+        and enrolment.leaving_date is not None
+        and bool(enrolment.destination.strip())
+    )
+
+
 def schools_for_user(*, user: AbstractBaseUser) -> QuerySet[School]:
     """Schools the user works at; a federation admin reaches every school of the federation."""
     if not user.is_authenticated:

@@ -266,8 +266,11 @@ def pupil_history(request: HttpRequest, school_id: int, pupil_id: int) -> HttpRe
         .prefetch_related("amendments")
         .order_by("-date", "session")
     )
+    left = selectors.left_for_another_school(selectors.latest_enrolment(school=school, pupil=pupil))
     return render(
-        request, "registers/pupil_history.html", {"school": school, "pupil": pupil, "marks": marks}
+        request,
+        "registers/pupil_history.html",
+        {"school": school, "pupil": pupil, "marks": marks, "left_for_another_school": left},
     )
 
 

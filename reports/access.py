@@ -51,6 +51,19 @@ def _class_figures_scope(*, user: AbstractBaseUser, school: School) -> bool:
     return permissions.VIEW_SCHOOL_FIGURES in granted
 
 
+def get_pupil_for_transfer(
+    *, user: AbstractBaseUser, school_id: int, pupil_id: int
+) -> tuple[School, Pupil]:
+    """A pupil ever on the school's roll, whose common transfer file the office sends."""
+    school = permissions.get_school_for(
+        user=user, school_id=school_id, permission=permissions.SEND_TRANSFER_FILES
+    )
+    pupil = Pupil.objects.filter(pk=pupil_id, enrolments__school=school).distinct().first()
+    if pupil is None:
+        raise Http404("No such pupil at this school.")
+    return school, pupil
+
+
 def get_school_for_class_figures(
     *, user: AbstractBaseUser, school_id: int
 ) -> tuple[School, QuerySet[RegistrationGroup]]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports.views import staff
+from reports.views import staff, transfer
 
 SCHOOL = "schools/<int:school_id>/"
 
@@ -9,4 +9,6 @@ urlpatterns = [
     path(SCHOOL + "figures/classes/", staff.classes, name="report_classes"),
     path(SCHOOL + "figures/pupils/<int:pupil_id>/", staff.pupil, name="report_pupil"),
     path(SCHOOL + "exports/census.csv", staff.census, name="report_census"),
+    path(SCHOOL + "exports/census.xml", staff.census_return, name="report_census_xml"),
+    path(SCHOOL + "pupils/<int:pupil_id>/ctf/", transfer.pupil_ctf, name="pupil_ctf"),
 ]

@@ -108,7 +108,7 @@ def test_a_bad_check_letter_rejects_the_whole_file(school, tmp_path):
 @pytest.mark.parametrize(
     ("row", "problem"),
     [
-        ("{upn},Samplechild,Bea,2018-02-14,14,3B,2025-09-03", "Unknown year group '14'"),
+        ("{upn},Samplechild,Bea,2018-02-14,15,3B,2025-09-03", "Unknown year group '15'"),
         ("{upn},Samplechild,Bea,2018-02-14,,3B,2025-09-03", "year_group is blank"),
         ("{upn},Samplechild,Bea,2018-13-14,3,3B,2025-09-03", "'2018-13-14' is not a real date"),
         ("{upn},Samplechild,Bea,31/02/2018,3,3B,2025-09-03", "'31/02/2018' is not a real date"),
@@ -148,7 +148,7 @@ def test_every_bad_row_is_listed_not_just_the_first(school, tmp_path):
     path = _csv(
         tmp_path,
         GOOD_ROW,
-        f"{make_upn(2)},Samplechild,Bea,2018-02-14,14,3B,2025-09-03",
+        f"{make_upn(2)},Samplechild,Bea,2018-02-14,15,3B,2025-09-03",
         "",
         f"{make_upn(3)},Madeup,Cal,2019-02-14,2,2C,someday",
     )

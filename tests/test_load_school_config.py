@@ -137,9 +137,10 @@ def test_unquoted_yaml_times_are_read_as_times(tmp_path):
         (('am_register_closes: "09:00"', 'am_register_closes: "09:20"'), "at most 30 minutes"),
         (('end: "15:15"', 'end: "12:00"'), "'end of day' (12:00) must be after"),
         (("urn: 999001", "urn: 99901"), "A URN is 6 digits"),
+        (("la_code: 884", "la_code: 884\n    estab: 201"), "establishment number is 4 digits"),
         (("la_code: 884", "la_code: 88"), "local authority number is 3 digits"),
         (("[R, ", "[R, R, "), "A year group is listed twice"),
-        (('"2"]', '"14"]'), "Unknown year group '14'"),
+        (('"2"]', '"15"]'), "Unknown year group '15'"),
         (("end: 2025-12-19", "end: 2025-08-19"), "The term ends before it starts"),
         (("half_term_start: 2025-10-27", "half_term_start: 2026-01-27"), "Half term"),
         (

@@ -163,6 +163,8 @@ RULES: dict[str, Rule] = {
     "report_classes": page({T, *WHOLE}),
     "report_pupil": page({T, *WHOLE}),
     "report_census": page(WHOLE),
+    "report_census_xml": page(WHOLE),
+    "pupil_ctf": page(WHOLE),
     "governors_dashboard": page(FIGURES_ONLY),
     "governors_report": page(FIGURES_ONLY),
     "governors_csv": page(FIGURES_ONLY),

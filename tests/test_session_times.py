@@ -60,8 +60,8 @@ def test_times_out_of_order_are_refused(school, changes, message):
 
 
 def test_unknown_year_groups_are_refused(school):
-    with pytest.raises(ValidationError, match="Unknown year group '14'"):
-        _times(school, year_groups=["14"]).full_clean()
+    with pytest.raises(ValidationError, match="Unknown year group '15'"):
+        _times(school, year_groups=["15"]).full_clean()
 
 
 def test_each_pupil_keeps_the_day_of_their_phase(school):

@@ -82,6 +82,26 @@ def academic_year_label(start_year: int) -> str:
     return f"{start_year}/{(start_year + 1) % 100:02d}"
 
 
+def easter_sunday(year: int) -> date:
+    """Easter Day in the Gregorian calendar (the anonymous algorithm, "Meeus/Jones/Butcher"):
+    the school census's spring term ends on it."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    weekday = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 19 * weekday) // 433
+    month, day = divmod(h + weekday - 7 * m + 114, 31)
+    return date(year, month, day + 1)
+
+
+def spring_bank_holiday(year: int) -> date:
+    """The last Monday of May, where the census splits the summer term in two."""
+    last = date(year, 5, 31)
+    return last - timedelta(days=last.weekday())
+
+
 def school_days(
     terms: Iterable[TermDates], closed_sessions: Iterable[tuple[date, str]]
 ) -> list[SchoolDay]:

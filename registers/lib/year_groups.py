@@ -1,11 +1,14 @@
-"""National curriculum year groups, in school order."""
+"""National curriculum year groups, in school order: CBDS D00020 "NC Year Group"."""
 
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 
-YEAR_GROUPS: tuple[str, ...] = ("N1", "N2", "R", *(str(n) for n in range(1, 14)))
-YEAR_GROUP_CHOICES = [(y, y if y in ("N1", "N2", "R") else f"Year {y}") for y in YEAR_GROUPS]
+# Years 1 to 14, then M (a mixed year class) and X (the national curriculum not followed: a
+# special school's pupils following no particular year), as D00020 lists them.
+YEAR_GROUPS: tuple[str, ...] = ("N1", "N2", "R", *(str(n) for n in range(1, 15)), "M", "X")
+_LABELS = {"M": "Mixed year class", "X": "National curriculum not followed"}
+YEAR_GROUP_CHOICES = [(y, _LABELS.get(y, f"Year {y}" if y.isdigit() else y)) for y in YEAR_GROUPS]
 
 
 def normalise_year_group(value: object) -> str:

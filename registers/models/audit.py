@@ -7,10 +7,13 @@ from .schools import Federation, School
 class AccessLog(models.Model):
     """Who downloaded which export or letter, and when (data protection: a record of disclosure).
 
-    `what` names the export or letter and the object's id, never a pupil's name.
+    `what` names the export or letter and the object's id, never a pupil's name. No user: an
+    export made by a command on the server (`export_ctf`), by whoever may run it there.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
     school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, related_name="+")
     what = models.CharField(max_length=200)
     at = models.DateTimeField()

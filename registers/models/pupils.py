@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from registers.lib.calendar import weekly_sessions_problem
+from registers.lib.ctf_format import SEXES
 from registers.lib.upn import validate_upn
 from registers.lib.year_groups import YEAR_GROUP_CHOICES
 
@@ -22,6 +23,8 @@ class Pupil(models.Model):
     preferred_surname = models.CharField(max_length=100, blank=True)
     preferred_forename = models.CharField(max_length=100, blank=True)
     date_of_birth = models.DateField()
+    # As the Common Transfer File and the census carry it; blank where no file has said.
+    sex = models.CharField(max_length=1, choices=list(SEXES.items()), blank=True)
     year_group = models.CharField(max_length=2, choices=YEAR_GROUP_CHOICES)
     # Cohorts the DfE and both policies ask figures for.
     sen_support = models.BooleanField("SEN support", default=False)

@@ -119,6 +119,15 @@ class School(models.Model):
         max_length=3,
         validators=[RegexValidator(r"^\d{3}$", "A local authority number is 3 digits.")],
     )
+    # The 4 digits after the local authority's in the school's DfE number: with `la_code`, how
+    # a Common Transfer File names the school it comes from or is sent to.
+    estab = models.CharField(
+        "establishment number",
+        max_length=4,
+        blank=True,
+        validators=[RegexValidator(r"^\d{4}$", "An establishment number is 4 digits.")],
+        help_text="The last 4 digits of the school's DfE number (LAESTAB), e.g. 2001.",
+    )
     name = models.CharField(max_length=200)
     address = models.TextField(blank=True, help_text="As printed on letters.")
     phone = models.CharField(max_length=40, blank=True)

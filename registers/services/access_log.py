@@ -14,8 +14,11 @@ from registers.models import AccessLog, School
 WHAT_MAX_LENGTH = AccessLog._meta.get_field("what").max_length
 
 
-def access_log_record(*, user: AbstractBaseUser, school: School | None, what: str) -> AccessLog:
-    """Record that `user` downloaded `what` (e.g. "leave decision letter, request 12") now."""
+def access_log_record(
+    *, user: AbstractBaseUser | None, school: School | None, what: str
+) -> AccessLog:
+    """Record that `user` downloaded `what` (e.g. "leave decision letter, request 12") now; no
+    user for an export a command made on the server."""
     what = what.strip()
     if not what:
         raise DomainError("A download must say what was downloaded.")

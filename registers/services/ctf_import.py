@@ -1,12 +1,15 @@
 """Pupils, their contacts and attendance history from a DfE Common Transfer File (CTF).
 
-The CTF is the XML file schools exchange when a pupil moves (versions 23, 24 and 25 are read).
-The layout followed, from the DfE specification and the MIS that implement it:
+The CTF is the XML file schools exchange when a pupil moves, and the DfE's own services send
+back (the Multiplication Tables Check's results; Get Information About Pupils). CTF 23 and later
+are read. The layout followed, from the DfE specification, the MIS that implement it and the
+DfE's own writers (DFEAGILEDEVOPS/MTC admin/services/ctf/ctf.service.js; GIAP's
+XmlCtfFormatter, DFE-Digital/get-information-about-pupils):
 
     <CTfile>
-      <Header> DocumentName "Common Transfer File", CTFversion, DateTime, DocumentQualifier,
-               SupplierID, SourceSchool (LEA, Estab, SchoolName, AcademicYear),
-               DestSchool (LEA, Estab) </Header>
+      <Header> DocumentName "Common Transfer File", CTFversion, DateTime, DocumentQualifier
+               (full or partial), SupplierID, SourceSchool (LEA, Estab, URN, SchoolName,
+               AcademicYear), DestSchool (LEA, Estab, URN) </Header>
       <CTFpupilData>
         <Pupil> UPN, Surname, Forename, DOB, Sex (Gender before CTF 25),
           <BasicDetails> PreferredSurname, PreferredForename, NCyearActual, ... </BasicDetails>
@@ -23,99 +26,59 @@ transaction with a fixed number of queries, whatever the number of pupils.
 
 Decisions where the specification leaves the receiving school to choose:
 
+- A partial file (the DfE's services write nothing else: UPN, names in capitals, DOB, sex and
+  their own data, no BasicDetails) updates pupils on roll here and adds no one: a pupil who is
+  not is listed as skipped and the rest are imported. It never changes names.
 - The starting day here is the EntryDate of the SchoolHistory school that the header's DestSchool
   names (LEA and Estab). A CTF from the previous school has none; `entry_date` (the command's
   `--entry-date`) then gives it. A pupil already on roll here needs none.
 - A UPN already stored is the same child only if the legal surname and date of birth match (as in
-  the CSV import); that pupil's names and year group are updated from the file, not duplicated.
+  the CSV import), updated rather than duplicated: forename and preferred names from a full file
+  only, sex and year group from any file that gives them. A name that differs only in case is
+  kept as recorded (the DfE's services write names in capitals), and a missing NCyearActual
+  keeps the stored year group.
 - Contacts are added only for pupils with none recorded: the school's own records are newer than
   a transfer file. Within one file, the same adult (name and phone or e-mail) is one contact.
-- AttendanceMarks holds one character per session, AM then PM, for every day from
-  AttendanceStartDate ('#' no session, '-' no mark). A mark is imported only for a session that
-  is a school session in this school's calendar while the pupil is on roll here; the rest (the
-  previous school's days, weekends, holidays) is history kept by the other school. A session
-  already recorded here is left alone, whatever the file says: the register taken here is the
-  record, and changing it is an amendment by a person with a reason.
+- AttendanceMarks holds the codes of every session from AttendanceStartDate, AM then PM
+  (`registers.lib.ctf_format`: one character each, or separated by commas from CTF 24 so that
+  the 2024 two-character codes travel). A mark is imported only for a session that is a school
+  session in this school's calendar while the pupil is on roll here; the rest (the previous
+  school's days, weekends, holidays) is history kept by the other school. A session already
+  recorded here is left alone, whatever the file says: the register taken here is the record,
+  and changing it is an amendment by a person with a reason.
 """
 
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import date, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
+from django.db.models import Q
 from django.utils import timezone
 
 from registers.codes import code_problem
 from registers.errors import DomainError, FileRejected
 from registers.lib.calendar import AM, PM
+from registers.lib.ctf_format import NO_MARK, NOT_A_SESSION
 from registers.lib.upn import upn_problem
 from registers.models import (
-    Contact,
     Enrolment,
-    LeavingReason,
     Mark,
-    MarkSource,
     Pupil,
     PupilContact,
     School,
     SchoolDay,
 )
 from registers.services.ctf_parse import (
-    NO_MARK,
-    NOT_A_SESSION,
     CtfPupil,
+    Header,
+    PupilError,
     check_header,
     parse_pupil,
     parse_xml,
     pupil_elements,
     text_of,
 )
-
-
-@dataclass(frozen=True)
-class PupilError:
-    """A problem with one <Pupil>, named by its position in the file and its UPN."""
-
-    position: int
-    upn: str
-    message: str
-
-    def __str__(self) -> str:
-        who = f"UPN {self.upn}" if self.upn else "no UPN"
-        return f"pupil {self.position} ({who}): {self.message}"
-
-
-@dataclass(frozen=True)
-class CtfImportResult:
-    pupils_created: int
-    pupils_updated: int
-    enrolments_created: int
-    contacts_created: int
-    marks_created: int
-    marks_already_recorded: int
-    marks_recorded_differently: int
-    pupils_with_contacts_kept: int
-
-    def summary(self) -> str:
-        text = (
-            f"{self.pupils_created} pupil(s) created, {self.pupils_updated} updated, "
-            f"{self.enrolments_created} new enrolment(s), {self.contacts_created} contact(s), "
-            f"{self.marks_created} mark(s) imported."
-        )
-        if self.marks_already_recorded:
-            text += f" {self.marks_already_recorded} mark(s) were already recorded."
-        if self.marks_recorded_differently:
-            text += (
-                f" {self.marks_recorded_differently} session(s) recorded here with another code "
-                "were left unchanged (amend them if the file is right)."
-            )
-        if self.pupils_with_contacts_kept:
-            text += (
-                f" The contacts already recorded for {self.pupils_with_contacts_kept} pupil(s) "
-                "were kept and the file's were not added."
-            )
-        if self.enrolments_created:
-            text += " A CTF does not say which class a pupil joins: add the new pupils to a class."
-        return text
+from registers.services.ctf_write import CtfImportResult, ctf_write
 
 
 def ctf_import(
@@ -123,20 +86,27 @@ def ctf_import(
 ) -> CtfImportResult:
     """Check the whole file, then write pupils, enrolments, contacts and marks in one transaction.
 
-    Steps: parse the XML with entity and DTD declarations refused; check the header (a CTF of a
-    supported version, not addressed to another local authority); check each <Pupil> on its own
-    and note a UPN seen earlier; read the stored pupils, enrolments, contacts, school days and
-    marks the file touches in a fixed number of queries and check each pupil against them;
-    refuse the file with every problem, or write.
+    Steps: parse the XML with entity and DTD declarations refused; check the header (a CTF of
+    version 23 or later, not addressed to another school); for a partial file, set aside the
+    pupils not on roll here, unread; check each other <Pupil> on its own and note a UPN seen
+    earlier; read the stored pupils, enrolments, contacts, school days and marks the file
+    touches in a fixed number of queries and check each pupil against them; refuse the file
+    with every problem, or write.
     """
     root = parse_xml(data, name)
     header = check_header(root, name, school)
     today = timezone.localdate()
+    elements = pupil_elements(root, name)
     records: list[CtfPupil] = []
     errors: list[PupilError] = []
+    skipped: list[PupilError] = []
+    on_roll = _on_roll(school, elements, today) if header.partial else set()
     first_position_of: dict[str, int] = {}
-    for position, element in enumerate(pupil_elements(root, name), start=1):
+    for position, element in enumerate(elements, start=1):
         upn = text_of(element, "UPN").upper()
+        if header.partial and upn not in on_roll:
+            skipped.append(PupilError(position, upn, "not on roll here: skipped"))
+            continue
         record = parse_pupil(position, element, header, entry_date, today)
         if upn and not upn_problem(upn):
             if upn in first_position_of:
@@ -146,7 +116,7 @@ def ctf_import(
         errors.extend(PupilError(position, upn, problem) for problem in record.problems)
         if not record.problems:
             records.append(record)
-    stored, spans = _check_against_database(school, records, today)
+    stored, spans = _check_against_database(school, header, records, today)
     marks, already, differently = _marks_to_import(school, records, stored, spans, today)
     for record in records:
         errors.extend(
@@ -155,19 +125,39 @@ def ctf_import(
     if errors:
         raise FileRejected(sorted(errors, key=lambda error: error.position))
     try:
-        return _write(school, records, stored, marks, already, differently)
+        result = ctf_write(
+            school=school,
+            header=header,
+            records=records,
+            stored=stored,
+            marks=marks,
+            already=already,
+            differently=differently,
+        )
     except IntegrityError:
         raise DomainError(
             "Nothing was imported: these pupils or marks were changed by someone else at the "
             "same time. Run the import again."
         ) from None
+    return replace(result, skipped=tuple(skipped), warnings=header.warnings)
 
 
 # --- the pupils against the database ----------------------------------------------------------
 
 
+def _on_roll(school: School, elements: list, today: date) -> set[str]:
+    """The UPNs of the file's pupils on this school's admission register today (or from a
+    starting day to come): those a partial file may update."""
+    upns = [text_of(element, "UPN").upper() for element in elements]
+    return set(
+        Enrolment.objects.filter(school=school, pupil__upn__in=upns)
+        .filter(Q(leaving_date__isnull=True) | Q(leaving_date__gte=today))
+        .values_list("pupil__upn", flat=True)
+    )
+
+
 def _check_against_database(
-    school: School, records: list[CtfPupil], today: date
+    school: School, header: Header, records: list[CtfPupil], today: date
 ) -> tuple[dict[str, Pupil], dict[int, list[tuple[date, date | None]]]]:
     """Known UPNs are the same children or refused; decides each pupil's enrolment and contacts."""
     stored = {p.upn: p for p in Pupil.objects.filter(upn__in=[r.pupil.upn for r in records])}
@@ -195,12 +185,15 @@ def _check_against_database(
                     "does not match); check the UPN"
                 )
                 continue
+        if pupil is None and not record.year_group_given:
+            record.problems.append("NCyearActual is missing")
         start = record.entry_date or today
         on_roll = pupil is not None and any(
             _overlap(begin, end, start, record.leaving_date)
             for begin, end in spans.get(pupil.pk, [])
         )
-        record.enrol = not on_roll
+        # A partial file's pupils are on roll here today (the others were set aside).
+        record.enrol = not (on_roll or header.partial)
         if record.enrol and record.entry_date is None:
             record.problems.append(
                 "no starting day here: the file's SchoolHistory has no entry for this school "
@@ -228,7 +221,7 @@ def _marks_to_import(
     a school session while the pupil is on roll here; check its code for that day.
     """
     ranges = [
-        (year.start, year.start + timedelta(days=(len(year.marks) - 1) // 2))
+        (year.start, year.start + timedelta(days=max(len(year.codes) - 1, 0) // 2))
         for record in records
         for year in record.attendance
     ]
@@ -260,7 +253,13 @@ def _marks_to_import(
         seen: dict[tuple[date, str], str] = {}
         for year in record.attendance:
             year_problems: list[str] = []
-            for index, code in enumerate(year.marks):
+            if year.unreadable is not None:
+                at = year.unreadable.index
+                year_problems.append(
+                    f"{year.start + timedelta(days=at // 2):%Y-%m-%d} {AM if at % 2 == 0 else PM}"
+                    f": {year.unreadable.message}"
+                )
+            for index, code in enumerate(year.codes):
                 day = year.start + timedelta(days=index // 2)
                 session = AM if index % 2 == 0 else PM
                 if code in (NOT_A_SESSION, NO_MARK):
@@ -299,102 +298,3 @@ def _marks_to_import(
                     + (f" (and {more} more session(s) with problems)" if more else "")
                 )
     return marks, already, differently
-
-
-# --- writing ----------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def _write(
-    school: School,
-    records: list[CtfPupil],
-    stored: dict[str, Pupil],
-    marks: list[tuple[CtfPupil, date, str, str]],
-    already: int,
-    differently: int,
-) -> CtfImportResult:
-    new_pupils = [record.pupil for record in records if record.pupil.upn not in stored]
-    Pupil.objects.bulk_create(new_pupils)
-    updated: list[Pupil] = []
-    for record in records:
-        pupil = stored.get(record.pupil.upn)
-        if pupil is None:
-            continue
-        # The file is the child's record from their school: names and year group follow it.
-        pupil.legal_forename = record.pupil.legal_forename
-        pupil.year_group = record.pupil.year_group
-        if record.preferred_given[0]:
-            pupil.preferred_surname = record.pupil.preferred_surname
-        if record.preferred_given[1]:
-            pupil.preferred_forename = record.pupil.preferred_forename
-        record.pupil = pupil
-        updated.append(pupil)
-    Pupil.objects.bulk_update(
-        updated, ["legal_forename", "year_group", "preferred_surname", "preferred_forename"]
-    )
-
-    enrolments = [
-        Enrolment(
-            pupil=record.pupil,
-            school=school,
-            start_date=record.entry_date,
-            leaving_date=record.leaving_date,
-            # The file gives no statutory ground or destination; OTHER flags it for review.
-            leaving_reason=LeavingReason.OTHER if record.leaving_date else "",
-        )
-        for record in records
-        if record.enrol
-    ]
-    Enrolment.objects.bulk_create(enrolments)
-
-    # Brothers and sisters in one file share their parents: one contact per adult.
-    contacts: dict[tuple[str, str, str], Contact] = {}
-    links: list[PupilContact] = []
-    for record in records:
-        if not record.add_contacts:
-            continue
-        for priority, item in enumerate(record.contacts, start=1):
-            key = (item.name.casefold(), item.phone, item.email)
-            if not (item.phone or item.email):
-                key = (*key, f"{record.position}.{priority}")  # nothing to tell two apart
-            contact = contacts.setdefault(
-                key, Contact(name=item.name, phone=item.phone, email=item.email)
-            )
-            links.append(
-                PupilContact(
-                    pupil=record.pupil,
-                    contact=contact,
-                    relationship=item.relationship,
-                    parental_responsibility=item.parental_responsibility,
-                    priority=priority,
-                )
-            )
-    Contact.objects.bulk_create(contacts.values())
-    PupilContact.objects.bulk_create(links)
-
-    now = timezone.now()
-    Mark.objects.bulk_create(
-        Mark(
-            pupil=record.pupil,
-            school=school,
-            date=day,
-            session=session,
-            code_id=code,
-            source=MarkSource.IMPORT,
-            recorded_by=None,
-            recorded_at=now,
-        )
-        for record, day, session, code in marks
-    )
-    return CtfImportResult(
-        pupils_created=len(new_pupils),
-        pupils_updated=len(updated),
-        enrolments_created=len(enrolments),
-        contacts_created=len(contacts),
-        marks_created=len(marks),
-        marks_already_recorded=already,
-        marks_recorded_differently=differently,
-        pupils_with_contacts_kept=sum(
-            1 for record in records if not record.add_contacts and record.contacts
-        ),
-    )

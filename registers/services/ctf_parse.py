@@ -1,7 +1,8 @@
 """Reading a DfE Common Transfer File: the XML, safely, and each <Pupil> on its own.
 
 No database is read here: `registers.services.ctf_import` checks the result against the school's
-records and writes it. The layout and the decisions are described there.
+records and `ctf_write` writes it. The layout and the decisions are described in ctf_import;
+the file's own spellings (versions, the marks string, CBDS codes) in `registers.lib.ctf_format`.
 """
 
 from dataclasses import dataclass, field
@@ -15,39 +16,42 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from registers.errors import DomainError
-from registers.models import Contact, Pupil, PupilContact, School
+from registers.lib.ctf_format import (
+    MAX_MARKS_LENGTH,
+    NEWEST_KNOWN_VERSION,
+    OLDEST_VERSION,
+    SEXES,
+    UnreadableMarks,
+    ctf_version,
+    read_marks,
+    relationship_label,
+)
+from registers.models import Contact, Pupil, School
 from registers.services.field_checks import FieldChecks
 
 # A year group's transfer with full histories is a few megabytes; anything far larger is not a CTF.
 MAX_FILE_BYTES = 20 * 1024 * 1024
-SUPPORTED_VERSIONS = ("23", "24", "25")
 DOCUMENT_NAME = "Common Transfer File"
-NOT_A_SESSION = "#"
-NO_MARK = "-"
-# One school year of sessions, with room for a leap year and a string that starts early.
-MAX_MARKS = 2 * 372
-# CBDS contact relationship codes, in the words staff use; other codes are kept as given.
-RELATIONSHIPS = {
-    "PAM": "Mother",
-    "PAF": "Father",
-    "STM": "Stepmother",
-    "STF": "Stepfather",
-    "FOM": "Foster mother",
-    "FOF": "Foster father",
-    "CAR": "Carer",
-    "FAM": "Other family member",
-    "REL": "Other relative",
-    "CHM": "Childminder",
-    "DOC": "Doctor",
-    "SWR": "Social worker",
-    "OTH": "Other contact",
-}
+FULL, PARTIAL = "full", "partial"
 _TRUE, _FALSE = {"true", "1"}, {"false", "0"}
 _MOBILE = "M"
 
 
 class CtfUnreadable(DomainError):
     """The file cannot be read as a Common Transfer File; no pupil in it was looked at."""
+
+
+@dataclass(frozen=True)
+class PupilError:
+    """A problem with one <Pupil>, named by its position in the file and its UPN."""
+
+    position: int
+    upn: str
+    message: str
+
+    def __str__(self) -> str:
+        who = f"UPN {self.upn}" if self.upn else "no UPN"
+        return f"pupil {self.position} ({who}): {self.message}"
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,9 @@ class CtfContact:
 class YearMarks:
     label: str
     start: date
-    marks: str
+    codes: list[str]  # one per session from `start`'s morning (ctf_format.read_marks)
+    # Where the string could not be split into sessions: the session's index, and why.
+    unreadable: UnreadableMarks | None = None
 
 
 @dataclass
@@ -71,6 +77,8 @@ class CtfPupil:
     position: int
     pupil: Pupil  # unsaved; replaced by the stored pupil when the UPN is already known
     preferred_given: tuple[bool, bool]  # PreferredSurname, PreferredForename present in the file
+    year_group_given: bool  # NCyearActual present: a missing one keeps the stored year group
+    sex_given: bool
     entry_date: date | None
     leaving_date: date | None
     contacts: list[CtfContact]
@@ -84,6 +92,11 @@ class CtfPupil:
 @dataclass(frozen=True)
 class Header:
     dest: tuple[str, str]  # DestSchool (LEA, Estab)
+    version: int
+    # A partial file (DocumentQualifier "partial", as the DfE's own services write) brings
+    # some of the record of pupils the school already has: it updates them and adds no one.
+    partial: bool
+    warnings: tuple[str, ...] = ()
 
 
 def read_ctf_file(path: Path) -> bytes:
@@ -138,11 +151,28 @@ def check_header(root: Element, name: str, school: School) -> Header:
         raise CtfUnreadable(f"{name}: not a Common Transfer File (there is no <Header>)")
     if text_of(header, "DocumentName") != DOCUMENT_NAME:
         raise CtfUnreadable(f"{name}: the header's DocumentName is not '{DOCUMENT_NAME}'")
-    version = text_of(header, "CTFversion")
-    if version.split(".")[0] not in SUPPORTED_VERSIONS:
+    version_text = text_of(header, "CTFversion")
+    try:
+        version = ctf_version(version_text)
+    except ValueError:
+        version = 0
+    if version < OLDEST_VERSION:
         raise CtfUnreadable(
-            f"{name}: CTF version '{version[:10]}' cannot be read; this import reads versions "
-            f"{', '.join(SUPPORTED_VERSIONS)}"
+            f"{name}: CTF version '{version_text[:10]}' cannot be read; this import reads CTF "
+            f"{OLDEST_VERSION} and later"
+        )
+    warnings = []
+    if version > NEWEST_KNOWN_VERSION:
+        warnings.append(
+            f"{name} is CTF {version}, newer than the newest this import knows "
+            f"(CTF {NEWEST_KNOWN_VERSION}); it was read as CTF {NEWEST_KNOWN_VERSION}: check "
+            "the pupils it changed."
+        )
+    qualifier = text_of(header, "DocumentQualifier").lower() or FULL
+    if qualifier not in (FULL, PARTIAL):
+        raise CtfUnreadable(
+            f"{name}: the header's DocumentQualifier is '{qualifier[:20]}'; a CTF is "
+            f"'{FULL}' or '{PARTIAL}'"
         )
     dest = (text_of(header, "DestSchool/LEA"), text_of(header, "DestSchool/Estab"))
     # A file for a school in another local authority was sent to the wrong place; unknown
@@ -152,7 +182,14 @@ def check_header(root: Element, name: str, school: School) -> Header:
             f"{name}: the file is addressed to a school in local authority {dest[0]}, but "
             f"{school.name} is in local authority {school.la_code}; check the file and --school"
         )
-    return Header(dest=dest)
+    if dest[0] == school.la_code and dest[1].isdigit() and school.estab not in ("", dest[1]):
+        raise CtfUnreadable(
+            f"{name}: the file is addressed to establishment {dest[0]}{dest[1]}, but "
+            f"{school.name} is {school.la_code}{school.estab}; check the file and --school"
+        )
+    return Header(
+        dest=dest, version=version, partial=qualifier == PARTIAL, warnings=tuple(warnings)
+    )
 
 
 def pupil_elements(root: Element, name: str) -> list[Element]:
@@ -208,9 +245,19 @@ def parse_pupil(
     if date_of_birth and date_of_birth > today:
         problems.append("DOB is in the future")
         date_of_birth = None
+    # `Sex` from CTF 25, `Gender` before it: the same codes.
+    sex_path = "Sex" if _has(element, "Sex") else "Gender"
+    sex = text_of(element, sex_path).upper()
+    if sex and sex not in SEXES:
+        problems.append(f"{sex_path} must be {' or '.join(SEXES)}, not '{sex[:10]}'")
 
+    # Required only of a pupil new here (ctf_import decides): the DfE's own partial files have
+    # no BasicDetails, and a missing year group keeps the one recorded.
     year_group = checks.year_group(
-        text_of(element, "BasicDetails/NCyearActual"), "NCyearActual", prefix="NCyearActual: "
+        text_of(element, "BasicDetails/NCyearActual"),
+        "NCyearActual",
+        prefix="NCyearActual: ",
+        required=False,
     )
 
     # This school's line of the pupil's history, if the file has one.
@@ -237,6 +284,7 @@ def parse_pupil(
         preferred_surname=preferred_surname,
         preferred_forename=preferred_forename,
         date_of_birth=date_of_birth or today,
+        sex=sex if sex in SEXES else "",
         year_group=year_group,
     )
     return CtfPupil(
@@ -246,6 +294,8 @@ def parse_pupil(
             _has(element, "BasicDetails/PreferredSurname"),
             _has(element, "BasicDetails/PreferredForename"),
         ),
+        year_group_given=bool(year_group),
+        sex_given=bool(sex),
         entry_date=start,
         leaving_date=leaving,
         contacts=contacts,
@@ -276,11 +326,14 @@ def _parse_contacts(element: Element, problems: list[str]) -> list[CtfContact]:
         if len(name) > Contact._meta.get_field("name").max_length:
             local.append(f"{label}: the name is longer than 200 characters")
         code = text_of(contact, "Relationship")
-        relationship = RELATIONSHIPS.get(code.upper(), code)
+        relationship = relationship_label(code) or ""
         if not code:
             local.append(f"{label}: Relationship is missing")
-        elif len(relationship) > PupilContact._meta.get_field("relationship").max_length:
-            local.append(f"{label}: Relationship is longer than 60 characters")
+        elif not relationship:
+            local.append(
+                f"{label}: Relationship '{code[:10]}' is not a CBDS relationship code "
+                "(D00032, D00033)"
+            )
         responsibility = text_of(contact, "Responsibility").lower()
         if responsibility not in _TRUE | _FALSE | {""}:
             local.append(f"{label}: Responsibility must be true or false")
@@ -319,25 +372,35 @@ def _parse_contacts(element: Element, problems: list[str]) -> list[CtfContact]:
 
 
 def _parse_attendance(element: Element, problems: list[str]) -> list[YearMarks]:
+    """Each AttendSessions of each YearData: a long year may come as several strings, each from
+    its own AttendanceStartDate."""
     years: list[YearMarks] = []
     for number, year in enumerate(element.findall("Attendance/YearData"), start=1):
         label = f"attendance {text_of(year, 'Year')[:10] or number}"
-        marks = text_of(year, "AttendSessions/AttendanceMarks")
-        if not marks:
-            continue  # session counts only: nothing to import
-        start_text = text_of(year, "AttendSessions/AttendanceStartDate")
-        if not start_text:
-            problems.append(f"{label}: AttendanceStartDate is missing")
-            continue
-        try:
-            start = _parse_date(start_text)
-        except ValueError as error:
-            problems.append(f"{label}: AttendanceStartDate: {error}")
-            continue
-        if len(marks) > MAX_MARKS:
-            problems.append(f"{label}: AttendanceMarks holds more than a year of sessions")
-        elif any(character.isspace() for character in marks):
-            problems.append(f"{label}: AttendanceMarks contains spaces or line breaks")
-        else:
-            years.append(YearMarks(label, start, marks))
+        for sessions in year.findall("AttendSessions"):
+            marks = text_of(sessions, "AttendanceMarks")
+            if not marks:
+                continue  # session counts only: nothing to import
+            start_text = text_of(sessions, "AttendanceStartDate")
+            if not start_text:
+                problems.append(f"{label}: AttendanceStartDate is missing")
+                continue
+            try:
+                start = _parse_date(start_text)
+            except ValueError as error:
+                problems.append(f"{label}: AttendanceStartDate: {error}")
+                continue
+            if len(marks) > MAX_MARKS_LENGTH:
+                problems.append(
+                    f"{label}: AttendanceMarks is longer than {MAX_MARKS_LENGTH} characters "
+                    "(CBDS item 100482)"
+                )
+            elif any(character.isspace() for character in marks):
+                problems.append(f"{label}: AttendanceMarks contains spaces or line breaks")
+            else:
+                try:
+                    years.append(YearMarks(label, start, read_marks(marks)))
+                except UnreadableMarks as unreadable:
+                    # Named by its date and session, which ctf_import words with the rest.
+                    years.append(YearMarks(label, start, [], unreadable))
     return years

@@ -52,12 +52,13 @@ class FieldChecks:
             self.problems.append(f"UPN {upn}: {problem}")
         return upn
 
-    def year_group(self, value: str, label: str, *, prefix: str = "") -> str:
-        """The year group as the register writes it; `prefix` starts each message if it is
-        not one we know."""
+    def year_group(self, value: str, label: str, *, prefix: str = "", required: bool = True) -> str:
+        """The year group as the register writes it ("" if none given and not `required`);
+        `prefix` starts each message if it is not one we know."""
         year_group = normalise_year_group(value)
         if not year_group:
-            self.problems.append(f"{label} {self.missing}")
+            if required:
+                self.problems.append(f"{label} {self.missing}")
         else:
             try:
                 validate_year_group(year_group)

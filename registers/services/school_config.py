@@ -36,7 +36,7 @@ FEDERATION_KEYS = {
     "benchmark_unauthorised_absence_pct": "benchmark_unauthorised_absence_pct",
     "benchmark_severe_absence_pct": "benchmark_severe_absence_pct",
 }
-SCHOOL_KEYS = ("name", "la_code", "address", "phone", "email")
+SCHOOL_KEYS = ("name", "la_code", "estab", "address", "phone", "email")
 TIME_KEYS = {
     "gates_open": "gates_open",
     "am_start": "am_start",

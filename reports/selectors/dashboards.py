@@ -15,13 +15,14 @@ each; figures by week and by year group); the overview two (the period, then fig
 school), however many pupils or schools.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Max, Min, OuterRef, Subquery
 
+from registers.lib.year_groups import YEAR_GROUPS
 from registers.models import Federation, School, Term
 from reports.selectors.figures import (
     COHORT_NAMES,
@@ -29,6 +30,7 @@ from reports.selectors.figures import (
     Figures,
     figures_by,
     figures_for,
+    figures_sum,
     suppressed,
 )
 
@@ -38,7 +40,6 @@ ALL_PUPILS = "All pupils"
 PREVIOUS_TERMS_SHOWN = 3
 # The overview's period may be any dates within a year (a school year is at most 366 days).
 LONGEST_PERIOD = timedelta(days=366)
-YEAR_GROUP_ORDER = ["N1", "N2", "R", *[str(year) for year in range(1, 14)]]
 
 
 @dataclass(frozen=True)
@@ -250,25 +251,6 @@ def federation_overview(
     )
 
 
-def figures_sum(figures: Iterable[Figures]) -> Figures:
-    """The figures of several schools together. Exact, not an estimate: every count of
-    `Figures` (persistent and severe included) is per enrolment, a pupil at one school, so a
-    federation's counts are its schools' counts added up, with no pupil counted twice."""
-    total = Figures()
-    for each in figures:
-        total = Figures(
-            pupils=total.pupils + each.pupils,
-            possible=total.possible + each.possible,
-            attended=total.attended + each.attended,
-            authorised=total.authorised + each.authorised,
-            unauthorised=total.unauthorised + each.unauthorised,
-            by_code=total.by_code + each.by_code,
-            persistent=total.persistent + each.persistent,
-            severe=total.severe + each.severe,
-        )
-    return total
-
-
 def _weeks(by_week: dict[date, Figures], *, term: Term) -> list[Week]:
     """The term's school weeks in order, numbered from its first. A week belongs to the term if
     any of its days does (a term may start on a Wednesday; SchoolDay's week starts Monday)."""
@@ -296,7 +278,7 @@ def _term_note(term: Term, today: date) -> str:
 
 
 def _year_order(year_group: str | None) -> int:
-    return YEAR_GROUP_ORDER.index(year_group) if year_group in YEAR_GROUP_ORDER else 99
+    return YEAR_GROUPS.index(year_group) if year_group in YEAR_GROUPS else 99
 
 
 def _year_group_label(year_group: str | None) -> str:

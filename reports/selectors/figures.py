@@ -38,7 +38,7 @@ class are keyed None. Year group is the pupil's current year group.
 """
 
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -140,6 +140,27 @@ class Figures:
 
 
 EMPTY = Figures()
+
+
+def figures_sum(figures: Iterable[Figures]) -> Figures:
+    """Figures of several keys together. The session counts always add up exactly. So do
+    `pupils`, `persistent` and `severe` over keys of different enrolments (a federation's
+    schools: every count is per enrolment, a pupil at one school, so none is counted twice),
+    but not over periods of the same pupils (a year's weeks), where only the sessions mean
+    anything."""
+    total = Figures()
+    for each in figures:
+        total = Figures(
+            pupils=total.pupils + each.pupils,
+            possible=total.possible + each.possible,
+            attended=total.attended + each.attended,
+            authorised=total.authorised + each.authorised,
+            unauthorised=total.unauthorised + each.unauthorised,
+            by_code=total.by_code + each.by_code,
+            persistent=total.persistent + each.persistent,
+            severe=total.severe + each.severe,
+        )
+    return total
 
 
 def suppressed(figures: Figures) -> bool:

@@ -8,9 +8,10 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from registers.models import School
+from registers.models import School, Term
 from registers.services.access_log import access_log_record
 from reports import access
+from reports.census_return import census_xml
 from reports.charts import Chart, Series, trend_chart
 from reports.exports import Table, census_csv, table_csv
 from reports.selectors.overviews import SchoolOverview, school_overview, teacher_overview
@@ -98,19 +99,39 @@ def pupil(request: HttpRequest, school_id: int, pupil_id: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_GET
-def census(request: HttpRequest, school_id: int) -> HttpResponse:
-    """The termly census-style file: `?term=<id>`, or the current (or last) term."""
-    school = access.get_school_for_figures(user=request.user, school_id=school_id)
+def _census_term(request: HttpRequest, school: School) -> Term:
+    """`?term=<id>`, or the current (or last) term."""
     term_id = request.GET.get("term")
     if term_id is None:
         term = current_term(school=school, day=timezone.localdate())
         if term is None:
             raise Http404("This school has no terms yet.")
-    elif term_id.isdigit():
-        term = access.get_term_at_school(school=school, term_id=int(term_id))
-    else:
-        raise Http404("No such term at this school.")
+        return term
+    if term_id.isdigit():
+        return access.get_term_at_school(school=school, term_id=int(term_id))
+    raise Http404("No such term at this school.")
+
+
+@login_required
+@require_GET
+def census(request: HttpRequest, school_id: int) -> HttpResponse:
+    """The termly census-style file: `?term=<id>`, or the current (or last) term."""
+    school = access.get_school_for_figures(user=request.user, school_id=school_id)
+    term = _census_term(request, school)
     access_log_record(user=request.user, school=school, what=f"census CSV, term {term.pk}")
     return census_csv(school=school, term=term)
+
+
+@login_required
+@require_GET
+def census_return(request: HttpRequest, school_id: int) -> HttpResponse:
+    """The census's attendance return (XML) for the census collecting the term's absence."""
+    school = access.get_school_for_figures(user=request.user, school_id=school_id)
+    term = _census_term(request, school)
+    access_log_record(user=request.user, school=school, what=f"census XML, term {term.pk}")
+    response = HttpResponse(
+        census_xml(school=school, term=term), content_type="application/xml; charset=utf-8"
+    )
+    slug = term.name.lower().replace(" ", "-")
+    response["Content-Disposition"] = f'attachment; filename="census-{school.urn}-{slug}.xml"'
+    return response

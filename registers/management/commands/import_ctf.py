@@ -22,8 +22,9 @@ def _entry_date(value: str) -> date:
 class Command(BaseCommand):
     help = (
         "Import pupils (UPN, names, date of birth, year group, starting day), their contacts "
-        "and attendance history from a DfE Common Transfer File (CTF 23, 24 or 25). "
-        "Nothing is saved if any pupil in the file is wrong."
+        "and attendance history from a DfE Common Transfer File (CTF 23 or later; a partial "
+        "file updates pupils on roll and adds none). Nothing is saved if any pupil in the file "
+        "is wrong."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -53,3 +54,7 @@ class Command(BaseCommand):
         except DomainError as error:
             raise CommandError(error.message) from None
         self.stdout.write(f"{found.name}: {result.summary()}")
+        for skipped in result.skipped:
+            self.stdout.write(str(skipped))
+        for warning in result.warnings:
+            self.stderr.write(f"Warning: {warning}")
