@@ -203,3 +203,31 @@ class NotAcceptedForm(forms.Form):
     parents_told_on = forms.DateField(
         label="Date the parents were told", required=False, widget=DATE_INPUT
     )
+
+
+class ExpectedIllnessForm(forms.Form):
+    """The school expects a pupil to miss 15 days or more through sickness."""
+
+    pupil = forms.ModelChoiceField(queryset=Pupil.objects.none())
+    first_day = forms.DateField(widget=DATE_INPUT)
+    expected_until = forms.DateField(widget=DATE_INPUT, label="Expected to last until")
+    reason = forms.CharField(
+        label="Why 15 days or more are expected", widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, school: School, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["pupil"].queryset = pupils_on_roll_by_name(
+            school=school, day=timezone.localdate()
+        )
+
+
+class ReturnSentForm(forms.Form):
+    """A return on the list, recorded as sent: its pupil and the day its period starts."""
+
+    pupil = forms.ModelChoiceField(queryset=Pupil.objects.none())
+    period_start = forms.DateField()
+
+    def __init__(self, *args, school: School, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["pupil"].queryset = Pupil.objects.filter(enrolments__school=school).distinct()

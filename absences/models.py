@@ -339,3 +339,4 @@ from absences.models_parents import (  # noqa: E402, F401
     ReportStatus,
     SignInLink,
 )
+from absences.models_returns import ExpectedIllness, ReturnKind, ReturnSent  # noqa: E402, F401

@@ -27,27 +27,36 @@ urlpatterns = [
     ),
     path(f"{PREFIX}overdue-n/", views.overdue_n, name="followup_overdue_n"),
     path(
-        f"{PREFIX}local-authority/illness/",
-        views.la_report,
-        {"report": "illness"},
-        name="followup_la_illness",
-    ),
-    path(
-        f"{PREFIX}local-authority/illness.csv",
-        views.la_report_csv,
-        {"report": "illness"},
-        name="followup_la_illness_csv",
-    ),
-    path(
-        f"{PREFIX}local-authority/continuous/",
-        views.la_report,
-        {"report": "continuous"},
-        name="followup_la_continuous",
-    ),
-    path(
-        f"{PREFIX}local-authority/continuous.csv",
-        views.la_report_csv,
-        {"report": "continuous"},
-        name="followup_la_continuous_csv",
+        f"{PREFIX}local-authority/expected-illness/",
+        views.la_expected_illness,
+        name="followup_la_expected_illness",
     ),
 ]
+
+# The four returns to the local authority: the page, its CSV, and recording a return as sent.
+for slug, name in (
+    ("illness", "illness"),
+    ("continuous", "continuous"),
+    ("new-pupils", "new_pupils"),
+    ("deletions", "deletions"),
+):
+    urlpatterns += [
+        path(
+            f"{PREFIX}local-authority/{slug}/",
+            views.la_return,
+            {"report": slug},
+            name=f"followup_la_{name}",
+        ),
+        path(
+            f"{PREFIX}local-authority/{slug}.csv",
+            views.la_return_csv,
+            {"report": slug},
+            name=f"followup_la_{name}_csv",
+        ),
+        path(
+            f"{PREFIX}local-authority/{slug}/sent/",
+            views.la_return_sent,
+            {"report": slug},
+            name=f"followup_la_{name}_sent",
+        ),
+    ]

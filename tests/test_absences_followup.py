@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from absences.models import EvidenceOutcome, MedicalEvidenceRequest
-from absences.selectors import followup
+from absences.selectors import followup, la_returns
 from absences.services.evidence import (
     illness_not_accepted,
     medical_evidence_outcome_record,
@@ -340,12 +340,13 @@ def test_a_resolved_n_is_no_longer_open(school, pupils_4a):
     assert not followup.overdue_n_marks(school=school, today=date(2025, 9, 22)).exists()
 
 
-# Reports to the local authority -------------------------------------------------------------
+# Reports to the local authority (the full rules: test_la_returns.py) ------------------------
 
 
 def test_fifteen_days_of_illness_this_year_are_reported_and_fourteen_are_not(school, pupils_4a):
     fifteen, fourteen = pupils_4a[0], pupils_4a[1]
-    # Rule: tell the LA when a pupil has been absent through illness for 15 days (cumulative).
+    # Rule: tell the LA when a pupil has been absent through illness for 15 days (cumulative):
+    # 30 sessions of I this school year.
     first_week = school_days(school, date(2025, 9, 8), date(2025, 9, 12))
     mark(
         fifteen, school, first_week + school_days(school, date(2025, 9, 22), date(2025, 10, 3)), "I"
@@ -356,36 +357,44 @@ def test_fifteen_days_of_illness_this_year_are_reported_and_fourteen_are_not(sch
         first_week + school_days(school, date(2025, 9, 22), date(2025, 10, 2)),
         "I",
     )
-    report = followup.la_illness_report(school=school, today=date(2025, 10, 10))
-    assert summary(report) == [(fifteen.legal_surname, date(2025, 9, 8), date(2025, 10, 3), 15)]
+    report = la_returns.illness_return(school=school, as_of=date(2025, 10, 10))
+    assert [(r.pupil, r.first_day, r.last_day, r.sessions) for r in report] == [
+        (fifteen, date(2025, 9, 8), date(2025, 10, 3), 30)
+    ]
 
 
-def test_ten_continuous_school_days_of_absence_are_reported_and_nine_are_not(school, pupils_4a):
-    ten, nine = pupils_4a[0], pupils_4a[1]
-    # Rule: tell the LA when a pupil has been absent for 10 continuous school days (any codes).
+def test_ten_continuous_school_days_of_unauthorised_absence_are_reported_and_nine_are_not(
+    school, pupils_4a
+):
+    ten, nine, ill = pupils_4a[0], pupils_4a[1], pupils_4a[2]
+    # Rule: tell the LA of pupils absent for 10 continuous school days with G, N, O or U; an
+    # illness (I, authorised) is not such an absence.
     days = school_days(school, date(2025, 9, 8), date(2025, 9, 19))
-    mark(ten, school, days[:5], "I")
+    mark(ten, school, days[:5], "N")
     mark(ten, school, days[5:], "O")
     mark(nine, school, days[:9], "O")
-    report = followup.la_continuous_absence_report(school=school, today=date(2025, 10, 10))
-    assert summary(report) == [(ten.legal_surname, date(2025, 9, 8), date(2025, 9, 19), 10)]
+    mark(ill, school, days[:5], "I")
+    mark(ill, school, days[5:], "O")
+    report = la_returns.continuous_absence_return(school=school, as_of=date(2025, 10, 10))
+    assert [(r.pupil, r.first_day, r.last_day, r.school_days) for r in report] == [
+        (ten, date(2025, 9, 8), date(2025, 9, 19), 10)
+    ]
 
 
-def test_the_la_reports_download_as_csv_with_the_same_rows(client, school, pupils_4a, office):
+def test_the_la_returns_download_as_csv_with_the_same_rows(client, school, pupils_4a, office):
     pupil = pupils_4a[0]
-    # Rule: the LA is told who, from when to when, and for how many school days.
+    # Rule: the LA is told who, from when to when, and for how long.
     mark(pupil, school, school_days(school, date(2025, 9, 8), date(2025, 9, 26)), "I")
     client.force_login(office)
     with on(date(2025, 10, 1)):
-        for name in ("followup_la_illness_csv", "followup_la_continuous_csv"):
-            response = client.get(reverse(name, args=[school.pk]))
-            assert response["Content-Type"] == "text/csv; charset=utf-8"
-            assert "attachment" in response["Content-Disposition"]
-            rows = list(csv.reader(io.StringIO(response.content.decode())))
-            assert rows == [
-                ["upn", "pupil name", "first day", "last day", "school days"],
-                [pupil.upn, f"Sam {pupil.legal_surname}", "2025-09-08", "2025-09-26", "15"],
-            ]
+        response = client.get(reverse("followup_la_illness_csv", args=[school.pk]))
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "attachment" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows == [
+        ["upn", "pupil name", "sessions of I", "first day", "last day", "expected"],
+        [pupil.upn, f"Sam {pupil.legal_surname}", "30", "2025-09-08", "2025-09-26", "no"],
+    ]
 
 
 # Pages, counts and permissions --------------------------------------------------------------
@@ -403,13 +412,15 @@ def test_the_overview_shows_the_counts_and_links_to_the_lists(client, school, pu
     page = response.content.decode()
     assert "2 N codes open more than five school days" in page
     assert "1 illness over five school days not yet asked about" in page
-    assert "1 pupil absent through illness for 15 school days or more" in page
+    assert "1 for illness of 15 days" in page
     for name in (
         "followup_continuing_absence",
         "followup_medical_evidence",
         "followup_overdue_n",
         "followup_la_illness",
         "followup_la_continuous",
+        "followup_la_new_pupils",
+        "followup_la_deletions",
     ):
         assert reverse(name, args=[school.pk]) in page
 
@@ -421,8 +432,12 @@ LIST_PAGES = [
     "followup_overdue_n",
     "followup_la_illness",
     "followup_la_continuous",
+    "followup_la_new_pupils",
+    "followup_la_deletions",
     "followup_la_illness_csv",
     "followup_la_continuous_csv",
+    "followup_la_new_pupils_csv",
+    "followup_la_deletions_csv",
 ]
 
 
@@ -461,7 +476,12 @@ def test_the_lists_take_as_many_queries_for_many_pupils_as_for_few(
         with CaptureQueriesContext(connection) as many:
             second = client.get(url)
     assert first.status_code == second.status_code == 200
-    assert "Many09" in second.content.decode() or name == "followup_overview"
+    # (Nobody left: the deletions return lists no one, however many pupils.)
+    assert "Many09" in second.content.decode() or name in (
+        "followup_overview",
+        "followup_la_deletions",
+        "followup_la_deletions_csv",
+    )
     assert len(many) == len(few), [q["sql"][:120] for q in many.captured_queries]
 
 
@@ -475,9 +495,13 @@ def test_every_list_shows_the_absence_of_twelve_pupils(client, school, class_4a,
         evidence_candidates=6,
         evidence_pending=6,
         overdue_n=12,
-        la_illness=12,
-        la_continuous=12,
     )
+    assert la_returns.returns_owed(school=school, as_of=date(2025, 10, 10)) == {
+        "continuous_absence": 12,
+        "illness": 12,
+        "new_pupils": 12,
+        "deletions": 0,
+    }
     runs = followup.continuing_absence(school=school, today=date(2025, 10, 10))
     assert {(r.first_day, r.last_day, r.school_days) for r in runs} == {
         (date(2025, 9, 8), date(2025, 10, 10), 25)

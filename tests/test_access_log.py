@@ -103,7 +103,7 @@ def test_downloading_an_export_records_who_what_and_when(client, monday_morning,
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     [entry] = AccessLog.objects.all()
     assert (entry.user, entry.school) == (office, school)
-    assert entry.what == "illness report CSV as of 2025-09-08"
+    assert entry.what == "illness return CSV as of 2025-09-08"
     assert entry.at == timezone.now()
 
 

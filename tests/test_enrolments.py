@@ -36,8 +36,8 @@ def test_a_leaver_with_no_known_destination_is_a_possible_child_missing_educatio
 def test_a_leaving_day_needs_a_statutory_ground_and_cannot_precede_the_starting_day(school):
     enrolment = EnrolmentFactory.build(school=school, pupil=EnrolmentFactory().pupil)
     enrolment.leaving_date = date(2025, 10, 1)
-    with pytest.raises(ValidationError, match="Give the reason the pupil left"):
+    with pytest.raises(ValidationError, match="Give the ground for deleting the pupil"):
         enrolment.full_clean()
-    enrolment.leaving_reason, enrolment.leaving_date = "moved_away", date(2020, 1, 1)
+    enrolment.leaving_reason, enrolment.leaving_date = "9(1)(f)", date(2020, 1, 1)
     with pytest.raises(ValidationError, match="The leaving day is before the starting day"):
         enrolment.full_clean()

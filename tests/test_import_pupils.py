@@ -50,10 +50,11 @@ def _nothing_saved() -> bool:
 def test_a_good_file_imports_pupils_enrolments_groups_and_memberships(school, tmp_path):
     path = _csv(
         tmp_path,
-        f"{make_upn(1)},Testpupil,Alex,2017-05-01,Y4,4A,2025-09-03,,Y,,no,yes",
-        f"{make_upn(2)},Samplechild,Bea,14/02/2018,3,4A,03/09/2025,19/12/2025,,true,N,",
-        f"{make_upn(3)},Madeup,Cal,2020-11-30,r,Reception,2025-09-03,,,,,",
-        header=HEADER + ",leaving_date,sen,ehcp,fsm,social_worker",
+        f"{make_upn(1)},Testpupil,Alex,2017-05-01,Y4,4A,2025-09-03,,,,Y,,no,yes",
+        f"{make_upn(2)},Samplechild,Bea,14/02/2018,3,4A,03/09/2025,19/12/2025,9(1)(a),"
+        "Luston Primary,,true,N,",
+        f"{make_upn(3)},Madeup,Cal,2020-11-30,r,Reception,2025-09-03,,,,,,,",
+        header=HEADER + ",leaving_date,leaving_ground,destination,sen,ehcp,fsm,social_worker",
     )
     out = _import(school, path)
 
@@ -67,8 +68,9 @@ def test_a_good_file_imports_pupils_enrolments_groups_and_memberships(school, tm
 
     enrolment = Enrolment.objects.get(pupil=bea, school=school)
     assert (enrolment.start_date, enrolment.leaving_date) == (date(2025, 9, 3), date(2025, 12, 19))
-    # The file gives no statutory ground or destination for a leaver.
-    assert enrolment.leaving_reason == LeavingReason.OTHER and enrolment.destination == ""
+    # Regulation 9: a deletion on one of its grounds, with the destination where known.
+    assert enrolment.leaving_reason == LeavingReason.OTHER_SCHOOL
+    assert enrolment.destination == "Luston Primary"
     assert Enrolment.objects.get(pupil=alex).leaving_reason == ""
 
     assert sorted(school.groups.values_list("name", flat=True)) == ["4A", "Reception"]

@@ -126,10 +126,12 @@ RULES: dict[str, Rule] = {
     "followup_evidence_outcome": page(WHOLE, post=True),
     "followup_evidence_not_accepted": page(WHOLE, post=True),
     "followup_overdue_n": page(WHOLE),
-    "followup_la_illness": page(WHOLE),
-    "followup_la_illness_csv": page(WHOLE),
-    "followup_la_continuous": page(WHOLE),
-    "followup_la_continuous_csv": page(WHOLE),
+    **{
+        f"followup_la_{name}{suffix}": page(WHOLE, post=suffix == "_sent")
+        for name in ("illness", "continuous", "new_pupils", "deletions")
+        for suffix in ("", "_csv", "_sent")
+    },
+    "followup_la_expected_illness": page(WHOLE, post=True),
     "pending_absence_reports": page(WHOLE),
     "pending_report_accept": page(WHOLE, post=True),
     "pending_report_reject": page(WHOLE, post=True),

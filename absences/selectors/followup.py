@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from absences.models import EvidenceOutcome, MedicalEvidenceRequest, OverdueNFlag, ParentCall
 from registers.codes import ILLNESS, NOT_YET_ESTABLISHED, CountsAs
-from registers.lib.calendar import academic_year_start
+from registers.lib.calendar import school_year_start
 from registers.models import Mark, Pupil, School, SchoolDay
 
 ABSENCE = (CountsAs.AUTHORISED, CountsAs.UNAUTHORISED)
@@ -41,10 +41,6 @@ ABSENCE = (CountsAs.AUTHORISED, CountsAs.UNAUTHORISED)
 MEDICAL_EVIDENCE_AFTER_DAYS = 5
 # "No later than 5 working days after the session(s) for which the pupil was absent" (4.5).
 N_RESOLVED_WITHIN_SCHOOL_DAYS = 5
-# The school tells the local authority of illness for 15 school days (consecutive or cumulative)
-# and of absence for 10 continuous school days.
-LA_ILLNESS_DAYS = 15
-LA_CONTINUOUS_DAYS = 10
 # How far back a run still going today may have started (beyond any one summer holiday).
 CONTINUING_LOOKBACK = timedelta(days=366)
 
@@ -76,8 +72,6 @@ class FollowUpSummary:
     evidence_candidates: int  # not yet asked for
     evidence_pending: int
     overdue_n: int
-    la_illness: int
-    la_continuous: int
 
 
 @dataclass(frozen=True)
@@ -86,10 +80,6 @@ class _Row:
     first_day: date
     last_day: date
     school_days: int
-
-
-def school_year_start(day: date) -> date:
-    return date(academic_year_start(day), 8, 1)
 
 
 def _as_date(value: date | str) -> date:
@@ -176,21 +166,6 @@ def _run_rows(
         HAVING COUNT(*) >= %s AND MAX(on_day) >= %s"""
     ending_from = ending_from or since
     return _fetch(sql, [*params, at_least, connection.ops.adapt_datefield_value(ending_from)])
-
-
-def _total_rows(
-    *, school: School, since: date, until: date, illness_only: bool, at_least: int
-) -> list[_Row]:
-    """Each pupil's whole days absent in the window, with the first and last, if `at_least`."""
-    ctes, params = _absent_days_cte(
-        school=school, since=since, until=until, illness_only=illness_only
-    )
-    sql = f"""{ctes}
-        SELECT pupil_id, MIN(on_day), MAX(on_day), COUNT(*)
-        FROM absent_days
-        GROUP BY pupil_id
-        HAVING COUNT(*) >= %s"""
-    return _fetch(sql, [*params, at_least])
 
 
 def _with_pupils(rows: list[_Row]) -> list[AbsenceRun]:
@@ -373,36 +348,6 @@ def overdue_n_list(*, school: School, today: date) -> QuerySet[Mark]:
     )
 
 
-# Reports to the local authority -------------------------------------------------------------
-
-
-def _la_illness_rows(*, school: School, today: date) -> list[_Row]:
-    return _total_rows(
-        school=school,
-        since=school_year_start(today),
-        until=today,
-        illness_only=True,
-        at_least=LA_ILLNESS_DAYS,
-    )
-
-
-def _la_continuous_rows(*, school: School, today: date) -> list[_Row]:
-    return _run_rows(
-        school=school, since=school_year_start(today), until=today, at_least=LA_CONTINUOUS_DAYS
-    )
-
-
-def la_illness_report(*, school: School, today: date) -> list[AbsenceRun]:
-    """Pupils absent through illness for 15 school days or more this school year, consecutive
-    or not: their first and last illness day and the number of days (whole days of I)."""
-    return _with_pupils(_la_illness_rows(school=school, today=today))
-
-
-def la_continuous_absence_report(*, school: School, today: date) -> list[AbsenceRun]:
-    """Each run of absence of 10 continuous school days or more this school year."""
-    return _with_pupils(_la_continuous_rows(school=school, today=today))
-
-
 # The overview -------------------------------------------------------------------------------
 
 
@@ -419,6 +364,4 @@ def followup_summary(*, school: School, today: date) -> FollowUpSummary:
             school=school, outcome=EvidenceOutcome.PENDING
         ).count(),
         overdue_n=overdue_n_marks(school=school, today=today).count(),
-        la_illness=len(_la_illness_rows(school=school, today=today)),
-        la_continuous=len(_la_continuous_rows(school=school, today=today)),
     )

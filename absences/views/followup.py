@@ -4,27 +4,39 @@ Each view loads the school through `access.get_school_for_office` (a teacher, or
 another school, get a 403 that names nothing), then calls one selector or service.
 """
 
-import csv
+from dataclasses import dataclass
 from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from absences import access
-from absences.forms import EvidenceOutcomeForm, EvidenceRequestForm, NotAcceptedForm
+from absences.forms import (
+    EvidenceOutcomeForm,
+    EvidenceRequestForm,
+    ExpectedIllnessForm,
+    NotAcceptedForm,
+    ReturnSentForm,
+)
+from absences.models import ReturnKind, ReturnSent
 from absences.selectors import followup
+from absences.selectors import la_returns as la
 from absences.selectors.pupils import pupils_on_roll_by_name
 from absences.services.evidence import (
     illness_not_accepted,
     medical_evidence_outcome_record,
     medical_evidence_request,
 )
+from absences.services.la_returns import expected_illness_record, la_return_record_sent
 from registers.forms import submit
+from registers.models import Pupil, School
 from registers.services.access_log import access_log_record
+from reports.exports import csv_response
 
 
 @login_required
@@ -39,8 +51,7 @@ def overview(request: HttpRequest, school_id: int) -> HttpResponse:
             "school": school,
             "today": today,
             "summary": followup.followup_summary(school=school, today=today),
-            "la_illness_days": followup.LA_ILLNESS_DAYS,
-            "la_continuous_days": followup.LA_CONTINUOUS_DAYS,
+            "returns_owed": la.returns_owed(school=school, as_of=today),
         },
     )
 
@@ -180,65 +191,239 @@ def overdue_n(request: HttpRequest, school_id: int) -> HttpResponse:
     )
 
 
-# The two reports to the local authority: a page and the same rows as CSV.
-LA_REPORTS = {
-    "illness": (
-        followup.la_illness_report,
-        f"Absent through illness for {followup.LA_ILLNESS_DAYS} school days or more",
-        "Whole school days coded I this school year, consecutive or not.",
-    ),
-    "continuous": (
-        followup.la_continuous_absence_report,
-        f"Absent for {followup.LA_CONTINUOUS_DAYS} continuous school days or more",
-        "Each run of absence (authorised or unauthorised) this school year.",
-    ),
+# The returns to the local authority: a page each, the same rows as CSV, and the office's record
+# of each return sent.
+
+
+@dataclass(frozen=True)
+class ReturnRow:
+    pupil: Pupil
+    period_start: date
+    cells: list
+    sent: ReturnSent | None
+    note: str = ""  # a possible child missing education, an illness expected
+
+
+@dataclass(frozen=True)
+class ReturnTable:
+    kind: ReturnKind
+    slug: str
+    title: str
+    explanation: str
+    header: list[str]
+    rows: list[ReturnRow]
+
+
+RETURN_SLUGS = {
+    "continuous": ReturnKind.CONTINUOUS_ABSENCE,
+    "illness": ReturnKind.ILLNESS,
+    "new-pupils": ReturnKind.NEW_PUPIL,
+    "deletions": ReturnKind.DELETION,
 }
-CSV_HEADER = ["upn", "pupil name", "first day", "last day", "school days"]
+
+
+def _name(slug: str) -> str:
+    return slug.replace("-", "_")
+
+
+def _return_title(slug: str) -> str:
+    return {
+        "continuous": "Continuous absence",
+        "illness": "Illness",
+        "new-pupils": "New pupils",
+        "deletions": "Deletions",
+    }[slug]
+
+
+def _return_table(*, slug: str, school: School, today: date) -> ReturnTable:
+    kind = RETURN_SLUGS[slug]
+    if kind == ReturnKind.CONTINUOUS_ABSENCE:
+        runs = la.continuous_absence_return(school=school, as_of=today)
+        return ReturnTable(
+            kind,
+            slug,
+            "Absent for 10 continuous school days",
+            "Pupils of compulsory school age whose latest run of school sessions coded G, N, O "
+            "or U reaches 10 school days (20 sessions). Holidays neither count nor break a run.",
+            ["upn", "pupil name", "first day", "last day", "school days"],
+            [
+                ReturnRow(
+                    run.pupil,
+                    run.first_day,
+                    [run.pupil.upn, run.pupil.name, run.first_day, run.last_day, run.school_days],
+                    run.sent,
+                )
+                for run in runs
+            ],
+        )
+    if kind == ReturnKind.ILLNESS:
+        rows = la.illness_return(school=school, as_of=today)
+        return ReturnTable(
+            kind,
+            slug,
+            "Absent through illness for 15 days",
+            "Pupils of compulsory school age with 30 or more sessions of I this school year, "
+            "consecutive or not, and those the school expects to miss 15 days through sickness. "
+            "One return a period of sickness.",
+            ["upn", "pupil name", "sessions of I", "first day", "last day", "expected"],
+            [
+                ReturnRow(
+                    row.pupil,
+                    row.first_day,
+                    [
+                        row.pupil.upn,
+                        row.pupil.name,
+                        row.sessions,
+                        row.first_day,
+                        row.last_day,
+                        "yes" if row.expected else "no",
+                    ],
+                    row.sent,
+                    f"Expected: {row.expected.reason}" if row.expected else "",
+                )
+                for row in rows
+            ],
+        )
+    if kind == ReturnKind.NEW_PUPIL:
+        owed = la.new_pupil_returns_owed(school=school, as_of=today)
+        return ReturnTable(
+            kind,
+            slug,
+            "New pupils",
+            "Pupils entered in the admission register whose return is owed, due by the end of "
+            "the fifth day after their name was entered (not a pupil placed in the most junior "
+            "class from the first day of the school year).",
+            ["upn", "pupil name", "starting day", "due by"],
+            [
+                ReturnRow(
+                    row.enrolment.pupil,
+                    row.enrolment.start_date,
+                    [
+                        row.enrolment.pupil.upn,
+                        row.enrolment.pupil.name,
+                        row.enrolment.start_date,
+                        row.due_on,
+                    ],
+                    row.sent,
+                )
+                for row in owed
+            ],
+        )
+    deletions = la.deletion_returns_owed(school=school, as_of=today)
+    return ReturnTable(
+        kind,
+        slug,
+        "Deletions from the admission register",
+        "Pupils deleted from the admission register whose return is owed, with the ground "
+        "(not a pupil of the most senior class leaving at the end of the school year). A "
+        "pupil with no known destination is a possible child missing education.",
+        ["upn", "pupil name", "leaving day", "ground", "destination"],
+        [
+            ReturnRow(
+                row.enrolment.pupil,
+                row.enrolment.leaving_date,
+                [
+                    row.enrolment.pupil.upn,
+                    row.enrolment.pupil.name,
+                    row.enrolment.leaving_date,
+                    row.enrolment.get_leaving_reason_display(),
+                    row.enrolment.destination,
+                ],
+                row.sent,
+                "Possible child missing education: no known destination"
+                if row.possible_child_missing_education
+                else "",
+            )
+            for row in deletions
+        ],
+    )
 
 
 @login_required
 @require_GET
-def la_report(request: HttpRequest, school_id: int, report: str) -> HttpResponse:
+def la_return(request: HttpRequest, school_id: int, report: str) -> HttpResponse:
     school = access.get_school_for_office(user=request.user, school_id=school_id)
-    selector, title, explanation = LA_REPORTS[report]
+    return _render_la_return(request, school, report)
+
+
+def _render_la_return(
+    request: HttpRequest,
+    school: School,
+    report: str,
+    *,
+    expected_form: ExpectedIllnessForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     today = timezone.localdate()
+    table = _return_table(slug=report, school=school, today=today)
     return render(
         request,
         "absences/followup/la_report.html",
         {
             "school": school,
             "today": today,
-            "report": report,
-            "title": title,
-            "explanation": explanation,
-            "runs": selector(school=school, today=today),
+            "table": table,
+            "csv_url": reverse(f"followup_la_{_name(report)}_csv", args=[school.pk]),
+            "sent_url": reverse(f"followup_la_{_name(report)}_sent", args=[school.pk]),
+            "returns": [
+                (slug, _return_title(slug), reverse(f"followup_la_{_name(slug)}", args=[school.pk]))
+                for slug in RETURN_SLUGS
+            ],
+            "expected_form": expected_form
+            or (ExpectedIllnessForm(school=school) if table.kind == ReturnKind.ILLNESS else None),
         },
+        status=status,
     )
 
 
 @login_required
 @require_GET
-def la_report_csv(request: HttpRequest, school_id: int, report: str) -> HttpResponse:
+def la_return_csv(request: HttpRequest, school_id: int, report: str) -> HttpResponse:
     school = access.get_school_for_office(user=request.user, school_id=school_id)
-    selector = LA_REPORTS[report][0]
-    today: date = timezone.localdate()
+    today = timezone.localdate()
+    table = _return_table(slug=report, school=school, today=today)
     access_log_record(
-        user=request.user, school=school, what=f"{report} report CSV as of {today.isoformat()}"
+        user=request.user, school=school, what=f"{report} return CSV as of {today.isoformat()}"
     )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{report}-{school.urn}-{today.isoformat()}.csv"'
+    return csv_response(
+        filename=f"{report}-{school.urn}-{today.isoformat()}.csv",
+        header=table.header,
+        rows=[row.cells for row in table.rows],
     )
-    writer = csv.writer(response)
-    writer.writerow(CSV_HEADER)
-    writer.writerows(
-        [
-            run.pupil.upn,
-            f"{run.pupil.legal_forename} {run.pupil.legal_surname}",
-            run.first_day.isoformat(),
-            run.last_day.isoformat(),
-            run.school_days,
-        ]
-        for run in selector(school=school, today=today)
+
+
+@login_required
+@require_POST
+def la_return_sent(request: HttpRequest, school_id: int, report: str) -> HttpResponse:
+    school = access.get_school_for_office(user=request.user, school_id=school_id)
+    form = ReturnSentForm(request.POST, school=school)
+    sent = submit(
+        form,
+        lambda data: la_return_record_sent(
+            school=school,
+            pupil=data["pupil"],
+            kind=RETURN_SLUGS[report],
+            period_start=data["period_start"],
+            by=request.user,
+        ),
     )
-    return response
+    if sent is None:
+        messages.error(request, " ".join(form.non_field_errors()) or "Choose a return.")
+    else:
+        messages.success(request, f"Recorded as sent: {sent.pupil.name}.")
+    return redirect(request.path.rsplit("sent/", 1)[0])
+
+
+@login_required
+@require_POST
+def la_expected_illness(request: HttpRequest, school_id: int) -> HttpResponse:
+    school = access.get_school_for_office(user=request.user, school_id=school_id)
+    form = ExpectedIllnessForm(request.POST, school=school)
+    recorded = submit(
+        form,
+        lambda data: expected_illness_record(school=school, by=request.user, **data),
+    )
+    if recorded is None:
+        return _render_la_return(request, school, "illness", expected_form=form, status=400)
+    messages.success(request, f"Illness expected for {recorded.pupil.name}: recorded.")
+    return redirect("followup_la_illness", school_id=school.pk)

@@ -78,6 +78,11 @@ def academic_year_start(day: date) -> int:
     return day.year if day.month >= 8 else day.year - 1
 
 
+def school_year_start(day: date) -> date:
+    """The first day of the school year `day` is in: 1 August (the DfE's school year)."""
+    return date(academic_year_start(day), 8, 1)
+
+
 def academic_year_label(start_year: int) -> str:
     return f"{start_year}/{(start_year + 1) % 100:02d}"
 

@@ -10,6 +10,7 @@ from .pupils import (
     PupilContact,
     RegistrationGroup,
     RegistrationType,
+    deletion_problem,
 )
 from .registers import LateArrival, Register, RegisterReminder
 from .schools import (
@@ -37,6 +38,7 @@ __all__ = [
     "GroupMembership",
     "LateArrival",
     "LeavingReason",
+    "deletion_problem",
     "Mark",
     "MarkSource",
     "Membership",

@@ -1,9 +1,12 @@
+from datetime import date
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
 from registers.lib.calendar import weekly_sessions_problem
 from registers.lib.ctf_format import SEXES
+from registers.lib.school_age import compulsory_school_age_problem
 from registers.lib.upn import validate_upn
 from registers.lib.year_groups import YEAR_GROUP_CHOICES
 
@@ -63,16 +66,69 @@ class RegistrationType(models.TextChoices):
 
 
 class LeavingReason(models.TextChoices):
-    # The grounds for deletion from the admission register (2024 regulations, regulation 9).
-    OTHER_SCHOOL = "other_school", "Registered at another school"
-    HOME_EDUCATION = "home_education", "Educated otherwise than at school"
-    MOVED_AWAY = "moved_away", "No longer lives within a reasonable distance"
-    PERMANENTLY_EXCLUDED = "permanently_excluded", "Permanently excluded"
-    NOT_COMPULSORY_AGE = "not_compulsory_age", "No longer of compulsory school age"
-    MEDICAL = "medical", "Medically unfit to attend before leaving age"
-    CANNOT_BE_LOCATED = "cannot_be_located", "Cannot be located after reasonable enquiries"
-    DIED = "died", "Died"
-    OTHER = "other", "Other statutory ground"
+    """The grounds on which a pupil's name is deleted from the admission register (the School
+    Attendance (Pupil Registration) (England) Regulations 2024, regulation 9): 9(1)(a)-(o) for a
+    pupil of compulsory school age, 9(3) for any other, each in the school's own words."""
+
+    OTHER_SCHOOL = "9(1)(a)", "Registered at another school"
+    NURSERY_NOT_CONTINUING = "9(1)(b)", "Not continuing at the school after its nursery"
+    DUAL_REGISTRATION_ENDED = "9(1)(c)", "Dual registered: the other school agreed the deletion"
+    ATTENDANCE_ORDER = "9(1)(d)", "School attendance order amended to another school, or revoked"
+    HOME_EDUCATION = (
+        "9(1)(e)",
+        ("Educated otherwise than at school, notified by the parent in writing"),
+    )
+    MOVED_AWAY = "9(1)(f)", "No longer lives within a reasonable distance of the school"
+    NOT_BACK_AFTER_LEAVE = (
+        "9(1)(g)",
+        ("Not back within 10 school days after leave of absence, and cannot be found"),
+    )
+    MEDICAL = "9(1)(h)", "Certified unfit to attend before leaving compulsory school age"
+    CANNOT_BE_LOCATED = (
+        "9(1)(i)",
+        ("Absent 20 school days or more and cannot be found after reasonable enquiries"),
+    )
+    DETAINED = "9(1)(j)", "Detained by a court for four months or more, not expected back"
+    DIED = "9(1)(k)", "Has died"
+    LEAVING_SCHOOL_AGE = "9(1)(l)", "Leaving compulsory school age and not continuing here"
+    BOARDING_FEES = "9(1)(m)", "Boarding fees unpaid"
+    LEFT_INDEPENDENT = "9(1)(n)", "Left an independent or non-maintained special school"
+    PERMANENTLY_EXCLUDED = "9(1)(o)", "Permanently excluded"
+    NOT_COMPULSORY_AGE = "9(3)", "Not of compulsory school age, and no longer attending"
+    # Deletions imported before the ground was kept: never chosen for a new one.
+    NOT_RECORDED = "not_recorded", "Ground not recorded (imported before grounds were kept)"
+
+
+# The grounds open to a pupil of compulsory school age on the leaving day (9(1)), and to any
+# other pupil (9(3)).
+COMPULSORY_AGE_GROUNDS = frozenset(
+    value for value in LeavingReason.values if value.startswith("9(1)")
+)
+
+
+def deletion_problem(
+    *, pupil: "Pupil | None", leaving_date: date | None, ground: str
+) -> str | None:
+    """Why a deletion from the admission register on `leaving_date` with `ground` is not one
+    regulation 9 allows, or None: a leaving day needs a ground, and the ground must be one for
+    a pupil of compulsory school age that day (9(1)) or for one who is not (9(3))."""
+    if leaving_date is None:
+        return "A ground for deletion goes with a leaving day." if ground else None
+    if not ground:
+        return "Give the ground for deleting the pupil from the admission register (regulation 9)."
+    if ground not in LeavingReason.values or ground == LeavingReason.NOT_RECORDED:
+        return f"'{ground}' is not a ground of regulation 9."
+    if pupil is None:
+        return None
+    age_problem = compulsory_school_age_problem(pupil.date_of_birth, leaving_date)
+    if age_problem is None and ground not in COMPULSORY_AGE_GROUNDS:
+        return (
+            "The pupil is of compulsory school age on the leaving day: choose a ground of "
+            "regulation 9(1)."
+        )
+    if age_problem is not None and ground in COMPULSORY_AGE_GROUNDS:
+        return f"On the leaving day the pupil is {age_problem}: the ground is regulation 9(3)."
+    return None
 
 
 class Enrolment(models.Model):
@@ -85,7 +141,9 @@ class Enrolment(models.Model):
     )
     start_date = models.DateField("starting day")
     leaving_date = models.DateField("leaving day", null=True, blank=True)
-    leaving_reason = models.CharField(max_length=30, choices=LeavingReason.choices, blank=True)
+    leaving_reason = models.CharField(
+        "ground for deletion", max_length=30, choices=LeavingReason.choices, blank=True
+    )
     destination = models.CharField(
         max_length=200,
         blank=True,
@@ -127,10 +185,13 @@ class Enrolment(models.Model):
                 "Sessions at another school are for a dual-registered pupil: choose dual "
                 "registration, or leave them empty."
             )
-        if self.leaving_date and not self.leaving_reason:
-            raise ValidationError("Give the reason the pupil left (a statutory ground).")
-        if self.leaving_reason and not self.leaving_date:
-            raise ValidationError("A leaving reason needs a leaving day.")
+        problem = deletion_problem(
+            pupil=self.pupil if self.pupil_id else None,
+            leaving_date=self.leaving_date,
+            ground=self.leaving_reason,
+        )
+        if problem:
+            raise ValidationError({"leaving_reason": problem})
 
 
 class RegistrationGroup(models.Model):

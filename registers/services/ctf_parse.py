@@ -26,7 +26,7 @@ from registers.lib.ctf_format import (
     read_marks,
     relationship_label,
 )
-from registers.models import Contact, Pupil, School
+from registers.models import Contact, Pupil, School, deletion_problem
 from registers.services.field_checks import FieldChecks
 
 # A year group's transfer with full histories is a few megabytes; anything far larger is not a CTF.
@@ -81,6 +81,7 @@ class CtfPupil:
     sex_given: bool
     entry_date: date | None
     leaving_date: date | None
+    leaving_ground: str  # regulation 9's, with this school's LeavingDate
     contacts: list[CtfContact]
     attendance: list[YearMarks]
     # Decided against the database by ctf_import: a new enrolment here; the file's contacts added.
@@ -262,12 +263,16 @@ def parse_pupil(
 
     # This school's line of the pupil's history, if the file has one.
     start = leaving = None
+    ground = ""
     for line in element.findall("SchoolHistory/School") if all(header.dest) else []:
         if (text_of(line, "LEA"), text_of(line, "Estab")) == header.dest:
             start = checks.date(text_of(line, "EntryDate"), "SchoolHistory EntryDate")
             leaving = checks.date(
                 text_of(line, "LeavingDate"), "SchoolHistory LeavingDate", required=False
             )
+            # Deleting the pupil from this school's admission register needs regulation 9's
+            # ground ("9(1)(a)" ... "9(3)"), carried beside the LeavingDate.
+            ground = text_of(line, "LeavingReason")
             break
     start = start or entry_date
     if date_of_birth and start and start <= date_of_birth:
@@ -287,6 +292,10 @@ def parse_pupil(
         sex=sex if sex in SEXES else "",
         year_group=year_group,
     )
+    if date_of_birth and (
+        ground_problem := deletion_problem(pupil=pupil, leaving_date=leaving, ground=ground)
+    ):
+        problems.append(f"SchoolHistory LeavingReason: {ground_problem}")
     return CtfPupil(
         position=position,
         pupil=pupil,
@@ -298,6 +307,7 @@ def parse_pupil(
         sex_given=bool(sex),
         entry_date=start,
         leaving_date=leaving,
+        leaving_ground=ground,
         contacts=contacts,
         attendance=attendance,
         problems=problems,

@@ -13,7 +13,6 @@ from django.utils import timezone
 from registers.models import (
     Contact,
     Enrolment,
-    LeavingReason,
     Mark,
     MarkSource,
     Pupil,
@@ -114,8 +113,7 @@ def ctf_write(
             school=school,
             start_date=record.entry_date,
             leaving_date=record.leaving_date,
-            # The file gives no statutory ground or destination; OTHER flags it for review.
-            leaving_reason=LeavingReason.OTHER if record.leaving_date else "",
+            leaving_reason=record.leaving_ground,
         )
         for record in records
         if record.enrol

@@ -18,10 +18,10 @@ from registers.lib.upn import upn_problem
 from registers.models import (
     Enrolment,
     GroupMembership,
-    LeavingReason,
     Pupil,
     RegistrationGroup,
     School,
+    deletion_problem,
 )
 from registers.services.csv_rows import Row, parse_date, parse_flag
 from registers.services.field_checks import FieldChecks
@@ -37,6 +37,9 @@ REQUIRED_COLUMNS = (
 )
 OPTIONAL_COLUMNS = (
     "leaving_date",
+    # Regulation 9's ground, as "9(1)(a)" ... "9(1)(o)" or "9(3)": needed with a leaving date.
+    "leaving_ground",
+    "destination",
     "sen",
     "ehcp",
     "fsm",
@@ -97,6 +100,8 @@ class _PupilRow:
     group_name: str
     start_date: date
     leaving_date: date | None
+    leaving_ground: str
+    destination: str
 
 
 def pupils_import(*, school: School, rows: Iterable[Row]) -> PupilImportResult:
@@ -183,20 +188,34 @@ def _parse_row(
         year_group=year_group,
         **flags,
     )
+    leaving_ground = value("leaving_ground")
+    destination = checks.text(
+        value("destination"),
+        "destination",
+        limit=Enrolment._meta.get_field("destination").max_length,
+        required=False,
+    )
+    if ground_problem := deletion_problem(
+        pupil=pupil, leaving_date=leaving_date, ground=leaving_ground
+    ):
+        problems.append(f"leaving_ground: {ground_problem}")
     enrolment = Enrolment(
         start_date=start_date,
         leaving_date=leaving_date,
-        leaving_reason=LeavingReason.OTHER if leaving_date else "",
+        leaving_reason=leaving_ground,
+        destination=destination,
     )
     # A backstop for rules the checks above do not spell out; no queries are made.
-    for instance, exclude in ((pupil, []), (enrolment, ["pupil", "school"])):
+    for instance, exclude in ((pupil, []), (enrolment, ["pupil", "school", "leaving_reason"])):
         try:
             instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
         except ValidationError as error:
             problems.extend(_messages(error))
     if problems:
         return problems, None
-    return [], _PupilRow(line, pupil, group_name, start_date, leaving_date)
+    return [], _PupilRow(
+        line, pupil, group_name, start_date, leaving_date, leaving_ground, destination
+    )
 
 
 def _messages(error: ValidationError) -> list[str]:
@@ -284,8 +303,8 @@ def _write(school: School, rows: list[_PupilRow], known: dict[str, Pupil]) -> Pu
             school=school,
             start_date=row.start_date,
             leaving_date=row.leaving_date,
-            # The file gives no statutory ground or destination; OTHER flags it for review.
-            leaving_reason=LeavingReason.OTHER if row.leaving_date else "",
+            leaving_reason=row.leaving_ground,
+            destination=row.destination,
         )
         for row in rows
     )
