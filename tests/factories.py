@@ -1,6 +1,7 @@
 """Synthetic people and schools for tests: made-up names, valid UPNs, no real pupil data."""
 
-from datetime import date, time
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import factory
 from django.contrib.auth import get_user_model
@@ -161,7 +162,17 @@ class MarkFactory(factory.django.DjangoModelFactory):
     session = "AM"
     code_id = "/"
     source = MarkSource.REGISTER
-    recorded_at = factory.LazyFunction(timezone.now)
+    # Entered on the day of its session, as a register is; an import sets its own.
+    recorded_at = factory.LazyAttribute(
+        lambda mark: min(
+            timezone.now(),
+            datetime.combine(
+                mark.date,
+                time(9, 0) if mark.session == "AM" else time(13, 20),
+                tzinfo=ZoneInfo("Europe/London"),
+            ),
+        )
+    )
 
 
 def enrol_in_group(

@@ -208,7 +208,7 @@ def test_a_request_for_a_pupil_not_on_roll_on_those_days_is_refused(
         school=school,
         start_date=date(2021, 9, 1),
         leaving_date=date(2025, 9, 24),
-        leaving_reason="moved_away",
+        leaving_reason="9(1)(f)",
     )
     elsewhere = PupilFactory(legal_surname="Elsewhere", legal_forename="Eli")
     EnrolmentFactory(pupil=elsewhere, school=other_school)

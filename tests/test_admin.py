@@ -479,7 +479,7 @@ def test_an_enrolment_leaving_before_it_starts_is_refused(
         registration_type="C",
         start_date=date(2025, 9, 3),
         leaving_date=date(2025, 9, 1),
-        leaving_reason="moved_away",
+        leaving_reason="9(1)(f)",
         destination="Somewhere Primary",
     )
 

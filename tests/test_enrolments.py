@@ -25,7 +25,7 @@ def test_a_leaver_with_no_known_destination_is_a_possible_child_missing_educatio
     # Fact sheet: leaving with no known destination makes the pupil a possible child missing
     # education, which the school must report to the local authority.
     enrolment = EnrolmentFactory(
-        school=school, leaving_date=date(2025, 10, 1), leaving_reason="moved_away", destination=""
+        school=school, leaving_date=date(2025, 10, 1), leaving_reason="9(1)(f)", destination=""
     )
     assert enrolment.possible_child_missing_education
     enrolment.destination = "Kington Primary School"

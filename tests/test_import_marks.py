@@ -89,7 +89,7 @@ def leaver(school) -> str:
         school=school,
         pupil__upn=make_upn(3),
         leaving_date=date(2025, 9, 12),
-        leaving_reason="moved_away",
+        leaving_reason="9(1)(f)",
     ).pupil.upn
 
 

@@ -82,7 +82,7 @@ def test_a_contact_without_parental_responsibility_cannot_sign_in(client, parent
 def test_a_parent_of_a_pupil_who_has_left_cannot_sign_in(client, parent):
     # Issue: "... for at least one pupil currently on roll".
     Enrolment.objects.filter(pupil__in=parent.pupils.all()).update(
-        leaving_date=MONDAY - timedelta(days=1), leaving_reason="moved_away", destination="X"
+        leaving_date=MONDAY - timedelta(days=1), leaving_reason="9(1)(f)", destination="X"
     )
     _ask(client, "pat.parent@example.org")
     assert mail.outbox == []

@@ -110,7 +110,7 @@ def test_a_timetable_for_a_pupil_leaving_before_it_ends_is_refused(monday_mornin
     # The timetable is this school's register: the pupil is on its roll throughout.
     leaver = PupilFactory(legal_surname="Leaver", legal_forename="Lee")
     EnrolmentFactory(
-        pupil=leaver, school=school, leaving_date=date(2025, 9, 26), leaving_reason="moved_away"
+        pupil=leaver, school=school, leaving_date=date(2025, 9, 26), leaving_reason="9(1)(f)"
     )
     with pytest.raises(DomainError, match="Lee Leaver is not on roll at Test Primary"):
         _agree(school, leaver, office)

@@ -169,7 +169,7 @@ def test_only_pupils_on_roll_and_in_the_class_that_day_are_on_the_register(
         school=school,
         start_date=date(2025, 9, 1),
         leaving_date=date(2025, 9, 5),
-        leaving_reason="moved_away",
+        leaving_reason="9(1)(f)",
     )
     EnrolmentFactory(pupil=joins_later, school=school, start_date=date(2025, 9, 9))
     for pupil in (stays, left, joins_later):

@@ -152,14 +152,25 @@ def late_mark(*, times: SessionTimes | None, session: str, arrived_at: time) -> 
 
     Before (or at) the register's close it is L, counting as present, with the minutes since
     the register opened; after it, U, an unauthorised absence (both policies, section
-    'Lateness'). Returns None when the arrival is before the register opened: that is on time.
+    'Lateness'), up to the end of the session; after the session no late mark applies. Returns
+    None when the arrival is before the register opened: that is on time.
     """
     if times is None:
         raise DomainError("This pupil's year group has no session times at this school.")
     opens = times.am_start if session == AM else times.pm_register_opens
     closes = times.am_register_closes if session == AM else times.pm_register_closes
+    # The morning session runs until the afternoon's begins; the afternoon to the end of day.
+    ends = times.pm_register_opens if session == AM else times.end_of_day
     if arrived_at <= opens:
         return None
+    if arrived_at > ends:
+        # U is "attended after the taking of the register ended but before the end of the
+        # session" (2024 regulations): an arrival after the session is not U.
+        raise DomainError(
+            f"An arrival at {arrived_at:%H:%M} is after the {session} session ended "
+            f"({ends:%H:%M}): it is not a late mark. Enter the code that applies to the "
+            "session instead."
+        )
     minutes = (arrived_at.hour * 60 + arrived_at.minute) - (opens.hour * 60 + opens.minute)
     code = LATE_BEFORE_CLOSE if arrived_at <= closes else LATE_AFTER_CLOSE
     return MarkWrite(pupil_id=0, code=code, minutes_late=minutes)

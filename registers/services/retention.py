@@ -7,8 +7,10 @@ academic years go together, so a year's figures are never left partial: the cut-
 before it is at least that old.
 
 What goes, for the federation's schools:
-- marks for sessions before the cut-off, unless amended on or after it (an amendment is an
-  entry of its own, kept for the period from the day it was made, and it needs its mark);
+- marks for sessions before the cut-off that were also entered before it (a mark imported years
+  after its session is kept for the period from its import), unless amended on or after it (an
+  amendment is an entry of its own, kept for the period from the day it was made, and it needs
+  its mark);
 - their amendments, the late-book lines, overdue-N flags and penalty-notice evidence rows that
   point at them (nothing else refers to a mark: `test_retention` checks every model that does
   is listed here); a penalty notice itself stays;
@@ -66,26 +68,26 @@ def retention_cutoff(*, retention_years: int, today: date) -> date:
 def _expired_marks(*, federation: Federation, cutoff: date) -> QuerySet[Mark]:
     kept_since = timezone.make_aware(datetime.combine(cutoff, time.min))
     amended_since_cutoff = Amendment.objects.filter(mark=OuterRef("pk"), amended_at__gte=kept_since)
-    return Mark.objects.filter(school__federation=federation, date__lt=cutoff).exclude(
-        Exists(amended_since_cutoff)
-    )
+    return Mark.objects.filter(
+        school__federation=federation, date__lt=cutoff, recorded_at__lt=kept_since
+    ).exclude(Exists(amended_since_cutoff))
 
 
 def _expired_registers(*, federation: Federation, cutoff: date) -> QuerySet[Register]:
     """Registers before the cut-off with no mark kept on their session at their school.
 
-    Before the cut-off the only marks kept are those amended since; the test is by school,
-    day and session (not by class), which can only keep a register, never lose one early.
+    Before the cut-off the only marks kept are those entered or amended since; the test is by
+    school, day and session (not by class), which can only keep a register, never lose one
+    early.
     """
     kept_since = timezone.make_aware(datetime.combine(cutoff, time.min))
-    kept_marks = Mark.objects.filter(
-        school=OuterRef("school"),
-        date=OuterRef("date"),
-        session=OuterRef("session"),
-        amendments__amended_at__gte=kept_since,
+    same_session = Mark.objects.filter(
+        school=OuterRef("school"), date=OuterRef("date"), session=OuterRef("session")
     )
-    return Register.objects.filter(school__federation=federation, date__lt=cutoff).exclude(
-        Exists(kept_marks)
+    return (
+        Register.objects.filter(school__federation=federation, date__lt=cutoff)
+        .exclude(Exists(same_session.filter(recorded_at__gte=kept_since)))
+        .exclude(Exists(same_session.filter(amendments__amended_at__gte=kept_since)))
     )
 
 
