@@ -79,7 +79,8 @@ def test_a_term_of_another_school_is_not_found(client, school, other_school, lea
     other_term = Term.objects.get(school=other_school)
 
     assert census(client, lead, school, term=other_term.pk).status_code == 404
-    assert census(client, lead, school, term="autumn").status_code == 404
+    # Issue #21: not an id at all is a 400 (tests/test_odd_input.py).
+    assert census(client, lead, school, term="autumn").status_code == 400
     assert not AccessLog.objects.exists()
 
 

@@ -127,8 +127,8 @@ def test_the_period_can_be_chosen(client, schools):
 @pytest.mark.parametrize(
     ("given", "problem"),
     [
-        ({"from": "2025-09-31", "to": "2025-10-01"}, "Give the first day as a date (YYYY-MM-DD)."),
-        ({"from": "2025-09-01", "to": ""}, "Give the last day as a date (YYYY-MM-DD)."),
+        ({"from": "2025-09-31", "to": "2025-10-01"}, "Give the first day as a date (YYYY-MM-DD"),
+        ({"from": "2025-09-01", "to": ""}, "Give the last day as a date (YYYY-MM-DD"),
         ({"from": "2025-10-01", "to": "2025-09-01"}, "The last day is before the first day."),
         ({"from": "2024-09-01", "to": "2025-10-01"}, "Choose a period of at most a year"),
     ],

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
+from registers.lib.parsing import DAY_RANGE, iso_day
 from registers.models import Federation, School
 from reports import access, charts
 from reports.exports import csv_response
@@ -89,11 +90,13 @@ def _period(request: HttpRequest, federation: Federation) -> tuple[tuple[date, d
         return federation_default_period(federation=federation, today=today), ""
     days = {}
     for key, text in given.items():
-        try:
-            days[key] = date.fromisoformat(text)
-        except ValueError:
+        day = iso_day(text)
+        if day is None:
             words = "first" if key == "from" else "last"
-            return (date.min, date.min), f"Give the {words} day as a date (YYYY-MM-DD)."
+            return (date.min, date.min), (
+                f"Give the {words} day as a date (YYYY-MM-DD, {DAY_RANGE})."
+            )
+        days[key] = day
     if days["to"] < days["from"]:
         return (date.min, date.min), "The last day is before the first day."
     if days["to"] - days["from"] > LONGEST_PERIOD:

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from registers.lib.parsing import object_id_or_400
 from registers.models import School
 from reports import access, charts
 from reports.exports import csv_response
@@ -86,7 +87,8 @@ def _dashboard_or_none(request: HttpRequest, school: School) -> GovernorsDashboa
     terms = school_terms(school=school)
     wanted = request.GET.get("term")
     if wanted:
-        term = next((each for each in terms if str(each.pk) == wanted), None)
+        term_id = object_id_or_400(wanted, name="term")
+        term = next((each for each in terms if each.pk == term_id), None)
         if term is None:
             raise Http404("No such term at this school.")
     else:

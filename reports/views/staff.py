@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from registers.lib.parsing import object_id_or_400
 from registers.models import School
 from registers.services.access_log import access_log_record
 from reports import access
@@ -108,9 +109,9 @@ def census(request: HttpRequest, school_id: int) -> HttpResponse:
         term = current_term(school=school, day=timezone.localdate())
         if term is None:
             raise Http404("This school has no terms yet.")
-    elif term_id.isdigit():
-        term = access.get_term_at_school(school=school, term_id=int(term_id))
     else:
-        raise Http404("No such term at this school.")
+        term = access.get_term_at_school(
+            school=school, term_id=object_id_or_400(term_id, name="term")
+        )
     access_log_record(user=request.user, school=school, what=f"census CSV, term {term.pk}")
     return census_csv(school=school, term=term)
