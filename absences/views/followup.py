@@ -1,10 +1,9 @@
 """Follow-up pages for the office, attendance lead and head of one school.
 
-Each view loads the school through `access.get_school_for_office` (a teacher, or staff of
-another school, get a 403 that names nothing), then calls one selector or service.
+Each view loads the school through `access.get_school_for_office` (a teacher gets a 403 that
+names nothing, staff of another school a 404), then calls one selector or service.
 """
 
-import csv
 from datetime import date
 
 from django.contrib import messages
@@ -24,6 +23,7 @@ from absences.services.evidence import (
     medical_evidence_request,
 )
 from registers.forms import submit
+from registers.lib.csv_files import csv_response
 from registers.services.access_log import access_log_record
 
 
@@ -225,20 +225,17 @@ def la_report_csv(request: HttpRequest, school_id: int, report: str) -> HttpResp
     access_log_record(
         user=request.user, school=school, what=f"{report} report CSV as of {today.isoformat()}"
     )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{report}-{school.urn}-{today.isoformat()}.csv"'
+    return csv_response(
+        filename=f"{report}-{school.urn}-{today.isoformat()}.csv",
+        header=CSV_HEADER,
+        rows=[
+            [
+                run.pupil.upn,
+                f"{run.pupil.legal_forename} {run.pupil.legal_surname}",
+                run.first_day,
+                run.last_day,
+                run.school_days,
+            ]
+            for run in selector(school=school, today=today)
+        ],
     )
-    writer = csv.writer(response)
-    writer.writerow(CSV_HEADER)
-    writer.writerows(
-        [
-            run.pupil.upn,
-            f"{run.pupil.legal_forename} {run.pupil.legal_surname}",
-            run.first_day.isoformat(),
-            run.last_day.isoformat(),
-            run.school_days,
-        ]
-        for run in selector(school=school, today=today)
-    )
-    return response

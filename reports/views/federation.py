@@ -16,10 +16,10 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
+from registers.lib.csv_files import csv_response
 from registers.lib.parsing import DAY_RANGE, iso_day
 from registers.models import Federation, School
 from reports import access, charts
-from reports.exports import csv_response
 from reports.selectors.dashboards import (
     LONGEST_PERIOD,
     SUPPRESSED_NOTE,

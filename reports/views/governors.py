@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from registers.lib.csv_files import csv_response
 from registers.lib.parsing import object_id_or_400
 from registers.models import School
 from reports import access, charts
-from reports.exports import csv_response
 from reports.pdf import report_pdf
 from reports.selectors.dashboards import (
     ALL_PUPILS,
