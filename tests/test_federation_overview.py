@@ -216,3 +216,17 @@ def test_a_head_is_linked_to_their_own_schools_dashboard_only(client, schools):
     client.force_login(_user(sister, Role.FEDERATION_ADMIN, "fedadmin"))
     page = client.get(_url(school)).content.decode()
     assert reverse("governors_dashboard", args=[sister.pk]) in page
+
+
+def test_a_school_name_with_dollar_signs_does_not_break_the_overview(client, schools):
+    # Issue #21 finding 6: "A school name containing $...$ breaks the federation overview for
+    # the whole federation: matplotlib reads it as mathematics."
+    school, sister, _tiny = schools
+    sister.name = "St Mary's $\\notamacro$ Primary"
+    sister.save()
+    client.force_login(_user(school, Role.HEAD, "head"))
+
+    response = client.get(_url(school))
+
+    assert response.status_code == 200
+    assert "St Mary&#x27;s $\\notamacro$ Primary" in response.content.decode()
