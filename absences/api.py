@@ -1,9 +1,10 @@
 """The absences API: the contact log and leave requests, through the pages' services.
 
 Lists are scoped by `absences.access` (office, attendance lead and head of the school). A
-write parses its body (types only), loads the school and pupil through `access` (403 for
-another school, 404 for a pupil not on its register), and calls the service the page calls;
-a service's refusal is a 400 with its message (`attendance_site.api_errors`).
+write parses its body (types only), loads the school and pupil through `access` (404 for
+another school or a pupil not on its register, 403 for a role that may not), and calls the
+service the page calls; a service's refusal is a 400 with its message
+(`attendance_site.api_errors`).
 """
 
 from django.db.models import QuerySet

@@ -1,8 +1,9 @@
 """The registers' JSON API: the same access helpers, selectors and services as the pages.
 
-Each view loads its objects through `access` (404 for an unknown id, 403 for another class or
-school) before it reads the body, parses the body with its input serializer (types only: the
-services judge the rules), calls one service or selector and renders an output serializer.
+Each view loads its objects through `access` (404 for an unknown id or another school, 403
+for another class of the user's school) before it reads the body, parses the body with its
+input serializer (types only: the services judge the rules), calls one service or selector and
+renders an output serializer.
 Domain errors become responses in `attendance_site.api_errors`, so no view catches them.
 """
 

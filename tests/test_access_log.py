@@ -86,7 +86,7 @@ def test_a_refused_or_missing_download_is_not_logged(
     client.force_login(teacher_4a)
     assert client.get(url).status_code == 403
     client.force_login(head_elsewhere)
-    assert client.get(url).status_code == 403
+    assert client.get(url).status_code == 404
     leave_with_letter.letter = ""
     leave_with_letter.save()
     client.force_login(office)

@@ -200,10 +200,11 @@ def test_nobody_sees_another_federations_overview(client, schools, other_school)
     school, _sister, _tiny = schools
     for role in (Role.FEDERATION_ADMIN, Role.HEAD, Role.GOVERNOR):
         client.force_login(_user(other_school, role, f"elsewhere-{role}"))
+        # Issue #21: another federation's overview is not found, as one that does not exist.
         response = client.get(_url(school))
-        assert response.status_code == 403 and "Test Primary" not in response.content.decode()
+        assert response.status_code == 404 and "Test Primary" not in response.content.decode()
         csv_url = reverse("federation_overview_csv", args=[school.federation_id])
-        assert client.get(csv_url).status_code == 403
+        assert client.get(csv_url).status_code == 404
     assert client.get(reverse("federation_overview", args=[999999])).status_code == 404
 
 

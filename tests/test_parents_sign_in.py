@@ -146,11 +146,12 @@ def test_a_made_up_token_signs_nobody_in(client, parent):
 
 
 def test_staff_pages_refuse_a_parent_and_parent_pages_refuse_staff(client, parent, office, school):
-    # Issue: a parent has no Membership, so staff pages refuse them; parents' pages refuse staff.
+    # Issue: a parent has no Membership, so staff pages refuse them (issue #21: as not found,
+    # since no school is theirs); parents' pages refuse staff.
     _ask(client, "pat.parent@example.org")
     client.post(reverse("parent_sign_in", args=[_token_from_mail()]))
     for name in ("absence_today", "pending_absence_reports", "leave_requests"):
-        assert client.get(reverse(name, args=[school.pk])).status_code == 403, name
+        assert client.get(reverse(name, args=[school.pk])).status_code == 404, name
     client.force_login(office)
     assert client.get(reverse("parents_home")).status_code == 403
     pupil = parent.pupils.get()

@@ -2,8 +2,8 @@
 
 The office (and attendance lead and head) records requests, codes refused leave taken anyway,
 keeps part-time timetables and their reviews; only the head decides leave (both policies). Each
-view loads the school through `absences.access` (403 for another school's staff, saying
-nothing of it), then the request or review within that school (404 for any other id), and calls
+view loads the school through `absences.access` (404 for another school's staff, 403 for a
+role that may not), then the request or review within that school (404 for any other id), and calls
 one service.
 """
 

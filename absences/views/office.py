@@ -1,7 +1,7 @@
 """The office's morning: today's unexplained absences, the calls home, and safeguarding follow-up.
 
-Each view loads its objects through an access helper (403 for another school or the wrong role,
-404 for an id that is not there), then calls one service or read.
+Each view loads its objects through an access helper (403 for the wrong role, 404 for another
+school or an id that is not there), then calls one service or read.
 """
 
 from datetime import date
