@@ -96,8 +96,8 @@ def census_table(*, school: School, term: Term) -> Table:
     )
 
 
-def census_csv(*, school: School, term: Term) -> HttpResponse:
-    table = census_table(school=school, term=term)
+def census_csv(*, school: School, term: Term, table: Table) -> HttpResponse:
+    """The census table of `term` (`census_table`) as its file."""
     slug = term.name.lower().replace(" ", "-")
     return csv_response(
         filename=f"census-{school.urn}-{slug}.csv", header=table.header, rows=table.rows

@@ -222,20 +222,22 @@ def la_report_csv(request: HttpRequest, school_id: int, report: str) -> HttpResp
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     selector = LA_REPORTS[report][0]
     today: date = timezone.localdate()
+    rows = [
+        [
+            run.pupil.upn,
+            f"{run.pupil.legal_forename} {run.pupil.legal_surname}",
+            run.first_day,
+            run.last_day,
+            run.school_days,
+        ]
+        for run in selector(school=school, today=today)
+    ]
     access_log_record(
-        user=request.user, school=school, what=f"{report} report CSV as of {today.isoformat()}"
+        user=request.user,
+        school=school,
+        what=f"{report} report CSV as of {today.isoformat()}",
+        rows=len(rows),
     )
     return csv_response(
-        filename=f"{report}-{school.urn}-{today.isoformat()}.csv",
-        header=CSV_HEADER,
-        rows=[
-            [
-                run.pupil.upn,
-                f"{run.pupil.legal_forename} {run.pupil.legal_surname}",
-                run.first_day,
-                run.last_day,
-                run.school_days,
-            ]
-            for run in selector(school=school, today=today)
-        ],
+        filename=f"{report}-{school.urn}-{today.isoformat()}.csv", header=CSV_HEADER, rows=rows
     )

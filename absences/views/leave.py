@@ -168,7 +168,7 @@ def leave_letter(request: HttpRequest, school_id: int, leave_id: int) -> FileRes
         raise Http404("No letter has been drawn for this request yet.")
     letter = leave.letter.open("rb")
     access_log_record(
-        user=request.user, school=school, what=f"leave decision letter, request {leave.pk}"
+        user=request.user, school=school, what=f"leave decision letter, request {leave.pk}", rows=1
     )
     return FileResponse(
         letter,

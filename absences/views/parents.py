@@ -183,7 +183,10 @@ def letter(request: HttpRequest, pupil_id: int, kind: str, letter_id: int) -> Fi
     if stored is None:
         raise Http404("No such letter.")
     access_log_record(
-        user=request.user, school=found.school, what=f"{kind} letter {letter_id}, by a parent"
+        user=request.user,
+        school=found.school,
+        what=f"{kind} letter {letter_id}, by a parent",
+        rows=1,
     )
     return FileResponse(
         stored.open("rb"),

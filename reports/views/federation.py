@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from registers.lib.csv_files import csv_response
 from registers.lib.parsing import DAY_RANGE, iso_day
 from registers.models import Federation, School
+from registers.services.access_log import access_log_record
 from reports import access, charts
 from reports.selectors.dashboards import (
     LONGEST_PERIOD,
@@ -69,6 +70,13 @@ def overview_csv(request: HttpRequest, federation_id: int) -> HttpResponse:
     rows = [[school.urn, row.label, *rate_cells(row)] for school, row in figures.schools] + [
         ["", row.label, *rate_cells(row)] for row in (figures.total, figures.benchmark)
     ]
+    access_log_record(
+        user=request.user,
+        school=None,
+        what=f"federation overview CSV, federation {federation.pk}",
+        rows=len(rows),
+        filters={"from": figures.start.isoformat(), "to": figures.end.isoformat()},
+    )
     return csv_response(
         filename=f"federation-overview-{figures.start.isoformat()}-{figures.end.isoformat()}.csv",
         header=["URN", "school", "pupils", *RATE_HEADER],

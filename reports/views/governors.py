@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 from registers.lib.csv_files import csv_response
 from registers.lib.parsing import object_id_or_400
 from registers.models import School
+from registers.services.access_log import access_log_record
 from reports import access, charts
 from reports.pdf import report_pdf
 from reports.selectors.dashboards import (
@@ -55,6 +56,13 @@ def report(request: HttpRequest, school_id: int) -> HttpResponse:
         raise Http404("This school has no terms yet.")
     context = {**_context(school, figures), "printed": timezone.localdate()}
     pdf = report_pdf(template="reports/governors_report.html", context=context)
+    access_log_record(
+        user=request.user,
+        school=school,
+        what=f"governors' report PDF, term {figures.term.pk}",
+        rows=sum(len(CSV_TABLES[table](figures)[1]) for table in CSV_TABLES),
+        filters={"term": figures.term.pk},
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="governors-report-{school.urn}-{_slug(figures.term.name)}.pdf"'
@@ -73,6 +81,13 @@ def table_csv(request: HttpRequest, school_id: int, table: str) -> HttpResponse:
     if figures is None:
         raise Http404("This school has no terms yet.")
     header, rows = CSV_TABLES[table](figures)
+    access_log_record(
+        user=request.user,
+        school=school,
+        what=f"governors' {table} CSV, term {figures.term.pk}",
+        rows=len(rows),
+        filters={"table": table, "term": figures.term.pk},
+    )
     return csv_response(
         filename=f"governors-{table}-{school.urn}-{_slug(figures.term.name)}.csv",
         header=header,

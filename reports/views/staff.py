@@ -13,7 +13,7 @@ from registers.models import School
 from registers.services.access_log import access_log_record
 from reports import access
 from reports.charts import Chart, Series, trend_chart
-from reports.exports import Table, census_csv, table_csv
+from reports.exports import Table, census_csv, census_table, table_csv
 from reports.selectors.overviews import SchoolOverview, school_overview, teacher_overview
 from reports.selectors.periods import current_term
 from reports.selectors.profile import pupil_profile
@@ -33,7 +33,13 @@ def _page_or_csv(
         table = next((t for t in tables if t.name == request.GET.get("table")), None)
         if table is None:
             raise Http404("No such table on this page.")
-        access_log_record(user=request.user, school=school, what=f"{what}: {table.name} CSV")
+        access_log_record(
+            user=request.user,
+            school=school,
+            what=f"{what}: {table.name} CSV",
+            rows=len(table.rows),
+            filters={"table": table.name},
+        )
         return table_csv(table=table, school=school, day=timezone.localdate())
     return render(request, template, {**context, "school": school, "tables": tables})
 
@@ -113,5 +119,12 @@ def census(request: HttpRequest, school_id: int) -> HttpResponse:
         term = access.get_term_at_school(
             school=school, term_id=object_id_or_400(term_id, name="term")
         )
-    access_log_record(user=request.user, school=school, what=f"census CSV, term {term.pk}")
-    return census_csv(school=school, term=term)
+    table = census_table(school=school, term=term)
+    access_log_record(
+        user=request.user,
+        school=school,
+        what=f"census CSV, term {term.pk}",
+        rows=len(table.rows),
+        filters={"term": term.pk},
+    )
+    return census_csv(school=school, term=term, table=table)
