@@ -100,6 +100,15 @@ def get_school_for_dashboard(*, user: AbstractBaseUser, school_id: int) -> Schoo
     )
 
 
+def sees_pupil_level(*, user: AbstractBaseUser, school: School) -> bool:
+    """Whether the user reads the school's pupils one by one (its office, attendance lead and
+    head, and its federation's admin); a governor sees aggregates only, and those only as the
+    dashboard shows them (whole terms, small counts withheld)."""
+    return permissions.has_permission(
+        user=user, school_id=school.pk, permission=permissions.VIEW_ALL_PUPILS
+    )
+
+
 def _schools_of(federation: Federation, *, user: AbstractBaseUser, permission: str) -> QuerySet:
     return School.objects.filter(
         federation=federation,

@@ -430,7 +430,8 @@ def _reaches(rule: Rule, role: str, variant: str) -> bool:
 
 
 # Query parameters a route needs besides its path.
-QUERIES = {"api:school_figures": {"from": "2025-09-03", "to": "2025-09-08"}}
+# (A governor's figures are for whole terms: every school's term is TermFactory's autumn term.)
+QUERIES = {"api:school_figures": {"from": "2025-09-03", "to": "2025-12-19"}}
 
 
 def _request(client, name: str, rule: Rule, url: str):
