@@ -283,6 +283,9 @@ SPECTACULAR_SETTINGS = {
     "the signed-in member of staff's schools and role.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its documentation page are for signed-in users only: they list every
+    # endpoint and field of the pupils' data.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     # The site may have no internet: Swagger UI is served from drf-spectacular-sidecar's files.
