@@ -32,7 +32,14 @@ from absences.models import (
 from absences.selectors.pupils import days_not_on_roll
 from absences.services.leave import leave_request_record
 from registers.errors import DomainError
-from registers.lib.calendar import AM, PM, SESSIONS, day_label, session_order
+from registers.lib.calendar import (
+    AM,
+    PM,
+    SESSIONS,
+    academic_year_end,
+    day_label,
+    session_order,
+)
 from registers.models import Contact
 from registers.selectors import school_sessions_between, session_times_for
 
@@ -206,6 +213,14 @@ def absence_report_submit(
         last_day = last_day or first_day
     if session_order(last_day, last_session) < session_order(first_day, first_session):
         raise DomainError("The last day of absence is before the first.")
+    # Absences are reported for this school year; the office hears of later ones nearer the time.
+    year_end = academic_year_end(today)
+    if last_day > year_end:
+        raise DomainError(
+            f"Absences can be reported here up to the end of this school year "
+            f"({day_label(year_end)}); for a later absence, please tell the school nearer "
+            "the time."
+        )
     sessions = school_sessions_between(
         school=child.school,
         first_day=first_day,
