@@ -18,6 +18,15 @@ VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 
+
+def _positive(name: str, *, default: int) -> int:
+    """A whole number of at least 1 from the environment; anything else stops the start-up."""
+    value = env.int(name, default=default)
+    if value < 1:
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least 1.")
+    return value
+
+
 DEBUG = env.bool("DEBUG", default=False)
 if DEBUG:
     SECRET_KEY = env.str("SECRET_KEY", default="insecure-development-key-do-not-use-in-production")
@@ -43,6 +52,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "attendance_site.apps.SiteConfig",
     "registers",
     "absences",
     "penalties",
@@ -59,6 +69,9 @@ MIDDLEWARE = [
     # The user's roles read once per request, for every access check of it.
     "registers.permissions.RolesPerRequest",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # No signed-in answer cached; a session left idle signed out (attendance_site/sessions.py).
+    "attendance_site.sessions.NoStoreWhenSignedIn",
+    "attendance_site.sessions.IdleTimeout",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the locked-out page.
     "axes.middleware.AxesMiddleware",
@@ -232,6 +245,12 @@ if not DEBUG:
             )
         SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header)
 SESSION_COOKIE_HTTPONLY = True
+# Shared school computers: a session unused for SESSION_IDLE_MINUTES is signed out, and none
+# lasts longer than SESSION_MAX_HOURS after signing in (Django's default was 14 days).
+SESSION_IDLE_TIMEOUT = timedelta(minutes=_positive("SESSION_IDLE_MINUTES", default=30))
+SESSION_COOKIE_AGE = int(
+    timedelta(hours=_positive("SESSION_MAX_HOURS", default=12)).total_seconds()
+)
 # No page script reads the CSRF cookie: forms carry the token, so the cookie can be HTTP-only.
 CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

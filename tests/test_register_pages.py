@@ -202,6 +202,7 @@ def test_todays_registers_show_not_taken_taken_and_changed_since(
         mark_amend(
             mark=mark, code="M", arrived_at=None, reason="Dentist", by=office, seen_version=1
         )
+        client.force_login(teacher_4a)  # 85 minutes on: signed out when idle (issue #21)
         page = client.get(reverse("home")).content.decode()
     assert "changed since" in page
 
