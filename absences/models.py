@@ -338,4 +338,5 @@ from absences.models_parents import (  # noqa: E402, F401
     ReportKind,
     ReportStatus,
     SignInLink,
+    SignInRequest,
 )

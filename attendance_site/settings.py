@@ -140,6 +140,9 @@ AXES_VERBOSE = False  # no banner on every start-up
 # X-Forwarded-For; TRUSTED_PROXY_COUNT says how many proxies are in front (0: REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "attendance_site.security.client_ip"
+# The parents' sign-in form: requests from one client (IP address) in 15 minutes, whatever the
+# addresses asked for, on top of three links per address (absences/services/parents.py).
+PARENT_SIGN_IN_REQUESTS_PER_CLIENT = _positive("PARENT_SIGN_IN_REQUESTS_PER_CLIENT", default=10)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
