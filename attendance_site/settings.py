@@ -127,10 +127,14 @@ AUTHENTICATION_BACKENDS = [
 ]
 # Five failed sign-ins for one username from one address lock that pair out for 30 minutes.
 # Combining the two means an attacker guessing one account cannot lock its owner out from
-# school, and one address cannot try many passwords against one account.
+# school, and one address cannot try many passwords against one account. And
+# SIGN_IN_ADDRESS_FAILURE_LIMIT (20) failures from one address, whatever the usernames, lock
+# the address out for as long: password spraying (attendance_site/security.py).
 AXES_FAILURE_LIMIT = 5
+AXES_ADDRESS_FAILURE_LIMIT = _positive("SIGN_IN_ADDRESS_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = timedelta(minutes=30)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "attendance_site.security.PairOrAddressHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Successful sign-ins need no second table of who signed in from where.
