@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "csp",
     "rest_framework",
     "rest_framework.authtoken",
@@ -72,6 +74,8 @@ MIDDLEWARE = [
     # No signed-in answer cached; a session left idle signed out (attendance_site/sessions.py).
     "attendance_site.sessions.NoStoreWhenSignedIn",
     "attendance_site.sessions.IdleTimeout",
+    # Heads, the office and administrators finish signing in with a one-time code.
+    "attendance_site.two_step.SecondStepRequired",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the locked-out page.
     "axes.middleware.AxesMiddleware",
@@ -147,6 +151,8 @@ AXES_CLIENT_IP_CALLABLE = "attendance_site.security.client_ip"
 # The parents' sign-in form: requests from one client (IP address) in 15 minutes, whatever the
 # addresses asked for, on top of three links per address (absences/services/parents.py).
 PARENT_SIGN_IN_REQUESTS_PER_CLIENT = _positive("PARENT_SIGN_IN_REQUESTS_PER_CLIENT", default=10)
+# Time-based one-time passwords (django-otp): the name authenticator apps show.
+OTP_TOTP_ISSUER = "School attendance"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

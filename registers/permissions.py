@@ -127,6 +127,11 @@ POLICY: dict[str, frozenset[str]] = {
     VIEW_FEDERATION: frozenset({GOVERNOR, HEAD, LEAD, FEDERATION_ADMIN}),
 }
 
+# Who must sign in with a time-based one-time code as well as a password (issue #21): the head,
+# the office and the federation admin, who between them reach every pupil's record and decide;
+# also the admin site's users (`attendance_site.two_step`). Others may choose to.
+SECOND_FACTOR_ROLES = frozenset({OFFICE, HEAD, FEDERATION_ADMIN})
+
 # A federation admin's role counts at every school of its federation for these; every one is
 # a reading permission (the test pins that FEDERATION_ADMIN holds no other).
 FEDERATION_WIDE = frozenset(p for p, roles in POLICY.items() if FEDERATION_ADMIN in roles)
@@ -149,6 +154,20 @@ def roles_at(*, user: AbstractBaseUser, school_id: int) -> frozenset[str]:
     if user.pk not in memo:
         memo[user.pk] = _roles_by_school(user)
     return memo[user.pk].get(school_id, frozenset())
+
+
+def roles_anywhere(*, user: AbstractBaseUser) -> frozenset[str]:
+    """Every role the user holds at any school (one query, none more within a request)."""
+    if not user.is_authenticated:
+        return frozenset()
+    memo = _request_roles.get()
+    if memo is None:
+        by_school = _roles_by_school(user)
+    else:
+        if user.pk not in memo:
+            memo[user.pk] = _roles_by_school(user)
+        by_school = memo[user.pk]
+    return frozenset().union(*by_school.values())
 
 
 def _roles_by_school(user: AbstractBaseUser, *, school_id: int | None = None) -> dict:

@@ -200,8 +200,16 @@ RULES: dict[str, Rule] = {
     "api_docs": page(STAFF, kind="site"),
 }
 
-# Open to anyone: signing in and out, and the parents' sign-in by e-mailed link.
-PUBLIC = {"login", "logout", "parent_sign_in_request", "parent_sign_in"}
+# Signing in and out (its second step included: tests/test_two_step.py), and the parents'
+# sign-in by e-mailed link, open before anyone is (wholly) signed in.
+PUBLIC = {
+    "login",
+    "logout",
+    "two_step",
+    "two_step_set_up",
+    "parent_sign_in_request",
+    "parent_sign_in",
+}
 
 # Which list holds which object (the id each row carries).
 LIST_OBJECTS = {
