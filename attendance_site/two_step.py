@@ -20,7 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
@@ -58,7 +58,7 @@ class SecondStepRequired:
             if request.path not in allowed:
                 if request.path.startswith("/api/"):
                     return JsonResponse({"detail": API_REFUSAL}, status=403)
-                return redirect(f"{reverse('two_step')}?next={request.get_full_path()}")
+                return _to("two_step", request.get_full_path())
         return self.get_response(request)
 
 
@@ -70,6 +70,11 @@ class CodeForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
     )
+
+
+def _to(page: str, next_url: str) -> HttpResponse:
+    """One of the two pages, carrying where the person was going."""
+    return redirect(f"{reverse(page)}?{urlencode({'next': next_url})}" if next_url else page)
 
 
 def _onwards(request: HttpRequest) -> HttpResponse:
@@ -95,7 +100,7 @@ def two_step(request: HttpRequest) -> HttpResponse:
     if not request.session.get(SECOND_STEP_DUE):
         return _onwards(request)
     if not second_factor.has_authenticator(user=request.user):
-        return redirect(f"{reverse('two_step_set_up')}?next={request.GET.get('next', '')}")
+        return _to("two_step_set_up", request.GET.get("next", ""))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = second_factor.authenticator_check(
@@ -120,7 +125,7 @@ def two_step_set_up(request: HttpRequest) -> HttpResponse:
     may choose to. Changing app later is done by an administrator, who removes the old one."""
     if second_factor.has_authenticator(user=request.user):
         if request.session.get(SECOND_STEP_DUE):
-            return redirect(f"{reverse('two_step')}?next={request.GET.get('next', '')}")
+            return _to("two_step", request.GET.get("next", ""))
         return render(request, "registration/two_step_set_up.html", {"set_up": True})
     device = second_factor.authenticator_for_set_up(user=request.user)
     form = CodeForm(request.POST or None)

@@ -112,12 +112,14 @@ def test_with_an_app_set_up_the_password_alone_signs_nobody_in(client, clock, he
 def test_the_code_takes_the_person_where_they_were_going(client, clock, head, school):
     device = _set_up(client, clock, head)
     client.logout()
-    wanted = reverse("absence_today", args=[school.pk])
+    wanted = reverse("absence_today", args=[school.pk]) + "?pupil=1&then=2"
 
     _password(client, head.username, next_url=wanted)
     asked = client.get(wanted)
     assert asked.status_code == 302
-    done = client.post(asked["Location"], {"code": _code(device), "next": wanted})
+    page = client.get(asked["Location"])
+    assert page.context["next"] == wanted  # carried, query and all, in the form's hidden field
+    done = client.post(asked["Location"], {"code": _code(device), "next": page.context["next"]})
 
     assert done["Location"] == wanted
     # Only ever onwards to this site's own pages.
