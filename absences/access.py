@@ -1,7 +1,8 @@
 """Every object an absences page touches is loaded here, scoped to the user's school and role.
 
-Built on `registers.access`: the school first (a 403 naming nothing of another school's), then
-the object within that school (any other id is a 404). The views load everything through this
+Built on `registers.access`: the school first (a 404 for a school that is not the user's, a
+403 naming nothing for a role there that may not), then the object within that school (any
+other id is a 404). The views load everything through this
 module, so the helpers of `registers.access` they use are exported here too.
 """
 

@@ -1,9 +1,10 @@
 """The absences API: the contact log and leave requests, through the pages' services.
 
 Lists are scoped by `absences.access` (office, attendance lead and head of the school). A
-write parses its body (types only), loads the school and pupil through `access` (403 for
-another school, 404 for a pupil not on its register), and calls the service the page calls;
-a service's refusal is a 400 with its message (`attendance_site.api_errors`).
+write parses its body (types only), loads the school and pupil through `access` (404 for
+another school or a pupil not on its register, 403 for a role that may not), and calls the
+service the page calls; a service's refusal is a 400 with its message
+(`attendance_site.api_errors`).
 """
 
 from django.db.models import QuerySet
@@ -27,6 +28,7 @@ from absences.selectors.pupils import pupil_contacts
 from absences.serializers import LeaveRequestSerializer, ParentCallSerializer
 from absences.services.calls import parent_call_record
 from absences.services.leave import leave_request_record
+from attendance_site.api_disclosure import DisclosedList, disclose
 from attendance_site.api_errors import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS
 from registers.lib.calendar import AM, PM, SESSIONS
 from registers.models import Pupil, School
@@ -58,7 +60,8 @@ def _pupil_write(
         responses={200: ParentCallSerializer, **LIST_ERRORS},
     )
 )
-class ParentCallListApi(generics.ListAPIView):
+class ParentCallListApi(DisclosedList, generics.ListAPIView):
+    disclosed = "calls"
     serializer_class = ParentCallSerializer
     filterset_class = ParentCallFilter
 
@@ -157,7 +160,8 @@ class ParentCallListApi(generics.ListAPIView):
         responses={200: LeaveRequestSerializer, **LIST_ERRORS},
     )
 )
-class LeaveRequestListApi(generics.ListAPIView):
+class LeaveRequestListApi(DisclosedList, generics.ListAPIView):
+    disclosed = "leave requests"
     serializer_class = LeaveRequestSerializer
     filterset_class = LeaveRequestFilter
 
@@ -209,4 +213,5 @@ class LeaveRequestListApi(generics.ListAPIView):
 class LeaveRequestDetailApi(APIView):
     def get(self, request: Request, leave_id: int) -> Response:
         leave = access.get_leave_request_for_user(user=request.user, leave_id=leave_id)
+        disclose(request, school=leave.school, what=f"API leave request {leave.pk}", rows=1)
         return Response(LeaveRequestSerializer(leave).data)

@@ -2,9 +2,8 @@
 e-mailing them to the parents.
 
 Every letter the school sends (a leave decision now; later notices to improve and absence
-letters) is rendered the same way, so the letterhead and layout live in one template. WeasyPrint
-is imported when a letter is drawn, not when Django starts: it needs the Pango libraries, which
-a server that never prints letters (or a laptop running the other tests) may not have.
+letters) is rendered the same way, so the letterhead and layout live in one template, and drawn
+by `registers.lib.pdf`, which fetches nothing but the site's own static files.
 """
 
 from datetime import date
@@ -15,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from registers.lib.calendar import AM, PM
+from registers.lib.pdf import pdf_from_html
 from registers.models import Pupil, School
 
 
@@ -23,10 +23,8 @@ def letter_pdf(*, template: str, context: dict[str, Any]) -> bytes:
 
     The context needs `school` (the letterhead); `letter_date` defaults to today.
     """
-    import weasyprint
-
     html = render_to_string(template, {"letter_date": timezone.localdate(), **context})
-    return weasyprint.HTML(string=html).write_pdf()
+    return pdf_from_html(html)
 
 
 def long_date(day: date) -> str:

@@ -338,5 +338,6 @@ from absences.models_parents import (  # noqa: E402, F401
     ReportKind,
     ReportStatus,
     SignInLink,
+    SignInRequest,
 )
 from absences.models_returns import ExpectedIllness, ReturnKind, ReturnSent  # noqa: E402, F401

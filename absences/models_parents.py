@@ -32,6 +32,35 @@ class SignInLink(models.Model):
         return f"Sign-in link of {self.created_at:%d %b %Y %H:%M}"
 
 
+class SignInRequest(models.Model):
+    """One use of the parents' sign-in form, kept for the limits on how often it may be used
+    (per address and per client, in the database so that every worker counts the same).
+
+    The address is kept only until the task that looks it up has handled the request, and the
+    row only as long as the limits look back; both are stored as keyed hashes for counting, so
+    that neither an address nor a client's IP address is kept in the clear.
+    """
+
+    address = models.EmailField(blank=True, help_text="Blank once the request is handled.")
+    address_hash = models.CharField(max_length=64)
+    client_hash = models.CharField(max_length=64)
+    requested_at = models.DateTimeField()
+    # Over a limit: counted, but nobody looks the address up.
+    refused = models.BooleanField(default=False)
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        indexes = [
+            models.Index(fields=["address_hash", "requested_at"]),
+            models.Index(fields=["client_hash", "requested_at"]),
+            models.Index(fields=["requested_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Sign-in request of {self.requested_at:%d %b %Y %H:%M}"
+
+
 class ReportKind(models.TextChoices):
     ILLNESS = "illness", "Illness"
     MEDICAL = "medical", "Medical or dental appointment"

@@ -57,3 +57,12 @@ def send_first_day_message(message_id: int) -> None:
     from absences.services.first_day import first_day_message_send
 
     first_day_message_send(message_id=message_id)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_sign_in_link(request_id: int, confirm_url: str) -> bool:
+    """Look up the address a parent gave on the sign-in form and e-mail them a link (once: the
+    service claims the request under a lock). `confirm_url` is the page the link opens."""
+    from absences.services.parents import sign_in_link_send
+
+    return sign_in_link_send(request_id=request_id, confirm_url=confirm_url)

@@ -7,7 +7,8 @@ from absences.views import parents, reports
 urlpatterns = [
     path("parents/", parents.home, name="parents_home"),
     path("parents/sign-in/", parents.sign_in_request, name="parent_sign_in_request"),
-    path("parents/sign-in/<str:token>/", parents.sign_in, name="parent_sign_in"),
+    # The link's token follows "#": browsers never send it, so no server or proxy logs it.
+    path("parents/sign-in/confirm/", parents.sign_in, name="parent_sign_in"),
     path("parents/children/<int:pupil_id>/", parents.child, name="parents_child"),
     path(
         "parents/children/<int:pupil_id>/report-absence/",

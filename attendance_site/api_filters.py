@@ -13,7 +13,8 @@ import django_filters
 from django import forms
 from drf_spectacular.utils import extend_schema_field
 
-MAX_ID = 2**63 - 1  # the largest bigint (PostgreSQL) and INTEGER (SQLite)
+from registers.lib.parsing import MAX_ID
+
 ID_MESSAGE = f"Give an id: a whole number from 1 to {MAX_ID}."
 
 

@@ -1,6 +1,8 @@
-"""Who is signing in from where, for django-axes' lockout behind a reverse proxy."""
+"""Who is signing in from where, and when to lock them out (django-axes)."""
 
+from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
+from django.db.models import Sum
 from django.http import HttpRequest
 
 
@@ -20,3 +22,34 @@ def client_ip(request: HttpRequest) -> str | None:
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR")
+
+
+class PairOrAddressHandler(AxesDatabaseHandler):
+    """django-axes' database handler, locking out on either of two counts.
+
+    Five failures for one username from one address lock that pair out (AXES_FAILURE_LIMIT),
+    as before. And AXES_ADDRESS_FAILURE_LIMIT failures from one address, whatever the usernames,
+    lock the address out: usernames follow a public pattern (`teacher.<school>`), so password
+    spraying tries a few common passwords against many of them, never five against one. The
+    address limit is higher, as a school's staff share one address and mistype passwords.
+    Both look back AXES_COOLOFF_TIME. A success clears only its own username's failures, so
+    one account signing in does not wipe the address's count.
+
+    AXES_LOCKOUT_PARAMETERS lists the pair first and the address second; axes counts each and
+    compares one number with its limit, so the address's count is reported as the pair's
+    limit once it reaches its own.
+    """
+
+    def get_failures(self, request: HttpRequest, credentials: dict | None = None) -> int:
+        pair, address = (
+            attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+            for attempts in self.get_user_attempts(request, credentials)
+        )
+        if address >= settings.AXES_ADDRESS_FAILURE_LIMIT:
+            return max(pair, settings.AXES_FAILURE_LIMIT)
+        return pair
+
+    def reset_user_attempts(self, request: HttpRequest, credentials: dict | None = None) -> int:
+        pair_attempts = self.filter_user_attempts(request, credentials)[0]
+        count, _ = pair_attempts.delete()
+        return count

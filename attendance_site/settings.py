@@ -18,6 +18,15 @@ VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 
+
+def _positive(name: str, *, default: int) -> int:
+    """A whole number of at least 1 from the environment; anything else stops the start-up."""
+    value = env.int(name, default=default)
+    if value < 1:
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least 1.")
+    return value
+
+
 DEBUG = env.bool("DEBUG", default=False)
 if DEBUG:
     SECRET_KEY = env.str("SECRET_KEY", default="insecure-development-key-do-not-use-in-production")
@@ -37,12 +46,15 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "csp",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "attendance_site.apps.SiteConfig",
     "registers",
     "absences",
     "penalties",
@@ -59,6 +71,11 @@ MIDDLEWARE = [
     # The user's roles read once per request, for every access check of it.
     "registers.permissions.RolesPerRequest",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # No signed-in answer cached; a session left idle signed out (attendance_site/sessions.py).
+    "attendance_site.sessions.NoStoreWhenSignedIn",
+    "attendance_site.sessions.IdleTimeout",
+    # Heads, the office and administrators finish signing in with a one-time code.
+    "attendance_site.two_step.SecondStepRequired",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the locked-out page.
     "axes.middleware.AxesMiddleware",
@@ -118,10 +135,14 @@ AUTHENTICATION_BACKENDS = [
 ]
 # Five failed sign-ins for one username from one address lock that pair out for 30 minutes.
 # Combining the two means an attacker guessing one account cannot lock its owner out from
-# school, and one address cannot try many passwords against one account.
+# school, and one address cannot try many passwords against one account. And
+# SIGN_IN_ADDRESS_FAILURE_LIMIT (20) failures from one address, whatever the usernames, lock
+# the address out for as long: password spraying (attendance_site/security.py).
 AXES_FAILURE_LIMIT = 5
+AXES_ADDRESS_FAILURE_LIMIT = _positive("SIGN_IN_ADDRESS_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = timedelta(minutes=30)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "attendance_site.security.PairOrAddressHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Successful sign-ins need no second table of who signed in from where.
@@ -131,6 +152,11 @@ AXES_VERBOSE = False  # no banner on every start-up
 # X-Forwarded-For; TRUSTED_PROXY_COUNT says how many proxies are in front (0: REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "attendance_site.security.client_ip"
+# The parents' sign-in form: requests from one client (IP address) in 15 minutes, whatever the
+# addresses asked for, on top of three links per address (absences/services/parents.py).
+PARENT_SIGN_IN_REQUESTS_PER_CLIENT = _positive("PARENT_SIGN_IN_REQUESTS_PER_CLIENT", default=10)
+# Time-based one-time passwords (django-otp): the name authenticator apps show.
+OTP_TOTP_ISSUER = "School attendance"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -236,6 +262,12 @@ if not DEBUG:
             )
         SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header)
 SESSION_COOKIE_HTTPONLY = True
+# Shared school computers: a session unused for SESSION_IDLE_MINUTES is signed out, and none
+# lasts longer than SESSION_MAX_HOURS after signing in (Django's default was 14 days).
+SESSION_IDLE_TIMEOUT = timedelta(minutes=_positive("SESSION_IDLE_MINUTES", default=30))
+SESSION_COOKIE_AGE = int(
+    timedelta(hours=_positive("SESSION_MAX_HOURS", default=12)).total_seconds()
+)
 # No page script reads the CSRF cookie: forms carry the token, so the cookie can be HTTP-only.
 CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -272,7 +304,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # Bodies are JSON only, in the views and so in the schema: a schema offering form and
     # multipart bodies too makes generated clients (openapi-python-client) unable to write.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON nested past a bound is refused before Python's recursive parser sees it.
+    "DEFAULT_PARSER_CLASSES": ["attendance_site.api_parsers.BoundedJSONParser"],
     "EXCEPTION_HANDLER": "attendance_site.api_errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "attendance_site.api_pagination.Pagination",
@@ -284,6 +317,9 @@ SPECTACULAR_SETTINGS = {
     "the signed-in member of staff's schools and role.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its documentation page are for signed-in users only: they list every
+    # endpoint and field of the pupils' data.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     # The site may have no internet: Swagger UI is served from drf-spectacular-sidecar's files.

@@ -18,7 +18,7 @@ THRESHOLD_CASE_ROLES = permissions.roles_with(permissions.VIEW_CASES)
 
 def get_school_for_cases(*, user: AbstractBaseUser, school_id: int) -> School:
     """A school whose threshold cases, notices and intervention ladder the user works on: its
-    attendance lead or head (a 403 naming nothing of another school)."""
+    attendance lead or head (a 404 for another school, a 403 for another role there)."""
     return permissions.get_school_for(
         user=user, school_id=school_id, permission=permissions.VIEW_CASES
     )

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from attendance_site.api_disclosure import DisclosedList, disclose
 from attendance_site.api_errors import LIST_ERRORS, READ_ERRORS
 from penalties import access
 from penalties.filters import ThresholdCaseFilter
@@ -23,7 +24,8 @@ from penalties.serializers import ThresholdCaseDetailSerializer, ThresholdCaseSe
         responses={200: ThresholdCaseSerializer, **LIST_ERRORS},
     )
 )
-class ThresholdCaseListApi(generics.ListAPIView):
+class ThresholdCaseListApi(DisclosedList, generics.ListAPIView):
+    disclosed = "threshold cases"
     serializer_class = ThresholdCaseSerializer
     filterset_class = ThresholdCaseFilter
 
@@ -42,6 +44,7 @@ class ThresholdCaseListApi(generics.ListAPIView):
 class ThresholdCaseDetailApi(APIView):
     def get(self, request: Request, case_id: int) -> Response:
         case = access.get_threshold_case_for_user(user=request.user, case_id=case_id)
+        disclose(request, school=case.school, what=f"API threshold case {case.pk}", rows=1)
         prefetch_related_objects(
             [case],
             Prefetch("support", SupportOffered.objects.select_related("recorded_by")),

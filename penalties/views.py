@@ -203,7 +203,10 @@ def notice_to_improve_letter(request: HttpRequest, school_id: int, case_id: int)
         raise Http404("No letter yet.")
     letter = notice.letter.open("rb")
     access_log_record(
-        user=request.user, school=case.school, what=f"notice to improve letter, case {case.pk}"
+        user=request.user,
+        school=case.school,
+        what=f"notice to improve letter, case {case.pk}",
+        rows=1,
     )
     return FileResponse(
         letter,
@@ -417,7 +420,10 @@ def ladder_letter_download(request: HttpRequest, school_id: int, letter_id: int)
         raise Http404("No letter yet.")
     pdf = letter.letter.open("rb")
     access_log_record(
-        user=request.user, school=school, what=f"{letter.kind} letter, ladder letter {letter.pk}"
+        user=request.user,
+        school=school,
+        what=f"{letter.kind} letter, ladder letter {letter.pk}",
+        rows=1,
     )
     return FileResponse(
         pdf,

@@ -1,8 +1,9 @@
 """Every object a register page or API view touches is loaded here, scoped to the user.
 
-Views never call `Model.objects.get` themselves. An id that does not exist is a 404; one that
-belongs to a school (or class) the user may not act on is a 403 whose message names nothing of
-that school, so neither answer reveals another school's pupils.
+Views never call `Model.objects.get` themselves. An id that does not exist, and one that
+belongs to a school where the user has no place, are both a 404, so that no answer tells which
+ids exist; at the user's own school, a class or mark their role may not act on is a 403 whose
+message names nothing (`registers.permissions.require_permission`).
 """
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -69,7 +70,7 @@ def get_group_for_register(*, user: AbstractBaseUser, group_id: int) -> Registra
         .order_by()
         .first()
     )
-    if group is None:
+    if group is None or not permissions.roles_at(user=user, school_id=group.school_id):
         raise Http404("No such class.")
     if not can_take_register(user=user, group=group):
         raise PermissionDenied(NOT_YOURS)
@@ -87,7 +88,10 @@ def get_mark_for_amending(*, user: AbstractBaseUser, mark_id: int) -> Mark:
     if mark is None:
         raise Http404("No such mark.")
     permissions.require_permission(
-        user=user, school_id=mark.school_id, permission=permissions.AMEND_MARKS
+        user=user,
+        school_id=mark.school_id,
+        permission=permissions.AMEND_MARKS,
+        not_found="No such mark.",
     )
     return mark
 

@@ -1,8 +1,9 @@
 """The registers' JSON API: the same access helpers, selectors and services as the pages.
 
-Each view loads its objects through `access` (404 for an unknown id, 403 for another class or
-school) before it reads the body, parses the body with its input serializer (types only: the
-services judge the rules), calls one service or selector and renders an output serializer.
+Each view loads its objects through `access` (404 for an unknown id or another school, 403
+for another class of the user's school) before it reads the body, parses the body with its
+input serializer (types only: the services judge the rules), calls one service or selector and
+renders an output serializer.
 Domain errors become responses in `attendance_site.api_errors`, so no view catches them.
 """
 
@@ -16,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from attendance_site.api_disclosure import DisclosedList, disclose
 from attendance_site.api_errors import (
     LIST_ERRORS,
     READ_ERRORS,
@@ -140,6 +142,12 @@ class RegisterApi(APIView):
     def get(self, request: Request, group_id: int, day: date, session: str) -> Response:
         group = access.get_group_for_register(user=request.user, group_id=group_id)
         sheet = selectors.register_sheet(group=group, day=day, session=session)
+        disclose(
+            request,
+            school=group.school,
+            what=f"API register, class {group.pk}, {day.isoformat()} {session}",
+            rows=len(sheet.lines),
+        )
         return Response(self.OutputSerializer(sheet).data)
 
     @extend_schema(
@@ -252,7 +260,8 @@ class GroupListApi(generics.ListAPIView):
     summary="Pupils the user may read (a teacher: their classes' pupils)",
     responses={200: PupilSerializer, **LIST_ERRORS},
 )
-class PupilListApi(generics.ListAPIView):
+class PupilListApi(DisclosedList, generics.ListAPIView):
+    disclosed = "pupils"
     serializer_class = PupilSerializer
     filterset_class = PupilFilter
 
@@ -266,6 +275,7 @@ class PupilListApi(generics.ListAPIView):
 class PupilDetailApi(APIView):
     def get(self, request: Request, pupil_id: int) -> Response:
         pupil = access.get_pupil_for_user(user=request.user, pupil_id=pupil_id)
+        disclose(request, school=None, what=f"API pupil {pupil.pk}", rows=1)
         return Response(PupilSerializer(pupil).data)
 
 
@@ -273,7 +283,8 @@ class PupilDetailApi(APIView):
     summary="Attendance marks the user may read (a teacher: their classes' pupils)",
     responses={200: MarkSerializer, **LIST_ERRORS},
 )
-class MarkListApi(generics.ListAPIView):
+class MarkListApi(DisclosedList, generics.ListAPIView):
+    disclosed = "marks"
     serializer_class = MarkSerializer
     filterset_class = MarkFilter
 

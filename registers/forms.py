@@ -11,6 +11,7 @@ from django.utils import timezone
 from registers.codes import code_catalogue
 from registers.errors import DomainError
 from registers.lib.calendar import SESSIONS
+from registers.lib.parsing import object_id, whole_number
 from registers.models import Pupil, SessionTimes
 from registers.services.closures import ClosureKind
 from registers.services.register import RegisterEntry
@@ -54,22 +55,28 @@ def _time(value: str) -> time | None:
 def register_entries(data: QueryDict) -> tuple[list[RegisterEntry], list[str]]:
     """The register's lines from the form: `code-<id>`, `arrived-<id>`, `seen-<id>` per pupil."""
     entries, problems = [], []
+    damaged = "The form was damaged: reload the register."
     for raw_id in data.getlist("pupil"):
-        if not raw_id.isdigit():
-            problems.append("The form was damaged: reload the register.")
+        pupil_id = object_id(raw_id)
+        if pupil_id is None:
+            problems.append(damaged)
             continue
-        pupil_id = int(raw_id)
         arrived_text = data.get(f"arrived-{pupil_id}", "")
         arrived_at = _time(arrived_text)
         if arrived_text.strip() and arrived_at is None:
             problems.append(f"'{arrived_text}' is not a time: write it as HH:MM.")
-        seen = data.get(f"seen-{pupil_id}", "")
+        # Blank: the page showed no saved mark for this pupil.
+        seen_text = data.get(f"seen-{pupil_id}", "")
+        seen_version = whole_number(seen_text) if seen_text.strip() else None
+        if seen_text.strip() and seen_version is None:
+            problems.append(damaged)
+            continue
         entries.append(
             RegisterEntry(
                 pupil_id=pupil_id,
                 code=data.get(f"code-{pupil_id}", ""),
                 arrived_at=arrived_at,
-                seen_version=int(seen) if seen.isdigit() else None,
+                seen_version=seen_version,
             )
         )
     return entries, problems

@@ -4,6 +4,10 @@ Every page, API view and export decides access here, through the access helpers 
 (`registers.access`, `absences.access`, `penalties.access`, `reports.access`), which load the
 object, scope it to its school and ask `has_permission`. Nothing else compares roles.
 
+What a refusal says: anything at a school where the user has no place is not found (404), like
+an id that does not exist, on the pages as in the API, so that no answer tells which ids exist.
+At a school where the user has a role, something that role may not do is a 403 naming nothing.
+
 A member of staff has one `Membership` (role and position) per school. The role decides the
 permissions there, from `POLICY` below, which follows the two federations' policies
 (`/shared/seeds/`: HMFA's "Roles and responsibilities"; Luston and Shobdon's sections 3-8).
@@ -127,6 +131,11 @@ POLICY: dict[str, frozenset[str]] = {
     VIEW_FEDERATION: frozenset({GOVERNOR, HEAD, LEAD, FEDERATION_ADMIN}),
 }
 
+# Who must sign in with a time-based one-time code as well as a password (issue #21): the head,
+# the office and the federation admin, who between them reach every pupil's record and decide;
+# also the admin site's users (`attendance_site.two_step`). Others may choose to.
+SECOND_FACTOR_ROLES = frozenset({OFFICE, HEAD, FEDERATION_ADMIN})
+
 # A federation admin's role counts at every school of its federation for these; every one is
 # a reading permission (the test pins that FEDERATION_ADMIN holds no other).
 FEDERATION_WIDE = frozenset(p for p, roles in POLICY.items() if FEDERATION_ADMIN in roles)
@@ -149,6 +158,20 @@ def roles_at(*, user: AbstractBaseUser, school_id: int) -> frozenset[str]:
     if user.pk not in memo:
         memo[user.pk] = _roles_by_school(user)
     return memo[user.pk].get(school_id, frozenset())
+
+
+def roles_anywhere(*, user: AbstractBaseUser) -> frozenset[str]:
+    """Every role the user holds at any school (one query, none more within a request)."""
+    if not user.is_authenticated:
+        return frozenset()
+    memo = _request_roles.get()
+    if memo is None:
+        by_school = _roles_by_school(user)
+    else:
+        if user.pk not in memo:
+            memo[user.pk] = _roles_by_school(user)
+        by_school = memo[user.pk]
+    return frozenset().union(*by_school.values())
 
 
 def _roles_by_school(user: AbstractBaseUser, *, school_id: int | None = None) -> dict:
@@ -214,17 +237,26 @@ def school_ids_with_permission(*, user: AbstractBaseUser, permission: str) -> Qu
     return School.objects.filter(Q(pk__in=own) | Q(federation_id__in=federations)).values("pk")
 
 
-def require_permission(*, user: AbstractBaseUser, school_id: int, permission: str) -> None:
-    """A 403 that names nothing of the school when the user lacks `permission` there."""
-    if not has_permission(user=user, school_id=school_id, permission=permission):
+def require_permission(
+    *, user: AbstractBaseUser, school_id: int, permission: str, not_found: str = "No such school."
+) -> None:
+    """Nothing when the user holds `permission` at the school. A school where the user has no
+    place at all is not found (404, saying `not_found`: the caller's words for an id that does
+    not exist), so that no answer tells which ids exist; at the user's own school, a role that
+    may not do this is refused (403), naming nothing."""
+    roles = roles_at(user=user, school_id=school_id)
+    if not roles:
+        raise Http404(not_found)
+    if not roles & roles_with(permission):
         raise PermissionDenied(NOT_YOURS)
 
 
 def get_school_for(*, user: AbstractBaseUser, school_id: int, permission: str) -> School:
-    """The school, when the user holds `permission` there: an unknown id is a 404, another
-    school's a 403 naming nothing of it (two queries)."""
+    """The school, when the user holds `permission` there: an unknown id and a school where the
+    user has no place are both a 404; a role there that may not do this a 403 (one query, and
+    the user's roles, read once per request)."""
+    require_permission(user=user, school_id=school_id, permission=permission)
     school = School.objects.select_related("federation").filter(pk=school_id).first()
     if school is None:
         raise Http404("No such school.")
-    require_permission(user=user, school_id=school.pk, permission=permission)
     return school

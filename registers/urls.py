@@ -2,6 +2,8 @@ from datetime import date
 
 from django.urls import path, register_converter
 
+from registers.lib.parsing import iso_day
+
 from . import views, views_monitor
 
 
@@ -9,10 +11,10 @@ class IsoDateConverter:
     regex = r"\d{4}-\d{2}-\d{2}"
 
     def to_python(self, value: str) -> date:
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise ValueError(value) from None  # a 404, not a 500, for 2025-02-30
+        day = iso_day(value)
+        if day is None:
+            raise ValueError(value)  # a 404, not a 500, for 2025-02-30 or 9999-12-31
+        return day
 
     def to_url(self, value: date) -> str:
         return value.isoformat()

@@ -1,8 +1,6 @@
 """The missing-register monitor: a school's registers this session, live while registration is
 open, and (for the head) the registers taken after their close, week by week."""
 
-from datetime import date
-
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -11,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from registers import access, permissions, selectors_monitor
 from registers.lib.calendar import SESSIONS
+from registers.lib.parsing import DAY_RANGE, iso_day
 from registers.models import School
 
 POLL_SECONDS = 30
@@ -36,10 +35,13 @@ def missing_registers(request: HttpRequest, school_id: int) -> HttpResponse:
         week_problem = ""
         any_day = timezone.localdate()
         if request.GET.get("week"):
-            try:
-                any_day = date.fromisoformat(request.GET["week"])
-            except ValueError:
-                week_problem = "Give the week as a date (YYYY-MM-DD); showing this week."
+            asked = iso_day(request.GET["week"])
+            if asked is None:
+                week_problem = (
+                    f"Give the week as a date (YYYY-MM-DD, {DAY_RANGE}); showing this week."
+                )
+            else:
+                any_day = asked
         context["late"] = selectors_monitor.registers_taken_after_close(
             school=school, any_day=any_day
         )

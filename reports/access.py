@@ -3,9 +3,9 @@ term here, scoped to the user's role at that school.
 
 All checks of the reports sit in this module, built on the permission layer
 (`registers.permissions`: VIEW_SCHOOL_FIGURES, VIEW_CLASS_FIGURES, VIEW_DASHBOARD,
-VIEW_FEDERATION). A school the user has no place at, or a role
-that may not see the page, is a 403 naming nothing of that school; an id that is not of that
-school is a 404.
+VIEW_FEDERATION). A school (or federation) the user has no place at is a 404, as an id that
+does not exist is; a role there that may not see the page is a 403 naming nothing; an id that
+is not of that school is a 404.
 
 Governors see figures only: no page or export that names or identifies a pupil (the governors'
 dashboard, built separately, shows aggregates with small cohorts suppressed).
@@ -17,7 +17,6 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from registers import permissions
-from registers.access import NOT_YOURS
 from registers.models import (
     Federation,
     GroupMembership,
@@ -26,6 +25,7 @@ from registers.models import (
     School,
     Term,
 )
+from registers.permissions import NOT_YOURS
 
 
 def _school(*, school_id: int) -> School:
@@ -45,7 +45,10 @@ def get_school_for_figures(*, user: AbstractBaseUser, school_id: int) -> School:
 def _class_figures_scope(*, user: AbstractBaseUser, school: School) -> bool:
     """Whether the user sees the whole school's classes (True) or only their own (False);
     a 403 for a role with no class figures there."""
-    granted = permissions.permissions_of(permissions.roles_at(user=user, school_id=school.pk))
+    roles = permissions.roles_at(user=user, school_id=school.pk)
+    if not roles:
+        raise Http404("No such school.")
+    granted = permissions.permissions_of(roles)
     if permissions.VIEW_CLASS_FIGURES not in granted:
         raise PermissionDenied(NOT_YOURS)
     return permissions.VIEW_SCHOOL_FIGURES in granted
@@ -110,6 +113,15 @@ def get_school_for_dashboard(*, user: AbstractBaseUser, school_id: int) -> Schoo
     )
 
 
+def sees_pupil_level(*, user: AbstractBaseUser, school: School) -> bool:
+    """Whether the user reads the school's pupils one by one (its office, attendance lead and
+    head, and its federation's admin); a governor sees aggregates only, and those only as the
+    dashboard shows them (whole terms, small counts withheld)."""
+    return permissions.has_permission(
+        user=user, school_id=school.pk, permission=permissions.VIEW_ALL_PUPILS
+    )
+
+
 def _schools_of(federation: Federation, *, user: AbstractBaseUser, permission: str) -> QuerySet:
     return School.objects.filter(
         federation=federation,
@@ -124,6 +136,8 @@ def get_federation_for_overview(*, user: AbstractBaseUser, federation_id: int) -
     if federation is None:
         raise Http404("No such federation.")
     if not _schools_of(federation, user=user, permission=permissions.VIEW_FEDERATION).exists():
+        if not _schools_of(federation, user=user, permission=permissions.VIEW_SCHOOL).exists():
+            raise Http404("No such federation.")  # none of its schools is the user's
         raise PermissionDenied(NOT_YOURS)
     return federation
 

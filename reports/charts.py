@@ -36,6 +36,9 @@ BAR = "#0072B2"
 RC = {
     "svg.hashsalt": "attendance-dashboards",
     "svg.fonttype": "none",  # text stays text: smaller, selectable, read by screen readers
+    # Labels are plain text: matplotlib would read "$...$" in a school's name as mathematics
+    # (and fail on it, taking the federation overview down with it).
+    "text.parse_math": False,
     "font.family": "DejaVu Sans",
     "font.size": 9,
     "axes.spines.top": False,
@@ -44,7 +47,7 @@ RC = {
 # Drawing a chart takes matplotlib some 50-100 ms; a chart is drawn once per set of figures and
 # then taken from Django's cache. Raise this when the drawing changes, so old drawings are not
 # served. The key is a hash of the chart's inputs, all aggregates and our own labels.
-DRAWING_VERSION = 1
+DRAWING_VERSION = 2
 CACHE_SECONDS = 7 * 24 * 3600
 _PROLOGUE = re.compile(r"^.*?(?=<svg)", re.DOTALL)
 _SIZE = re.compile(r'<svg([^>]*?) width="[^"]*" height="[^"]*"')
@@ -98,7 +101,9 @@ def _cached(draw: Callable[..., "Chart"]) -> Callable[..., "Chart"]:
         key = "chart:" + hashlib.sha256(described.encode()).hexdigest()
         chart = cache.get(key)
         if chart is None:
-            chart = draw(**inputs)
+            # Every text of the chart is made under RC (a text reads some settings when made).
+            with matplotlib.rc_context(RC):
+                chart = draw(**inputs)
             cache.set(key, chart, CACHE_SECONDS)
         return chart
 

@@ -102,7 +102,7 @@ def ctf_export(
     indent(root)
     data = _bytes(root)
     access_log_record(
-        user=by, school=school, what=f"CTF, pupil {pupil.pk}, to {dest_lea}{dest_estab}"
+        user=by, school=school, what=f"CTF, pupil {pupil.pk}, to {dest_lea}{dest_estab}", rows=1
     )
     return CtfFile(f"{school.la_code}{school.estab}_CTF_{dest_lea}{dest_estab}_001.xml", data)
 

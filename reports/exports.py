@@ -2,7 +2,6 @@
 census-style file. A page's table and its CSV are one object, so every table has its export.
 """
 
-import csv
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -11,6 +10,7 @@ from decimal import Decimal
 from django.http import HttpResponse
 
 from registers.codes import CodeGroup, code_catalogue
+from registers.lib.csv_files import csv_response
 from registers.models import School, Term
 from reports.selectors.pupils import pupil_figures
 
@@ -37,32 +37,6 @@ class Table:
     empty: str = "Nothing to show."
     numeric: frozenset[int] = field(default_factory=frozenset)  # right-aligned columns
     shown: bool = True  # False: a download only (the page draws the same data otherwise)
-
-
-# A spreadsheet runs a cell starting with one of these as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_text(cell: Cell | Link) -> str | int:
-    if cell is None:
-        return ""
-    if isinstance(cell, int):
-        return cell
-    if isinstance(cell, date):
-        return cell.isoformat()
-    if isinstance(cell, Decimal):
-        return str(cell)
-    text = str(cell)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def csv_response(*, filename: str, header: Sequence[str], rows: list[Sequence]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows([csv_text(cell) for cell in row] for row in rows)
-    return response
 
 
 def table_csv(*, table: Table, school: School, day: date) -> HttpResponse:
@@ -122,8 +96,8 @@ def census_table(*, school: School, term: Term) -> Table:
     )
 
 
-def census_csv(*, school: School, term: Term) -> HttpResponse:
-    table = census_table(school=school, term=term)
+def census_csv(*, school: School, term: Term, table: Table) -> HttpResponse:
+    """The census table of `term` (`census_table`) as its file."""
     slug = term.name.lower().replace(" ", "-")
     return csv_response(
         filename=f"census-{school.urn}-{slug}.csv", header=table.header, rows=table.rows

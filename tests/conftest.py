@@ -48,3 +48,23 @@ def api(request, client):
         return client
 
     return sign_in
+
+
+@pytest.fixture(autouse=True)
+def _force_login_signs_in_both_steps(monkeypatch):
+    """`client.force_login(user)` stands for a whole sign-in, as it stands for the password: the
+    second step (a one-time code, attendance_site/two_step.py) done too. Signing in through the
+    pages, in two steps, is tested in tests/test_two_step.py and the browser tests."""
+    from django.test import Client
+
+    from attendance_site.two_step import SECOND_STEP_DUE
+
+    force_login = Client.force_login
+
+    def signed_in_both_steps(self, user, backend=None):
+        force_login(self, user, backend)
+        session = self.session
+        if session.pop(SECOND_STEP_DUE, None):
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", signed_in_both_steps)

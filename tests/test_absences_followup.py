@@ -397,6 +397,24 @@ def test_the_la_returns_download_as_csv_with_the_same_rows(client, school, pupil
     ]
 
 
+def test_a_name_a_spreadsheet_would_run_is_written_as_text_in_the_la_reports(
+    client, school, pupils_4a, office
+):
+    # Issue #21 finding 2: "a pupil named =HYPERLINK(...) (through import_pupils or a CTF)
+    # becomes a live formula in illness.csv and continuous.csv".
+    pupil = pupils_4a[0]
+    pupil.legal_forename = '=HYPERLINK("http://example.org/x","Sam")'
+    pupil.save()
+    mark(pupil, school, school_days(school, date(2025, 9, 8), date(2025, 9, 26)), "I")
+    mark(pupil, school, school_days(school, date(2025, 9, 29), date(2025, 10, 10)), "O")
+    client.force_login(office)
+    with on(date(2025, 10, 10)):
+        for name in ("followup_la_illness_csv", "followup_la_continuous_csv"):
+            response = client.get(reverse(name, args=[school.pk]))
+            [_header, row] = list(csv.reader(io.StringIO(response.content.decode())))
+            assert row[1] == f'\'=HYPERLINK("http://example.org/x","Sam") {pupil.legal_surname}'
+
+
 # Pages, counts and permissions --------------------------------------------------------------
 
 
@@ -524,7 +542,8 @@ def test_a_teacher_and_another_schools_head_are_refused_without_seeing_names(
     who, request, client, ill_for_six_days, school
 ):
     # Issue rule: follow-up is for the office, attendance lead and head of the pupil's school;
-    # a refusal names nothing of the school's pupils.
+    # a refusal names nothing of the school's pupils. Issue #21: another school's is a 404.
+    expected = 403 if who == "teacher_4a" else 404
     client.force_login(request.getfixturevalue(who))
     pupil = ill_for_six_days.pupil
     with on(date(2025, 9, 22)):
@@ -532,7 +551,7 @@ def test_a_teacher_and_another_schools_head_are_refused_without_seeing_names(
             response = getattr(client, method)(
                 url, {"pupil": pupil.pk, "outcome": "not_received", "parents_told_on": "2025-09-22"}
             )
-            assert response.status_code == 403, url
+            assert response.status_code == expected, url
             assert pupil.legal_surname not in response.content.decode()
     ill_for_six_days.refresh_from_db()
     assert ill_for_six_days.outcome == EvidenceOutcome.PENDING

@@ -386,10 +386,11 @@ def test_the_office_and_a_teacher_cannot_decide(
     assert leave.decision == LeaveDecision.PENDING
 
 
-def test_another_schools_head_gets_403_or_404_and_learns_no_names(
+def test_another_schools_head_gets_404_and_learns_no_names(
     client, monday_morning, school, other_school, pupil, office, head_elsewhere
 ):
-    # A head decides leave at their own school only; nothing of another school is shown.
+    # A head decides leave at their own school only; nothing of another school is shown
+    # (issue #21: not even that it exists).
     leave = _record(school, pupil, office)
     client.force_login(head_elsewhere)
     responses = [
@@ -398,7 +399,7 @@ def test_another_schools_head_gets_403_or_404_and_learns_no_names(
         client.post(reverse("leave_decide", args=[school.pk, leave.pk]), {"decision": "approve"}),
         client.get(reverse("leave_requests", args=[school.pk])),
     ]
-    assert [r.status_code for r in responses] == [403, 403, 403, 403]
+    assert [r.status_code for r in responses] == [404, 404, 404, 404]
     own_school = client.get(reverse("leave_decide", args=[other_school.pk, leave.pk]))
     assert own_school.status_code == 404
     for response in [*responses, own_school]:
@@ -652,7 +653,7 @@ def test_the_office_downloads_the_letter_and_another_school_cannot(
     assert client.get(url).status_code == 403
     client.force_login(head_elsewhere)
     forbidden = client.get(url)
-    assert forbidden.status_code == 403
+    assert forbidden.status_code == 404  # issue #21: another school's is not found
     assert pupil.legal_surname not in _page(forbidden)
     assert client.get(reverse("leave_letter", args=[other_school.pk, leave.pk])).status_code == 404
 

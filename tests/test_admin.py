@@ -17,6 +17,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
 from absences.models import (
@@ -162,6 +163,8 @@ def one_of_each(school: School, admin_user: Any) -> None:
         amended_by_position="Office manager",
     )
     Group.objects.create(name="Office staff")
+    # An authenticator app (issue #21: administrators remove one a person has lost).
+    TOTPDevice.objects.create(user=admin_user, name="Authenticator app", confirmed=True)
     _one_of_each_record(school, pupil, group, mark, admin_user)
 
 

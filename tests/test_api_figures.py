@@ -48,7 +48,10 @@ def test_figures_about_fewer_than_five_pupils_are_withheld(api, school, class_4a
     _marked(school, class_4a, ["/", "/", "N"])
     governor = _staff(school, Role.GOVERNOR, "governor")
 
-    body = api(governor).get(reverse("api:school_figures", args=[school.pk]), PERIOD).json()
+    term = school.terms.get()
+    url = reverse("api:school_figures", args=[school.pk])
+
+    body = api(governor).get(url, {"term": term.pk}).json()
 
     assert body["suppressed"] is True
     assert body["pupils"] is None and body["by_code"] is None and body["attendance_pct"] is None
@@ -83,3 +86,69 @@ def test_a_period_must_be_two_dates_in_order(api, school):
     assert missing.status_code == 400 and list(missing.json()) == ["to"]
     assert backwards.status_code == 400
     assert backwards.json() == {"non_field_errors": ["'to' is before 'from'."]}
+
+
+# Issue #21 finding 8: "Governors get counts per code for any period, even one day, from
+# /api/v1/schools/<id>/figures/; the dashboard shows no such thing, and small counts are not
+# suppressed." What to build: "governors' figures only for whole terms with small counts
+# suppressed".
+
+
+@pytest.mark.parametrize(
+    "period",
+    [
+        {"from": "2025-09-08", "to": "2025-09-08"},
+        {"from": "2025-09-08", "to": "2025-12-19"},
+        {"from": "2025-09-03", "to": "2025-12-18"},
+    ],
+    ids=["one day", "from mid-term", "to the day before the end"],
+)
+def test_a_governor_gets_no_figures_for_part_of_a_term(api, school, class_4a, period):
+    _marked(school, class_4a, ["/"] * 6)
+    governor = _staff(school, Role.GOVERNOR, "governor")
+
+    response = api(governor).get(reverse("api:school_figures", args=[school.pk]), period)
+
+    assert response.status_code == 400
+    assert "whole terms" in response.json()["non_field_errors"][0]
+
+
+def test_a_governor_gets_a_whole_term_with_counts_of_rare_codes_withheld(api, school, class_4a):
+    # Dashboard: "any figure about fewer than 5 pupils reads 'fewer than 5 pupils'".
+    _marked(school, class_4a, ["/"] * 5 + ["I"] * 5 + ["E"] * 2)
+    governor = _staff(school, Role.GOVERNOR, "governor")
+    term = school.terms.get()
+    url = reverse("api:school_figures", args=[school.pk])
+
+    by_term = api(governor).get(url, {"term": term.pk})
+    by_dates = api(governor).get(url, {"from": "2025-09-03", "to": "2025-12-19"})
+
+    assert by_term.status_code == by_dates.status_code == 200, by_term.content
+    assert by_term.json() == by_dates.json()
+    body = by_term.json()
+    assert (body["date_from"], body["date_to"], body["pupils"]) == ("2025-09-03", "2025-12-19", 12)
+    assert body["by_code"] == {"/": 5, "I": 5, "E": None}
+
+
+def test_the_head_still_reads_any_period_with_every_count(api, school, class_4a):
+    # The head reads every pupil's marks anyway: figures for any dates, nothing withheld.
+    _marked(school, class_4a, ["/"] * 5 + ["E"])
+    head = _staff(school, Role.HEAD, "head")
+
+    response = api(head).get(reverse("api:school_figures", args=[school.pk]), PERIOD)
+
+    assert response.status_code == 200
+    assert response.json()["by_code"] == {"/": 5, "E": 1}
+
+
+def test_a_term_of_another_school_is_not_found_and_an_odd_one_is_refused(api, school, other_school):
+    governor = _staff(school, Role.GOVERNOR, "governor")
+    url = reverse("api:school_figures", args=[school.pk])
+
+    elsewhere = api(governor).get(url, {"term": other_school.terms.get().pk})
+    odd = api(governor).get(url, {"term": "²"})
+    far = api(governor).get(url, {"from": "9999-01-01", "to": "9999-12-31"})
+
+    assert elsewhere.status_code == 404
+    assert odd.status_code == 400 and list(odd.json()) == ["term"]
+    assert far.status_code == 400 and set(far.json()) == {"from", "to"}

@@ -10,6 +10,7 @@ and drives the four write operations against the same server, signed in by token
 import importlib
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from datetime import date, datetime
 from types import ModuleType
@@ -30,8 +31,19 @@ PACKAGE = "generated_attendance_client"
 
 
 @pytest.fixture
-def generated(live_server, tmp_path) -> Iterator[ModuleType]:
-    """The client package generated from the live server's `/api/schema/`, importable."""
+def generated(live_server, tmp_path, teacher_4a) -> Iterator[ModuleType]:
+    """The client package generated from the live server's `/api/schema/`, importable.
+
+    The schema is for signed-in users (issue 21): it is read with a token, as a developer
+    generating a client would, and the generator given the file."""
+    token = Token.objects.create(user=teacher_4a).key
+    request = urllib.request.Request(
+        f"{live_server.url}/api/schema/?format=json",
+        headers={"Authorization": f"Token {token}"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 (the live server)
+        schema = tmp_path / "schema.json"
+        schema.write_bytes(answer.read())
     config = tmp_path / "config.yaml"
     # No formatting hooks: the generated code is imported, not kept.
     config.write_text("post_hooks: []\n", encoding="utf-8")
@@ -41,8 +53,8 @@ def generated(live_server, tmp_path) -> Iterator[ModuleType]:
             "-m",
             "openapi_python_client",
             "generate",
-            "--url",
-            f"{live_server.url}/api/schema/",
+            "--path",
+            str(schema),
             "--output-path",
             str(tmp_path / PACKAGE),
             "--meta",
@@ -81,7 +93,7 @@ def test_a_generated_client_saves_amends_logs_and_records_and_parses_409_and_400
     leave_requests_record = _module("api.leave_requests.leave_requests_record")
 
     def signed_in(user):
-        token = Token.objects.create(user=user).key
+        token = Token.objects.get_or_create(user=user)[0].key
         return client_module.AuthenticatedClient(
             base_url=live_server.url, token=token, prefix="Token", timeout=30.0
         )

@@ -33,8 +33,20 @@ def test_the_schema_validates_with_no_warnings(tmp_path):
         assert path in text
 
 
-def test_the_schema_names_both_ways_of_signing_in(client):
+def test_the_schema_and_its_docs_are_for_signed_in_users_only(client, office):
+    # Issue #21 finding 13: "/api/schema/ and /api/docs/ are public in production".
+    signed_out = [client.get(reverse(name)) for name in ("api_schema", "api_docs")]
+    client.force_login(office)
+    signed_in = [client.get(reverse(name)) for name in ("api_schema", "api_docs")]
+
+    assert [answer.status_code for answer in signed_out] == [403, 403]
+    assert "/api/v1/pupils/" not in "".join(answer.content.decode() for answer in signed_out)
+    assert [answer.status_code for answer in signed_in] == [200, 200]
+
+
+def test_the_schema_names_both_ways_of_signing_in(client, office):
     # Issue #7: "API by token or session, the same permissions."
+    client.force_login(office)
     response = client.get(reverse("api_schema"), {"format": "json"})
 
     assert response.status_code == 200
@@ -42,8 +54,9 @@ def test_the_schema_names_both_ways_of_signing_in(client):
     assert set(schemes) == {"cookieAuth", "tokenAuth"}
 
 
-def test_the_docs_page_loads_swagger_ui_from_our_own_static_files(client):
+def test_the_docs_page_loads_swagger_ui_from_our_own_static_files(client, office):
     # The site may have no internet: the docs must not fetch Swagger UI from a CDN.
+    client.force_login(office)
     response = client.get(reverse("api_docs"))
 
     assert response.status_code == 200
@@ -69,11 +82,11 @@ def test_every_400_the_register_endpoint_answers_is_one_of_the_two_shapes_the_sc
 ):
     # Schools' scripts read these shapes as they are: a refusal is `{"detail", "problems"}`, a
     # malformed body DRF's `{"field": [...]}`. The schema documents both, told apart by `detail`.
+    client.force_login(teacher_4a)
     schema = client.get(reverse("api_schema"), {"format": "json"}).json()
     bad_request = jsonschema.Draft7Validator(
         {"$ref": "#/components/schemas/BadRequest", "components": schema["components"]}
     )
-    client.force_login(teacher_4a)
     url = reverse("api:register", args=[class_4a.pk, monday_morning, "AM"])
     lines = [{"pupil": p.pk, "code": "/", "seen_version": None} for p in pupils_4a]
     bodies = {
@@ -101,8 +114,9 @@ def test_every_400_the_register_endpoint_answers_is_one_of_the_two_shapes_the_sc
     assert not Mark.objects.exists()
 
 
-def test_a_schools_email_may_be_blank_in_the_schema(client):
+def test_a_schools_email_may_be_blank_in_the_schema(client, office):
     # A school need not give an e-mail address, and "" is not one: no "email" format.
+    client.force_login(office)
     schema = client.get(reverse("api_schema"), {"format": "json"}).json()
 
     email = schema["components"]["schemas"]["School"]["properties"]["email"]
@@ -110,9 +124,10 @@ def test_a_schools_email_may_be_blank_in_the_schema(client):
     assert email["type"] == "string" and "format" not in email
 
 
-def test_every_request_body_in_the_schema_is_json_only(client):
+def test_every_request_body_in_the_schema_is_json_only(client, teacher_4a):
     # Issue #20: "Request bodies are JSON only, in the views and the schema": a schema that
     # offers form and multipart bodies too leaves a generated client unable to write.
+    client.force_login(teacher_4a)  # issue 21: the schema is for signed-in users
     schema = client.get(reverse("api_schema"), {"format": "json"}).json()
 
     bodies = {
@@ -147,9 +162,10 @@ def test_a_form_body_is_refused_as_unsupported_and_nothing_is_saved(
     assert not Mark.objects.exists()
 
 
-def test_a_choice_blank_until_decided_may_be_blank_in_the_schema(client):
+def test_a_choice_blank_until_decided_may_be_blank_in_the_schema(client, teacher_4a):
     # A pending leave request has no approved sessions and an open case no route yet ("");
     # a generated client refused to read either while the schema allowed only the choices.
+    client.force_login(teacher_4a)  # issue 21: the schema is for signed-in users
     schemas = client.get(reverse("api_schema"), {"format": "json"}).json()["components"]["schemas"]
 
     for component, field in (

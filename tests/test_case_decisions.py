@@ -143,7 +143,7 @@ def test_another_schools_head_sees_nothing(client, case, head_elsewhere, other_s
     # "a head at another school who must see nothing"
     client.force_login(head_elsewhere)
     response = client.get(reverse("threshold_case", args=[case.school_id, case.pk]))
-    assert response.status_code == 403
+    assert response.status_code == 404  # issue #21: not even that it exists
     assert "Absentia" not in response.content.decode()
     # Through their own school, the case id is simply not found.
     response = client.get(reverse("threshold_case", args=[other_school.pk, case.pk]))

@@ -95,3 +95,19 @@ def test_the_chart_include_inlines_our_svg_and_escapes_the_words():
     assert chart.svg in html  # not escaped: our own drawing
     assert 'aria-label="Attendance by school week. Autumn &lt;2025&gt;: 1 weeks' in html
     assert "<li>" in html and "Autumn &lt;2025&gt;</li>" in html
+
+
+def test_a_label_with_dollar_signs_is_drawn_as_plain_text_not_mathematics():
+    # Issue #21 finding 6: "A school name containing $...$ breaks the federation overview for
+    # the whole federation: matplotlib reads it as mathematics."
+    names = ["St Mary's $\\frac{1}{0}$ Primary", "Costs $5 and $6", "$\\undefinedmacro$"]
+    chart = charts.bar_chart(
+        title="Attendance by school",
+        bars=[charts.Bar(name, Decimal("95.0")) for name in names],
+        reference_pct=Decimal("94.5"),
+        reference_label="National",
+    )
+    for name in names:
+        assert name in chart.svg
+    trend = _trend(this_term=charts.Series("$Autumn$ term", TERM.values))
+    assert "$Autumn$ term" in trend.description

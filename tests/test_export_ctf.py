@@ -388,7 +388,8 @@ def test_a_teacher_and_another_schools_head_cannot_download_it(
     # The office sends the file; another school's staff see nothing of the pupil.
     school, _ = schools
     assert _download(client, teacher_4a, school, leaver).status_code == 403
-    assert _download(client, head_elsewhere, school, leaver).status_code == 403
+    # Issue 21: another school's objects are not found, as in the API.
+    assert _download(client, head_elsewhere, school, leaver).status_code == 404
     assert not AccessLog.objects.exists()
 
 

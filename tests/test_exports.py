@@ -7,9 +7,10 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from registers.lib.csv_files import csv_text
 from registers.models import AccessLog, Role, Term
 from registers.services.calendar import school_calendar_rebuild
-from reports.exports import CENSUS_FIXED, census_codes, csv_text
+from reports.exports import CENSUS_FIXED, census_codes
 from tests.factories import MembershipFactory, TermFactory, UserFactory
 from tests.test_figures import add_marks, pupil_with
 
@@ -79,7 +80,8 @@ def test_a_term_of_another_school_is_not_found(client, school, other_school, lea
     other_term = Term.objects.get(school=other_school)
 
     assert census(client, lead, school, term=other_term.pk).status_code == 404
-    assert census(client, lead, school, term="autumn").status_code == 404
+    # Issue #21: not an id at all is a 400 (tests/test_odd_input.py).
+    assert census(client, lead, school, term="autumn").status_code == 400
     assert not AccessLog.objects.exists()
 
 
@@ -90,3 +92,19 @@ def test_a_cell_that_a_spreadsheet_would_run_is_defused():
     assert csv_text(-1) == -1
     assert csv_text(None) == ""
     assert csv_text(date(2025, 9, 8)) == "2025-09-08"
+
+
+def test_every_csv_the_site_hands_out_is_written_by_the_one_escaping_writer():
+    # Issue #21: "every CSV through the one escaping writer" (registers/lib/csv_files.py); the
+    # local authority's reports had a writer of their own that escaped nothing.
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    writers = sorted(
+        str(path.relative_to(root))
+        for app in ("attendance_site", "registers", "absences", "penalties", "reports")
+        for path in (root / app).rglob("*.py")
+        if "csv.writer(" in path.read_text(encoding="utf-8")
+        or "csv.DictWriter(" in path.read_text(encoding="utf-8")
+    )
+    assert writers == ["registers/lib/csv_files.py"]

@@ -127,8 +127,8 @@ def test_the_period_can_be_chosen(client, schools):
 @pytest.mark.parametrize(
     ("given", "problem"),
     [
-        ({"from": "2025-09-31", "to": "2025-10-01"}, "Give the first day as a date (YYYY-MM-DD)."),
-        ({"from": "2025-09-01", "to": ""}, "Give the last day as a date (YYYY-MM-DD)."),
+        ({"from": "2025-09-31", "to": "2025-10-01"}, "Give the first day as a date (YYYY-MM-DD"),
+        ({"from": "2025-09-01", "to": ""}, "Give the last day as a date (YYYY-MM-DD"),
         ({"from": "2025-10-01", "to": "2025-09-01"}, "The last day is before the first day."),
         ({"from": "2024-09-01", "to": "2025-10-01"}, "Choose a period of at most a year"),
     ],
@@ -200,10 +200,11 @@ def test_nobody_sees_another_federations_overview(client, schools, other_school)
     school, _sister, _tiny = schools
     for role in (Role.FEDERATION_ADMIN, Role.HEAD, Role.GOVERNOR):
         client.force_login(_user(other_school, role, f"elsewhere-{role}"))
+        # Issue #21: another federation's overview is not found, as one that does not exist.
         response = client.get(_url(school))
-        assert response.status_code == 403 and "Test Primary" not in response.content.decode()
+        assert response.status_code == 404 and "Test Primary" not in response.content.decode()
         csv_url = reverse("federation_overview_csv", args=[school.federation_id])
-        assert client.get(csv_url).status_code == 403
+        assert client.get(csv_url).status_code == 404
     assert client.get(reverse("federation_overview", args=[999999])).status_code == 404
 
 
@@ -216,3 +217,17 @@ def test_a_head_is_linked_to_their_own_schools_dashboard_only(client, schools):
     client.force_login(_user(sister, Role.FEDERATION_ADMIN, "fedadmin"))
     page = client.get(_url(school)).content.decode()
     assert reverse("governors_dashboard", args=[sister.pk]) in page
+
+
+def test_a_school_name_with_dollar_signs_does_not_break_the_overview(client, schools):
+    # Issue #21 finding 6: "A school name containing $...$ breaks the federation overview for
+    # the whole federation: matplotlib reads it as mathematics."
+    school, sister, _tiny = schools
+    sister.name = "St Mary's $\\notamacro$ Primary"
+    sister.save()
+    client.force_login(_user(school, Role.HEAD, "head"))
+
+    response = client.get(_url(school))
+
+    assert response.status_code == 200
+    assert "St Mary&#x27;s $\\notamacro$ Primary" in response.content.decode()

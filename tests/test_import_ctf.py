@@ -289,6 +289,25 @@ BAD_RECORDS = [
         "pupil 1 (UPN C884299917001): contact 1: Order must be a whole number from 1, not 'second'",
     ),
     (
+        # Issue #21 finding 12: digits `int()` refuses were a traceback, not a problem.
+        ("<Order>2</Order>", "<Order>²</Order>"),
+        0,
+        "pupil 1 (UPN C884299917001): contact 1: Order must be a whole number from 1, not '²'",
+    ),
+    (
+        # Issue #21 finding 12: a right-to-left override would let a name display as another.
+        ("<Forename>Noah</Forename>", "<Forename>\u202eNoah</Forename>"),
+        0,
+        "pupil 2 (UPN A884299920002): Forename contains an invisible character that changes the "
+        "direction of the text",
+    ),
+    (
+        ("<Surname>Oakhurst</Surname>", "<Surname>Oak\u2067hurst</Surname>"),
+        0,
+        "pupil 1 (UPN C884299917001): contact 1: the name contains an invisible character that "
+        "changes the direction of the text",
+    ),
+    (
         ("/\\/\\M\\", "/\\/\\A\\"),
         0,
         "pupil 1 (UPN C884299917001): attendance 2025: 2025-09-10 AM: 'A' is not an attendance "

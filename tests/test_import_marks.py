@@ -251,3 +251,12 @@ def test_a_file_without_the_code_column_is_refused(school, tmp_path):
     path.write_text("upn,date,session\n", encoding="utf-8")
     with pytest.raises(CommandError, match=r"missing required column\(s\): code"):
         call_command("import_marks", "--school", school.urn, str(path))
+
+
+@pytest.mark.parametrize("minutes", ["²", "٣", "9" * 5000])
+def test_minutes_late_in_digits_int_refuses_is_reported_by_line(school, upn, tmp_path, minutes):
+    # Issue #21 finding 12: "The importers crash with a traceback (not a problem by line) on ²
+    # in a number column".
+    err = _rejected(school, _csv(tmp_path, f"{upn},{MONDAY},AM,L,{minutes}"))
+    assert "line 2: minutes_late must be a whole number from 0 to" in err
+    assert not Mark.objects.exists()

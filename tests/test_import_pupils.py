@@ -243,3 +243,49 @@ def test_missing_and_unknown_columns_are_named(school, tmp_path):
     message = str(raised.value)
     assert "missing required column(s): forename, date_of_birth, year_group, group" in message
     assert "unknown column(s): leaving date" in message
+
+
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        (
+            f"{make_upn(2)},Testpupil,Alex,2017-05-01,²,4A,2025-09-03",
+            "line 2: Unknown year group '²'",
+        ),
+        (
+            "A80120000²001,Testpupil,Alex,2017-05-01,4,4A,2025-09-03",
+            "line 2: UPN A80120000²001: characters 2 to 12 of a UPN must be digits",
+        ),
+        (
+            f"{make_upn(2)},Test\0pupil,Alex,2017-05-01,4,4A,2025-09-03",
+            "line 2: surname contains a control character",
+        ),
+        (
+            f"{make_upn(2)},Testpupil,\u202excelA,2017-05-01,4,4A,2025-09-03",
+            "line 2: forename contains an invisible character that changes the direction",
+        ),
+    ],
+    ids=["superscript year group", "superscript in a UPN", "NUL in a name", "RTL override"],
+)
+def test_odd_characters_are_reported_by_line_not_as_a_traceback(school, tmp_path, row, problem):
+    # Issue #21 finding 12: "The importers crash with a traceback (not a problem by line) on ²
+    # in a number column; a NUL byte in a name is stored on SQLite and fails on PostgreSQL;
+    # right-to-left override characters are accepted in names".
+    err = _rejected(school, _csv(tmp_path, row))
+    assert problem in err
+    assert _nothing_saved()
+
+
+def test_the_model_refuses_the_same_characters_for_the_admins_forms(school):
+    # Issue #21: "names refused with control or bidirectional-override characters" wherever
+    # they are entered (the admin validates through the model's fields).
+    from django.core.exceptions import ValidationError
+
+    from tests.factories import ContactFactory
+
+    pupil = PupilFactory.build(upn=make_upn(4), legal_forename="\u202eAlex")
+    with pytest.raises(ValidationError, match="changes the direction of the text"):
+        pupil.full_clean()
+    contact = ContactFactory.build(name="Pat\x00Parent")
+    with pytest.raises(ValidationError, match="control character"):
+        contact.full_clean()

@@ -197,6 +197,20 @@ def test_reports_for_days_gone_are_refused(monday_morning, family):
     assert not ParentReport.objects.exists()
 
 
+@pytest.mark.parametrize("last_day", [date(9999, 12, 31), date(2026, 8, 1)])
+def test_a_report_ending_after_this_school_year_is_refused(monday_morning, family, last_day):
+    # Issue #21 finding 14: "A parent can report an absence ending 31 December 9999." What to
+    # build: "report end dates within the school year".
+    with pytest.raises(DomainError, match=r"end of this school year \(Fri 31 Jul 2026\)"):
+        _report(family, last_day=last_day)
+    assert not ParentReport.objects.exists()
+
+
+def test_a_report_may_end_on_the_last_day_of_the_school_year(monday_morning, family):
+    report = _report(family, last_day=date(2026, 7, 31))
+    assert report.last_day == date(2026, 7, 31)
+
+
 def test_the_office_accepts_from_the_pending_queue_page(
     client, monday_morning, family, office, school, django_assert_max_num_queries
 ):
@@ -229,13 +243,13 @@ def test_the_office_accepts_from_the_pending_queue_page(
 
 
 def test_the_queue_is_the_schools_own(client, monday_morning, family, head_elsewhere, school):
-    # Staff of another school get a 403 that names nothing of this school.
+    # Staff of another school are refused, naming nothing of this school (issue #21: a 404).
     report = _report(family)
     client.force_login(head_elsewhere)
-    assert client.get(reverse("pending_absence_reports", args=[school.pk])).status_code == 403
+    assert client.get(reverse("pending_absence_reports", args=[school.pk])).status_code == 404
     response = client.post(
         reverse("pending_report_reject", args=[school.pk, report.pk]), {"reject-1-note": "x"}
     )
-    assert response.status_code == 403
+    assert response.status_code == 404
     report.refresh_from_db()
     assert report.status == ReportStatus.PENDING

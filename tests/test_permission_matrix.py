@@ -4,7 +4,10 @@ another school of the federation and a school of another federation.
 Issue #7: "for every URL and API endpoint, every role, own school vs another school: the expected
 200 / 403 / 404, generated from the URL configuration so a new endpoint without a rule fails the
 test. Object references from another school (pupil, mark, case, letter, export) never reveal
-anything."
+anything." Issue #21: "404 for anything outside the user's scope, pages like the API": another
+school's objects are a 404 (not a 403, which told that the id exists); a 403 is only for the
+user's own school (or, for the federation admin, a school of its federation), where the role
+may not do it.
 
 The routes are read from `get_resolver()`; each name needs a RULE below (who may open it, and
 whether it is a form posted to), written out role by role rather than read from
@@ -196,11 +199,21 @@ RULES: dict[str, Rule] = {
     "api:calls": page(WHOLE, kind="list"),
     "api:leave_requests": page(WHOLE, kind="list"),
     "api:cases": page(CASES, kind="list"),
+    # The API's schema and its documentation page: any signed-in user (issue #21 finding 13).
+    "api_schema": page(STAFF, kind="site"),
+    "api_docs": page(STAFF, kind="site"),
 }
 
-# Open to anyone (signing in and out, the parents' sign-in by e-mailed link, the API's schema
-# and its documentation page).
-PUBLIC = {"login", "logout", "parent_sign_in_request", "parent_sign_in", "api_schema", "api_docs"}
+# Signing in and out (its second step included: tests/test_two_step.py), and the parents'
+# sign-in by e-mailed link, open before anyone is (wholly) signed in.
+PUBLIC = {
+    "login",
+    "logout",
+    "two_step",
+    "two_step_set_up",
+    "parent_sign_in_request",
+    "parent_sign_in",
+}
 
 # Which list holds which object (the id each row carries).
 LIST_OBJECTS = {
@@ -423,7 +436,8 @@ def _url(name: str, ids: dict) -> str:
 
 
 def _reaches(rule: Rule, role: str, variant: str) -> bool:
-    """Whether the role's permission at its own school carries to the variant's school."""
+    """Whether the role's place at its own school carries to the variant's school (so its
+    permission there, or its refusal, a 403)."""
     if variant == "own":
         return True
     if variant == "sister":
@@ -432,7 +446,8 @@ def _reaches(rule: Rule, role: str, variant: str) -> bool:
 
 
 # Query parameters a route needs besides its path.
-QUERIES = {"api:school_figures": {"from": "2025-09-03", "to": "2025-09-08"}}
+# (A governor's figures are for whole terms: every school's term is TermFactory's autumn term.)
+QUERIES = {"api:school_figures": {"from": "2025-09-03", "to": "2025-12-19"}}
 
 
 def _request(client, name: str, rule: Rule, url: str):
@@ -492,8 +507,8 @@ MATRIX = [(name, role) for name in CHECKED if name in RULES for role in ROLES]
 
 @pytest.mark.parametrize(("name", "role"), MATRIX)
 def test_each_role_reaches_exactly_what_its_rule_allows(client, world, name, role):
-    # Issue #7: own school and permitted 200, not permitted 403; another school's object is
-    # 403 or 404 and the answer names nothing of that school.
+    # Issue #7: own school and permitted 200, not permitted 403. Issue #21: another school's
+    # object is a 404, pages like the API, and the answer names nothing of that school.
     rule = RULES[name]
     client.force_login(world["users"][role])
     if rule.kind in ("site", "parents"):
@@ -511,10 +526,10 @@ def test_each_role_reaches_exactly_what_its_rule_allows(client, world, name, rol
         if role in rule.roles and _reaches(rule, role, variant):
             allowed = {200, 302, 400} if rule.post else {200}
             assert status in allowed, f"{url} as {role}: {status}"
-        elif variant == "own":
+        elif _reaches(rule, role, variant):
             assert status == rule.denied, f"{url} as {role}: {status}"
         else:
-            assert status in (403, 404), f"{url} as {role}: {status}"
+            assert status == 404, f"{url} as {role}: {status}, not 404"
             _assert_reveals_nothing(response, world, variant, role)
     # Another school's object under the user's own school: not found, and nothing of it shown.
     fields = re.findall(r"<(?:\w+:)?(\w+)>", ROUTES[name])
@@ -546,7 +561,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, world, name):
     # Pages send a visitor to sign in; the API refuses (401 or 403) without saying more.
     rule = RULES[name]
     response = _request(client, name, rule, _url(name, world["own"]["ids"]))
-    if name.startswith("api:"):
+    if name.startswith("api"):
         assert response.status_code in (401, 403)
     else:
         assert response.status_code == 302

@@ -500,7 +500,8 @@ def test_a_head_at_another_school_sees_nothing_of_this_school(
     read = client.get(_register_url(class_4a.pk))
     submit = client.post(_register_url(class_4a.pk), _all_present(pupils_4a), content_type=JSON)
 
-    assert (read.status_code, submit.status_code) == (403, 403)
+    # Issue #21: not found, as a class that does not exist.
+    assert (read.status_code, submit.status_code) == (404, 404)
     for response in (read, submit):
         page = response.content.decode()
         assert all(p.legal_surname not in page and p.upn not in page for p in pupils_4a)
@@ -672,7 +673,7 @@ def test_only_the_office_or_head_of_the_school_may_amend(
         client.force_login(user)
         answers.append(client.post(_amend_url(saved_mark.pk), payload, content_type=JSON))
 
-    assert [a.status_code for a in answers] == [403, 403]
+    assert [a.status_code for a in answers] == [403, 404]  # issue #21: another school's
     assert pupils_4a[0].legal_surname not in answers[1].content.decode()
     assert not Amendment.objects.exists()
 

@@ -329,12 +329,13 @@ def test_a_governor_cannot_reach_any_pupil_level_page_or_export(client, school, 
 
 
 def test_staff_of_another_school_see_nothing(client, school, head_elsewhere, pupils):
-    # "staff of another school get a 403 that names nothing of it"
+    # "staff of another school get a 403 that names nothing of it"; issue #21: a 404, as for a
+    # school that does not exist.
     client.force_login(head_elsewhere)
 
     for url, params in pupil_level_urls(school, pupils["severe"]):
         response = client.get(url, params)
-        assert response.status_code == 403, (url, params)
+        assert response.status_code == 404, (url, params)
         assert school.name not in response.content.decode()
 
 

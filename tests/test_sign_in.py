@@ -125,3 +125,53 @@ def test_behind_the_proxy_the_address_is_the_one_it_appended(settings):
     assert client_ip(request) == "198.51.100.7"
     settings.TRUSTED_PROXY_COUNT = 3  # more proxies than entries: fall back to the connection
     assert client_ip(request) == "172.18.0.5"
+
+
+# Issue #21 finding 11: "Password spraying: the lock-out counts per username and address only,
+# usernames follow a public pattern, and four wrong passwords on each of eight accounts from one
+# address locked nothing." What to build: "a lock-out per address too".
+
+
+def _spray(client, accounts: list[str], tries: int, address: str = "203.0.113.9") -> None:
+    for username in accounts:
+        for _ in range(tries):
+            _sign_in(client, username, "Summer2025!!", address)
+
+
+def test_four_wrong_passwords_on_each_of_eight_accounts_lock_the_address_out(client, clock):
+    accounts = [f"teacher{n}.kingscaple" for n in range(1, 9)]
+    for username in [*accounts, "head.kingscaple"]:
+        UserFactory(username=username)
+
+    _spray(client, accounts, 4)
+
+    refused = _sign_in(client, "head.kingscaple", PASSWORD, address="203.0.113.9")
+    assert refused.status_code == 429
+    assert "too many failed attempts" in refused.content.decode()
+    assert not _signed_in(client)
+    # Staff signing in from school are not locked out by the sprayer's address.
+    assert _sign_in(client, "head.kingscaple", PASSWORD, address="10.0.0.1").status_code == 302
+
+
+def test_the_address_lock_takes_twenty_failures_and_ends_after_thirty_minutes(client, clock):
+    accounts = [f"teacher{n}.kingscaple" for n in range(1, 6)]
+    for username in [*accounts, "head.kingscaple"]:
+        UserFactory(username=username)
+
+    _spray(client, accounts, 4)  # 20 failures: the twentieth locks
+    assert _sign_in(client, "head.kingscaple", PASSWORD, "203.0.113.9").status_code == 429
+    clock.shift(timedelta(minutes=31))
+    assert _sign_in(client, "head.kingscaple", PASSWORD, "203.0.113.9").status_code == 302
+
+
+def test_one_account_signing_in_does_not_clear_the_addresss_failures(client, clock, tess):
+    accounts = [f"teacher{n}.kingscaple" for n in range(1, 6)]
+    for username in accounts:
+        UserFactory(username=username)
+    _spray(client, accounts[:4], 4, address="10.0.0.1")  # 16 failures
+
+    assert _sign_in(client, "tess.teacher", PASSWORD).status_code == 302  # one real sign-in
+    client.logout()
+    _spray(client, accounts[4:], 4, address="10.0.0.1")  # 20 in all
+
+    assert _sign_in(client, "tess.teacher", PASSWORD).status_code == 429

@@ -168,9 +168,9 @@ def test_a_head_elsewhere_sees_nothing_of_the_school(client, school, absent_pupi
 
     response = client.get(reverse("threshold_cases", args=[school.pk]))
 
-    assert response.status_code == 403
+    assert response.status_code == 404  # issue #21: as a school that does not exist
     assert absent_pupil.legal_surname not in response.content.decode()
-    assert client.post(reverse("threshold_cases", args=[school.pk])).status_code == 403
+    assert client.post(reverse("threshold_cases", args=[school.pk])).status_code == 404
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(client, school):

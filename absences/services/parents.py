@@ -5,20 +5,32 @@ Who may sign in: a contact with parental responsibility for at least one pupil o
 (both policies: "a parent means ... any person who has parental responsibility"). The link goes
 only to the e-mail address on record; the form answers the same whether or not the address is
 known, so it tells nobody who is on record.
+
+Asking for a link (issue #21): the request itself does the same work whatever the address
+(records the request, counts it against the limits, enqueues a task), so neither its answer nor
+its timing nor a mail server that is down tells a known address from an unknown one. The task
+(`sign_in_link_send`) looks the address up and sends the link. The limits are kept in the
+database, so every worker and process counts the same requests, with or without Redis: per
+address (three links in 15 minutes) and per client (ten requests in 15 minutes from one IP
+address, whatever the addresses asked for).
+
+The token is in the link's fragment (`.../confirm/#<token>`), which a browser never sends to a
+server, so no access log or proxy holds it; the confirmation page reads it into its form, which
+posts it; opening the page uses nothing up (a mail scanner opening the link signs nobody in).
 """
 
 import hashlib
 import secrets
-from collections.abc import Callable
 from datetime import date, time, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.cache import cache
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from absences.access import ParentChild
 from absences.models import (
@@ -28,11 +40,19 @@ from absences.models import (
     ParentReport,
     ReportKind,
     SignInLink,
+    SignInRequest,
 )
 from absences.selectors.pupils import days_not_on_roll
 from absences.services.leave import leave_request_record
 from registers.errors import DomainError
-from registers.lib.calendar import AM, PM, SESSIONS, day_label, session_order
+from registers.lib.calendar import (
+    AM,
+    PM,
+    SESSIONS,
+    academic_year_end,
+    day_label,
+    session_order,
+)
 from registers.models import Contact
 from registers.selectors import school_sessions_between, session_times_for
 
@@ -57,6 +77,12 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _keyed_hash(kind: str, value: str) -> str:
+    """A hash only this site can make (keyed by SECRET_KEY): an address or an IP address
+    cannot be read back from it by trying every one."""
+    return salted_hmac(f"parent-sign-in-{kind}", value, algorithm="sha256").hexdigest()
+
+
 def contacts_who_may_sign_in() -> QuerySet[Contact]:
     """Contacts with parental responsibility for a pupil on roll today (at any school)."""
     today = timezone.localdate()
@@ -68,56 +94,97 @@ def contacts_who_may_sign_in() -> QuerySet[Contact]:
     ).distinct()
 
 
-def _over_rate_limit(address: str) -> bool:
-    key = f"parent-sign-in-link:{token_hash(address)}"
-    cache.add(key, 0, timeout=int(LINK_RATE_WINDOW.total_seconds()))
-    try:
-        return cache.incr(key) > LINK_RATE_LIMIT
-    except ValueError:  # expired between add and incr: a fresh window
-        cache.set(key, 1, timeout=int(LINK_RATE_WINDOW.total_seconds()))
-        return False
+def sign_in_link_request(*, email: str, client: str, confirm_url: str) -> str:
+    """Take a parent's request for a link: return what to tell whoever asked, which is the same
+    in every case, having done the same work in every case.
 
-
-def sign_in_link_request(*, email: str, link_for: Callable[[str], str]) -> str:
-    """E-mail a one-time sign-in link to the contact with this address, if there is one who
-    may sign in; return what to tell whoever asked, which is the same in every case.
-
-    Steps: normalise the address; count the request against the address's limit (a request
-    over the limit sends nothing); find a contact who may sign in with that address; store the
-    hash of a new random token; after commit, e-mail the link (`link_for(token)`).
+    Steps, in one transaction: normalise the address; forget requests older than the limits'
+    window; count this address's and this client's (`client`: its IP address) recent requests;
+    record this one, refused if either is at its limit; unless refused, once committed, enqueue
+    `send_sign_in_link` with the request's id (the address stays in the database, not in the
+    broker) and the page the link opens (`confirm_url`).
     """
     address = (email or "").strip().lower()
     if not address or "@" not in address:
         raise DomainError("Write the e-mail address the school has for you.")
-    if _over_rate_limit(address):
-        return LINK_SENT
-    contact = contacts_who_may_sign_in().filter(email__iexact=address).order_by("pk").first()
-    if contact is None:
-        return LINK_SENT
-    token = secrets.token_urlsafe(32)
+    from absences.tasks import send_sign_in_link
+
     now = timezone.now()
-    SignInLink.objects.create(
-        contact=contact,
-        token_hash=token_hash(token),
-        created_at=now,
-        expires_at=now + LINK_LIFETIME,
-    )
-    # The token exists only in this e-mail, sent here once the link is saved, rather than
-    # handed to a task (which would put it in the broker).
-    EmailMessage(
-        subject="Your link to sign in to the school's attendance pages",
-        body=(
-            f"Hello {contact.name},\n\nOpen this link to sign in. It works once, within "
-            f"30 minutes:\n\n{link_for(token)}\n\nIf you did not ask for it, ignore this "
-            "e-mail: nobody can sign in without it."
-        ),
-        to=[contact.email],
-    ).send(fail_silently=False)
+    since = now - LINK_RATE_WINDOW
+    address_hash, client_hash = _keyed_hash("address", address), _keyed_hash("client", client)
+    with transaction.atomic():
+        SignInRequest.objects.filter(requested_at__lt=since).delete()
+        recent = SignInRequest.objects.filter(requested_at__gte=since)
+        refused = (
+            recent.filter(address_hash=address_hash).count() >= LINK_RATE_LIMIT
+            or recent.filter(client_hash=client_hash).count()
+            >= settings.PARENT_SIGN_IN_REQUESTS_PER_CLIENT
+        )
+        request = SignInRequest.objects.create(
+            address="" if refused else address,
+            address_hash=address_hash,
+            client_hash=client_hash,
+            requested_at=now,
+            refused=refused,
+        )
+        if not refused:
+            transaction.on_commit(
+                lambda: send_sign_in_link.delay(request.pk, confirm_url), robust=True
+            )
     return LINK_SENT
 
 
+def sign_in_link_send(*, request_id: int, confirm_url: str) -> bool:
+    """E-mail a one-time link to the contact whose address a request gave, if there is one who
+    may sign in and fewer than LINK_RATE_LIMIT links went to them in the window; True if sent.
+
+    Once only: the request is claimed under a row lock and marked handled (its address
+    forgotten) in the same transaction as the link is stored and the e-mail sent, so a retry
+    after a failed send starts again and a second worker finds it handled. The contact's row
+    is locked while its recent links are counted, so two workers cannot both send a fourth.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        request = (
+            SignInRequest.objects.select_for_update()
+            .filter(pk=request_id, handled_at__isnull=True, refused=False)
+            .first()
+        )
+        if request is None:
+            return False
+        address = request.address
+        request.address, request.handled_at = "", now
+        request.save(update_fields=["address", "handled_at"])
+        found = contacts_who_may_sign_in().filter(email__iexact=address).order_by("pk").first()
+        if found is None:
+            return False
+        contact = Contact.objects.select_for_update().get(pk=found.pk)
+        sent = SignInLink.objects.filter(contact=contact, created_at__gt=now - LINK_RATE_WINDOW)
+        if sent.count() >= LINK_RATE_LIMIT:
+            return False
+        token = secrets.token_urlsafe(32)
+        SignInLink.objects.create(
+            contact=contact,
+            token_hash=token_hash(token),
+            created_at=now,
+            expires_at=now + LINK_LIFETIME,
+        )
+        # The token exists only in this e-mail (made here, never handed to the broker).
+        EmailMessage(
+            subject="Your link to sign in to the school's attendance pages",
+            body=(
+                f"Hello {contact.name},\n\nOpen this link to sign in. It works once, within "
+                f"30 minutes:\n\n{confirm_url}#{token}\n\nIf you did not ask for it, ignore "
+                "this e-mail: nobody can sign in without it."
+            ),
+            to=[contact.email],
+        ).send(fail_silently=False)
+    return True
+
+
 def sign_in_link_redeem(*, token: str) -> AbstractBaseUser:
-    """Use a link once and return the parent's account, created on their first sign-in.
+    """Use a link once (its token posted from the confirmation page) and return the parent's
+    account, created on their first sign-in.
 
     The link is claimed with a conditional UPDATE ... WHERE used_at IS NULL: of two requests
     with one link (a double click, a mail scanner), exactly one gets the row.
@@ -206,6 +273,14 @@ def absence_report_submit(
         last_day = last_day or first_day
     if session_order(last_day, last_session) < session_order(first_day, first_session):
         raise DomainError("The last day of absence is before the first.")
+    # Absences are reported for this school year; the office hears of later ones nearer the time.
+    year_end = academic_year_end(today)
+    if last_day > year_end:
+        raise DomainError(
+            f"Absences can be reported here up to the end of this school year "
+            f"({day_label(year_end)}); for a later absence, please tell the school nearer "
+            "the time."
+        )
     sessions = school_sessions_between(
         school=child.school,
         first_day=first_day,

@@ -1,7 +1,7 @@
 """Follow-up pages for the office, attendance lead and head of one school.
 
-Each view loads the school through `access.get_school_for_office` (a teacher, or staff of
-another school, get a 403 that names nothing), then calls one selector or service.
+Each view loads the school through `access.get_school_for_office` (a teacher gets a 403 that
+names nothing, staff of another school a 404), then calls one selector or service.
 """
 
 from dataclasses import dataclass
@@ -34,9 +34,9 @@ from absences.services.evidence import (
 )
 from absences.services.la_returns import expected_illness_record, la_return_record_sent
 from registers.forms import submit
+from registers.lib.csv_files import csv_response
 from registers.models import Pupil, School
 from registers.services.access_log import access_log_record
-from reports.exports import csv_response
 
 
 @login_required
@@ -383,7 +383,10 @@ def la_return_csv(request: HttpRequest, school_id: int, report: str) -> HttpResp
     today = timezone.localdate()
     table = _return_table(slug=report, school=school, today=today)
     access_log_record(
-        user=request.user, school=school, what=f"{report} return CSV as of {today.isoformat()}"
+        user=request.user,
+        school=school,
+        what=f"{report} return CSV as of {today.isoformat()}",
+        rows=len(table.rows),
     )
     return csv_response(
         filename=f"{report}-{school.urn}-{today.isoformat()}.csv",

@@ -2,8 +2,8 @@
 
 The office (and attendance lead and head) records requests, codes refused leave taken anyway,
 keeps part-time timetables and their reviews; only the head decides leave (both policies). Each
-view loads the school through `absences.access` (403 for another school's staff, saying
-nothing of it), then the request or review within that school (404 for any other id), and calls
+view loads the school through `absences.access` (404 for another school's staff, 403 for a
+role that may not), then the request or review within that school (404 for any other id), and calls
 one service.
 """
 
@@ -168,7 +168,7 @@ def leave_letter(request: HttpRequest, school_id: int, leave_id: int) -> FileRes
         raise Http404("No letter has been drawn for this request yet.")
     letter = leave.letter.open("rb")
     access_log_record(
-        user=request.user, school=school, what=f"leave decision letter, request {leave.pk}"
+        user=request.user, school=school, what=f"leave decision letter, request {leave.pk}", rows=1
     )
     return FileResponse(
         letter,

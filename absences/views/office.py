@@ -1,7 +1,7 @@
 """The office's morning: today's unexplained absences, the calls home, and safeguarding follow-up.
 
-Each view loads its objects through an access helper (403 for another school or the wrong role,
-404 for an id that is not there), then calls one service or read.
+Each view loads its objects through an access helper (403 for the wrong role, 404 for another
+school or an id that is not there), then calls one service or read.
 """
 
 from datetime import date
@@ -28,6 +28,7 @@ from absences.selectors.pupils import pupil_contacts, pupils_on_roll_by_name
 from absences.services import calls
 from absences.services.calls import CallRecorded, parent_call_record
 from registers.forms import submit
+from registers.lib.parsing import object_id
 from registers.models import Pupil, School
 
 
@@ -39,15 +40,15 @@ def absence_today(request: HttpRequest, school_id: int) -> HttpResponse:
     posted_pupil: Pupil | None = None
     bound: ParentCallForm | None = None
     if request.method == "POST":
-        raw = request.POST.get("pupil", "")
-        if not raw.isdigit():
+        pupil_id = object_id(request.POST.get("pupil", ""))
+        if pupil_id is None:
             bound = call_form(request.POST, contacts=[], key="rang")
             bound.is_valid()
             bound.add_error(None, "Choose the pupil the call was about.")
             return _render_today(
                 request, school=school, today=today, posted_pupil=None, bound=bound
             )
-        posted_pupil = access.get_pupil_at_school(school=school, pupil_id=int(raw))
+        posted_pupil = access.get_pupil_at_school(school=school, pupil_id=pupil_id)
         bound = call_form(
             request.POST, contacts=pupil_contacts(pupil=posted_pupil), key=f"call-{posted_pupil.pk}"
         )

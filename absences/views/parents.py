@@ -29,6 +29,7 @@ from absences.services.parents import (
     sign_in_link_redeem,
     sign_in_link_request,
 )
+from attendance_site.security import client_ip
 from registers.errors import DomainError
 from registers.forms import submit
 from registers.services.access_log import access_log_record
@@ -44,9 +45,8 @@ def sign_in_request(request: HttpRequest) -> HttpResponse:
             form,
             lambda data: sign_in_link_request(
                 email=data["email"],
-                link_for=lambda token: request.build_absolute_uri(
-                    reverse("parent_sign_in", args=[token])
-                ),
+                client=client_ip(request) or "",
+                confirm_url=request.build_absolute_uri(reverse("parent_sign_in")),
             ),
         )
         if told is not None:
@@ -61,11 +61,12 @@ def sign_in_request(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def sign_in(request: HttpRequest, token: str) -> HttpResponse:
-    """GET asks to confirm (a mail scanner opening the link does not use it up); POST signs in."""
+def sign_in(request: HttpRequest) -> HttpResponse:
+    """GET asks to confirm (a mail scanner opening the link does not use it up), its script
+    copying the token from the link's fragment into the form; POST signs in with it."""
     if request.method == "POST":
         try:
-            user = sign_in_link_redeem(token=token)
+            user = sign_in_link_redeem(token=request.POST.get("token", ""))
         except DomainError as error:
             return render(request, "parents/sign_in.html", {"error": error.message}, status=400)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -183,7 +184,10 @@ def letter(request: HttpRequest, pupil_id: int, kind: str, letter_id: int) -> Fi
     if stored is None:
         raise Http404("No such letter.")
     access_log_record(
-        user=request.user, school=found.school, what=f"{kind} letter {letter_id}, by a parent"
+        user=request.user,
+        school=found.school,
+        what=f"{kind} letter {letter_id}, by a parent",
+        rows=1,
     )
     return FileResponse(
         stored.open("rb"),

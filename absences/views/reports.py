@@ -1,7 +1,7 @@
 """The office's queue of absences parents reported online: accept (the register follows) or
 reject with a note the parent sees.
 
-The school is loaded through `access.get_school_for_office` (403 for another school's staff and
+The school is loaded through `access.get_school_for_office` (404 for another school's staff and
 for parents), the report within it through `access.parent_report_at_school` (404 otherwise).
 """
 

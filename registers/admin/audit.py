@@ -9,11 +9,11 @@ from .base import ViewOnlyAdmin
 
 @admin.register(AccessLog)
 class AccessLogAdmin(ViewOnlyAdmin):
-    list_display = ["at", "user", "school", "what"]
+    list_display = ["at", "user", "school", "what", "filters", "rows"]
     list_select_related = ["user", "school"]
     list_filter = ["school", "at"]
     search_fields = ["what", "user__username"]
-    search_help_text = "Search by what was downloaded or by username."
+    search_help_text = "Search by what was downloaded or read, or by username."
     date_hierarchy = "at"
     ordering = ["-at"]
     show_full_result_count = False

@@ -83,6 +83,11 @@ def school_year_start(day: date) -> date:
     return date(academic_year_start(day), 8, 1)
 
 
+def academic_year_end(day: date) -> date:
+    """The last day (31 July) of the academic year containing `day`."""
+    return date(academic_year_start(day) + 1, 7, 31)
+
+
 def academic_year_label(start_year: int) -> str:
     return f"{start_year}/{(start_year + 1) % 100:02d}"
 

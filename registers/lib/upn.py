@@ -12,12 +12,17 @@ from django.core.exceptions import ValidationError
 CHECK_ALPHABET = "ABCDEFGHJKLMNPQRTUVWXYZ"
 
 
+def _digits(text: str) -> bool:
+    """0-9 only: `str.isdigit` also takes `²` and other scripts' digits, which `int` refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def upn_check_letter(body: str) -> str:
     """The check letter for the 12 characters that follow it."""
-    if len(body) != 12 or not body[:11].isdigit():
+    if len(body) != 12 or not _digits(body[:11]):
         raise ValueError("a UPN body is 11 digits and a final digit or letter")
     last = body[11]
-    if last.isdigit():
+    if _digits(last):
         values = [int(c) for c in body]
     elif last in CHECK_ALPHABET:
         values = [int(c) for c in body[:11]] + [CHECK_ALPHABET.index(last)]
@@ -32,9 +37,9 @@ def upn_problem(value: str) -> str | None:
     if len(value) != 13:
         return f"a UPN has 13 characters, this one has {len(value)}"
     body = value[1:]
-    if not body[:11].isdigit():
+    if not _digits(body[:11]):
         return "characters 2 to 12 of a UPN must be digits"
-    if not (body[11].isdigit() or body[11] in CHECK_ALPHABET):
+    if not (_digits(body[11]) or body[11] in CHECK_ALPHABET):
         return "the last character of a UPN must be a digit or a letter other than I, O or S"
     expected = upn_check_letter(body)
     if value[0] != expected:

@@ -4,6 +4,8 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 
+from registers.lib.parsing import whole_number
+
 # Years 1 to 14, then M (a mixed year class) and X (the national curriculum not followed: a
 # special school's pupils following no particular year), as D00020 lists them.
 YEAR_GROUPS: tuple[str, ...] = ("N1", "N2", "R", *(str(n) for n in range(1, 15)), "M", "X")
@@ -14,11 +16,10 @@ YEAR_GROUP_CHOICES = [(y, _LABELS.get(y, f"Year {y}" if y.isdigit() else y)) for
 def normalise_year_group(value: object) -> str:
     """YAML and CSV give years as numbers or strings ('4', 4, 'Y4', 'r'); store one spelling."""
     text = str(value).strip().upper()
-    if text.startswith("Y") and text[1:].isdigit():
+    if text.startswith("Y") and whole_number(text[1:]) is not None:
         text = text[1:]
-    if text.isdigit():
-        text = str(int(text))
-    return text
+    number = whole_number(text)
+    return text if number is None else str(number)
 
 
 def validate_year_group(value: str) -> None:

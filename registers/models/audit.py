@@ -5,10 +5,12 @@ from .schools import Federation, School
 
 
 class AccessLog(models.Model):
-    """Who downloaded which export or letter, and when (data protection: a record of disclosure).
+    """Who was given which pupil data, and when (data protection: a record of disclosure): every
+    export, letter and PDF downloaded, and every read of pupil-level data through the API.
 
-    `what` names the export or letter and the object's id, never a pupil's name. No user: an
-    export made by a command on the server (`export_ctf`), by whoever may run it there.
+    `what` names the export, letter or API read and the object's id, never a pupil's name;
+    `filters` the filter or period asked for; `rows` how many it held. No user: an export made
+    by a command on the server (`export_ctf`), by whoever may run it there.
     """
 
     user = models.ForeignKey(
@@ -16,6 +18,18 @@ class AccessLog(models.Model):
     )
     school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, related_name="+")
     what = models.CharField(max_length=200)
+    filters = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="The filter or period asked for, as name=value pairs; a UPN searched for is "
+        "recorded as given, without its value.",
+    )
+    rows = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="How many it held: rows of a file or an API page, lines of a register, "
+        "1 for a letter or a single record. Blank in entries made before it was counted.",
+    )
     at = models.DateTimeField()
 
     class Meta:

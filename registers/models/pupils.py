@@ -7,6 +7,7 @@ from django.db import models
 from registers.lib.calendar import weekly_sessions_problem
 from registers.lib.ctf_format import SEXES
 from registers.lib.school_age import compulsory_school_age_problem
+from registers.lib.text import validate_one_line_text
 from registers.lib.upn import validate_upn
 from registers.lib.year_groups import YEAR_GROUP_CHOICES
 
@@ -21,10 +22,14 @@ def validate_weekly_sessions(value: object) -> None:
 
 class Pupil(models.Model):
     upn = models.CharField("UPN", max_length=13, unique=True, validators=[validate_upn])
-    legal_surname = models.CharField(max_length=100)
-    legal_forename = models.CharField(max_length=100)
-    preferred_surname = models.CharField(max_length=100, blank=True)
-    preferred_forename = models.CharField(max_length=100, blank=True)
+    legal_surname = models.CharField(max_length=100, validators=[validate_one_line_text])
+    legal_forename = models.CharField(max_length=100, validators=[validate_one_line_text])
+    preferred_surname = models.CharField(
+        max_length=100, blank=True, validators=[validate_one_line_text]
+    )
+    preferred_forename = models.CharField(
+        max_length=100, blank=True, validators=[validate_one_line_text]
+    )
     date_of_birth = models.DateField()
     # As the Common Transfer File and the census carry it; blank where no file has said.
     sex = models.CharField(max_length=1, choices=list(SEXES.items()), blank=True)
@@ -239,7 +244,7 @@ class GroupMembership(models.Model):
 class Contact(models.Model):
     """A parent or carer; one person may be the contact of several pupils (siblings)."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_one_line_text])
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
     # Set the first time the contact signs in to the parents' pages with a one-time link.

@@ -16,9 +16,10 @@ from registers.errors import DomainError, FileRejected, RowError
 
 Row = tuple[int, dict[str, str]]
 
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+# ASCII digits only: `\d` alone also matches the digits of other scripts.
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$", re.ASCII)
 # UK MIS exports and Excel with a UK locale write days first.
-_UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$", re.ASCII)
 
 _TRUE = {"y", "yes", "true", "1"}
 _FALSE = {"", "n", "no", "false", "0"}

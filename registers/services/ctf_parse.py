@@ -26,6 +26,8 @@ from registers.lib.ctf_format import (
     read_marks,
     relationship_label,
 )
+from registers.lib.parsing import whole_number
+from registers.lib.text import one_line_text_problem
 from registers.models import Contact, Pupil, School, deletion_problem
 from registers.services.field_checks import FieldChecks
 
@@ -323,18 +325,21 @@ def _parse_contacts(element: Element, problems: list[str]) -> list[CtfContact]:
         order_text = text_of(contact, "Order")
         order = 10**6
         if order_text:
-            if not order_text.isdigit() or int(order_text) < 1:
+            found = whole_number(order_text, minimum=1)
+            if found is None:
                 local.append(
                     f"{label}: Order must be a whole number from 1, not '{order_text[:10]}'"
                 )
             else:
-                order = int(order_text)
+                order = found
         surname, forename = text_of(contact, "Surname"), text_of(contact, "Forename")
         if not surname:
             local.append(f"{label}: Surname is missing")
         name = f"{forename or text_of(contact, 'Title')} {surname}".strip()
         if len(name) > Contact._meta.get_field("name").max_length:
             local.append(f"{label}: the name is longer than 200 characters")
+        if problem := one_line_text_problem(name):
+            local.append(f"{label}: the name {problem}")
         code = text_of(contact, "Relationship")
         relationship = relationship_label(code) or ""
         if not code:

@@ -9,6 +9,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 
+from registers.lib.text import one_line_text_problem
 from registers.lib.upn import upn_problem
 from registers.lib.year_groups import normalise_year_group, validate_year_group
 
@@ -30,6 +31,8 @@ class FieldChecks:
             self.problems.append(f"{label} {self.missing}")
         if limit and len(value) > limit:
             self.problems.append(f"{label} is longer than {limit} characters")
+        if problem := one_line_text_problem(value):
+            self.problems.append(f"{label} {problem}")
         return value
 
     def date(self, value: str, label: str, *, required: bool = True) -> date | None:

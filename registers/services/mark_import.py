@@ -17,6 +17,7 @@ from django.utils import timezone
 from registers.codes import LATE_AFTER_CLOSE, LATE_BEFORE_CLOSE, PLANNED_CLOSURE, code_problem
 from registers.errors import FileRejected, RowError
 from registers.lib.calendar import AM, SESSIONS
+from registers.lib.parsing import whole_number
 from registers.lib.upn import upn_problem
 from registers.models import Closure, Enrolment, Mark, MarkSource, School, SchoolDay, Term
 from registers.services.csv_rows import Row, parse_date
@@ -141,13 +142,12 @@ def _parse_row(line: int, values: dict[str, str]) -> tuple[list[str], _MarkRow |
     minutes_late: int | None = None
     raw_minutes = values.get("minutes_late", "").strip()
     if raw_minutes:
-        if not raw_minutes.isdigit() or int(raw_minutes) > MAX_MINUTES_LATE:
+        minutes_late = whole_number(raw_minutes, maximum=MAX_MINUTES_LATE)
+        if minutes_late is None:
             problems.append(
                 f"minutes_late must be a whole number from 0 to {MAX_MINUTES_LATE}, "
-                f"not '{raw_minutes}'"
+                f"not '{raw_minutes[:10]}'"
             )
-        else:
-            minutes_late = int(raw_minutes)
         # Minutes late are recorded for a late arrival, before or after the register closed.
         if code_ok and code not in (LATE_BEFORE_CLOSE, LATE_AFTER_CLOSE):
             problems.append(

@@ -38,3 +38,14 @@ def term_to_date(*, term: Term, day: date) -> Period:
     """The term's start to `day` (or to its end, once it has ended)."""
     end = min(term.end, day) if day >= term.start else term.end
     return Period(term.name, term.start, max(end, term.start))
+
+
+def is_whole_terms(*, school: School, start: date, end: date) -> bool:
+    """Whether `start` to `end` is one or more whole terms of the school: the first day of one
+    of its terms to the last day of one (the same or a later one)."""
+    terms = Term.objects.filter(school=school)
+    return (
+        start <= end
+        and terms.filter(start=start).exists()
+        and terms.filter(end=end, end__gte=start).exists()
+    )

@@ -16,9 +16,11 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
+from registers.lib.csv_files import csv_response
+from registers.lib.parsing import DAY_RANGE, iso_day
 from registers.models import Federation, School
+from registers.services.access_log import access_log_record
 from reports import access, charts
-from reports.exports import csv_response
 from reports.selectors.dashboards import (
     LONGEST_PERIOD,
     SUPPRESSED_NOTE,
@@ -68,6 +70,13 @@ def overview_csv(request: HttpRequest, federation_id: int) -> HttpResponse:
     rows = [[school.urn, row.label, *rate_cells(row)] for school, row in figures.schools] + [
         ["", row.label, *rate_cells(row)] for row in (figures.total, figures.benchmark)
     ]
+    access_log_record(
+        user=request.user,
+        school=None,
+        what=f"federation overview CSV, federation {federation.pk}",
+        rows=len(rows),
+        filters={"from": figures.start.isoformat(), "to": figures.end.isoformat()},
+    )
     return csv_response(
         filename=f"federation-overview-{figures.start.isoformat()}-{figures.end.isoformat()}.csv",
         header=["URN", "school", "pupils", *RATE_HEADER],
@@ -89,11 +98,13 @@ def _period(request: HttpRequest, federation: Federation) -> tuple[tuple[date, d
         return federation_default_period(federation=federation, today=today), ""
     days = {}
     for key, text in given.items():
-        try:
-            days[key] = date.fromisoformat(text)
-        except ValueError:
+        day = iso_day(text)
+        if day is None:
             words = "first" if key == "from" else "last"
-            return (date.min, date.min), f"Give the {words} day as a date (YYYY-MM-DD)."
+            return (date.min, date.min), (
+                f"Give the {words} day as a date (YYYY-MM-DD, {DAY_RANGE})."
+            )
+        days[key] = day
     if days["to"] < days["from"]:
         return (date.min, date.min), "The last day is before the first day."
     if days["to"] - days["from"] > LONGEST_PERIOD:

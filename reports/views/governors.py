@@ -13,9 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from registers.lib.csv_files import csv_response
+from registers.lib.parsing import object_id_or_400
 from registers.models import School
+from registers.services.access_log import access_log_record
 from reports import access, charts
-from reports.exports import csv_response
 from reports.pdf import report_pdf
 from reports.selectors.dashboards import (
     ALL_PUPILS,
@@ -54,6 +56,13 @@ def report(request: HttpRequest, school_id: int) -> HttpResponse:
         raise Http404("This school has no terms yet.")
     context = {**_context(school, figures), "printed": timezone.localdate()}
     pdf = report_pdf(template="reports/governors_report.html", context=context)
+    access_log_record(
+        user=request.user,
+        school=school,
+        what=f"governors' report PDF, term {figures.term.pk}",
+        rows=sum(len(CSV_TABLES[table](figures)[1]) for table in CSV_TABLES),
+        filters={"term": figures.term.pk},
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="governors-report-{school.urn}-{_slug(figures.term.name)}.pdf"'
@@ -72,6 +81,13 @@ def table_csv(request: HttpRequest, school_id: int, table: str) -> HttpResponse:
     if figures is None:
         raise Http404("This school has no terms yet.")
     header, rows = CSV_TABLES[table](figures)
+    access_log_record(
+        user=request.user,
+        school=school,
+        what=f"governors' {table} CSV, term {figures.term.pk}",
+        rows=len(rows),
+        filters={"table": table, "term": figures.term.pk},
+    )
     return csv_response(
         filename=f"governors-{table}-{school.urn}-{_slug(figures.term.name)}.csv",
         header=header,
@@ -86,7 +102,8 @@ def _dashboard_or_none(request: HttpRequest, school: School) -> GovernorsDashboa
     terms = school_terms(school=school)
     wanted = request.GET.get("term")
     if wanted:
-        term = next((each for each in terms if str(each.pk) == wanted), None)
+        term_id = object_id_or_400(wanted, name="term")
+        term = next((each for each in terms if each.pk == term_id), None)
         if term is None:
             raise Http404("No such term at this school.")
     else:

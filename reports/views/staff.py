@@ -8,12 +8,13 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from registers.lib.parsing import object_id_or_400
 from registers.models import School, Term
 from registers.services.access_log import access_log_record
 from reports import access
 from reports.census_return import census_xml
 from reports.charts import Chart, Series, trend_chart
-from reports.exports import Table, census_csv, table_csv
+from reports.exports import Table, census_csv, census_table, table_csv
 from reports.selectors.overviews import SchoolOverview, school_overview, teacher_overview
 from reports.selectors.periods import current_term
 from reports.selectors.profile import pupil_profile
@@ -33,7 +34,13 @@ def _page_or_csv(
         table = next((t for t in tables if t.name == request.GET.get("table")), None)
         if table is None:
             raise Http404("No such table on this page.")
-        access_log_record(user=request.user, school=school, what=f"{what}: {table.name} CSV")
+        access_log_record(
+            user=request.user,
+            school=school,
+            what=f"{what}: {table.name} CSV",
+            rows=len(table.rows),
+            filters={"table": table.name},
+        )
         return table_csv(table=table, school=school, day=timezone.localdate())
     return render(request, template, {**context, "school": school, "tables": tables})
 
@@ -107,9 +114,7 @@ def _census_term(request: HttpRequest, school: School) -> Term:
         if term is None:
             raise Http404("This school has no terms yet.")
         return term
-    if term_id.isdigit():
-        return access.get_term_at_school(school=school, term_id=int(term_id))
-    raise Http404("No such term at this school.")
+    return access.get_term_at_school(school=school, term_id=object_id_or_400(term_id, name="term"))
 
 
 @login_required
@@ -118,8 +123,15 @@ def census(request: HttpRequest, school_id: int) -> HttpResponse:
     """The termly census-style file: `?term=<id>`, or the current (or last) term."""
     school = access.get_school_for_figures(user=request.user, school_id=school_id)
     term = _census_term(request, school)
-    access_log_record(user=request.user, school=school, what=f"census CSV, term {term.pk}")
-    return census_csv(school=school, term=term)
+    table = census_table(school=school, term=term)
+    access_log_record(
+        user=request.user,
+        school=school,
+        what=f"census CSV, term {term.pk}",
+        rows=len(table.rows),
+        filters={"term": term.pk},
+    )
+    return census_csv(school=school, term=term, table=table)
 
 
 @login_required
@@ -128,10 +140,15 @@ def census_return(request: HttpRequest, school_id: int) -> HttpResponse:
     """The census's attendance return (XML) for the census collecting the term's absence."""
     school = access.get_school_for_figures(user=request.user, school_id=school_id)
     term = _census_term(request, school)
-    access_log_record(user=request.user, school=school, what=f"census XML, term {term.pk}")
-    response = HttpResponse(
-        census_xml(school=school, term=term), content_type="application/xml; charset=utf-8"
+    xml = census_xml(school=school, term=term)
+    access_log_record(
+        user=request.user,
+        school=school,
+        what=f"census XML, term {term.pk}",
+        rows=xml.count(b"<Pupil>"),
+        filters={"term": term.pk},
     )
+    response = HttpResponse(xml, content_type="application/xml; charset=utf-8")
     slug = term.name.lower().replace(" ", "-")
     response["Content-Disposition"] = f'attachment; filename="census-{school.urn}-{slug}.xml"'
     return response
