@@ -21,6 +21,7 @@ from absences.models import (
     ParentReport,
     SafeguardingFlag,
     TimetableReview,
+    UnauthorisedAbsenceLetter,
 )
 from registers import permissions
 from registers.access import (
@@ -54,6 +55,7 @@ __all__ = [
     "medical_evidence_request_at_school",
     "parent_calls_visible_to",
     "timetable_review_at_school",
+    "unauthorised_letter_at_school",
 ]
 
 # Luston and Shobdon 4.5 ("the school will take appropriate safeguarding actions"): the
@@ -120,6 +122,19 @@ def medical_evidence_request_at_school(
     if request is None:
         raise Http404("No such request at this school.")
     return request
+
+
+def unauthorised_letter_at_school(*, school: School, letter_id: int) -> UnauthorisedAbsenceLetter:
+    """A drawn unauthorised-absence letter of this school; any other id, or one not yet
+    drawn, is not found."""
+    letter = (
+        UnauthorisedAbsenceLetter.objects.filter(pk=letter_id, school=school)
+        .exclude(letter="")
+        .first()
+    )
+    if letter is None:
+        raise Http404("No such letter at this school.")
+    return letter
 
 
 # The API's lists. The contact log and leave requests are the office's work, with the

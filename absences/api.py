@@ -177,6 +177,16 @@ class LeaveRequestListApi(DisclosedList, generics.ListAPIView):
             max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
         )
         received_on = serializers.DateField(required=False, help_text="Today if not given.")
+        requested_by_name = serializers.CharField(
+            max_length=200, required=False, allow_blank=True, default="", help_text="Who asked."
+        )
+        requester_lives_with_pupil = serializers.BooleanField(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="Whether the pupil normally lives with the parent who asked: needed to "
+            "approve leave in exceptional circumstances (regulation 11).",
+        )
 
     def get_queryset(self) -> QuerySet[LeaveRequest]:
         return (
@@ -204,6 +214,8 @@ class LeaveRequestListApi(DisclosedList, generics.ListAPIView):
             reason=data["reason"],
             evidence=data["evidence"],
             received_on=data.get("received_on") or timezone.localdate(),
+            requested_by_name=data["requested_by_name"],
+            requester_lives_with_pupil=data["requester_lives_with_pupil"],
             by=request.user,
         )
         return Response(LeaveRequestSerializer(leave).data, status=status.HTTP_201_CREATED)

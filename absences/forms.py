@@ -116,6 +116,10 @@ class LeaveRequestForm(forms.Form):
         label="Evidence sent in support (optional)", required=False, widget=forms.Textarea
     )
     received_on = forms.DateField(label="Written request received on", widget=DATE_INPUT)
+    requested_by_name = forms.CharField(label="Made by (the parent who asked)", max_length=200)
+    requester_lives_with_pupil = forms.BooleanField(
+        label="The pupil normally lives with this parent", required=False
+    )
 
     def __init__(self, *args, school: School, **kwargs) -> None:
         super().__init__(*args, **kwargs)

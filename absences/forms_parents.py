@@ -51,6 +51,11 @@ class ParentLeaveForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    # Regulation 11: leave in exceptional circumstances is asked for by a parent the pupil
+    # normally lives with.
+    lives_with_pupil = forms.BooleanField(
+        label="My child normally lives with me", required=False, initial=True
+    )
 
 
 class ReportAcceptForm(forms.Form):

@@ -225,6 +225,11 @@ class LeaveRequest(SessionSpan):
     reason = models.TextField()
     evidence = models.TextField(blank=True, help_text="What the parent sent in support.")
     received_on = models.DateField()
+    # Who asked: leave in exceptional circumstances is granted only on a request made by a
+    # parent the pupil normally lives with (2024 regulations, regulation 11). None: not recorded
+    # (requests recorded before this was asked).
+    requested_by_name = models.CharField(max_length=200, blank=True)
+    requester_lives_with_pupil = models.BooleanField(null=True, blank=True)
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
     # Online: `recorded_by` is the parent's own account (its `parent_contact`).
@@ -257,6 +262,11 @@ class LeaveRequest(SessionSpan):
     def short_notice(self) -> bool:
         """Less than three weeks' notice (both policies ask for three weeks where possible)."""
         return (self.first_day - self.received_on).days < 21
+
+    @property
+    def retrospective(self) -> bool:
+        """Received after the leave began: not a request made in advance."""
+        return self.received_on > self.first_day
 
 
 class PartTimeTimetable(models.Model):
@@ -340,4 +350,10 @@ from absences.models_parents import (  # noqa: E402, F401
     SignInLink,
     SignInRequest,
 )
-from absences.models_returns import ExpectedIllness, ReturnKind, ReturnSent  # noqa: E402, F401
+from absences.models_returns import (  # noqa: E402, F401
+    ExpectedIllness,
+    ReturnKind,
+    ReturnSent,
+    UnauthorisedAbsenceLetter,
+    UnauthorisedLetterSession,
+)

@@ -70,3 +70,41 @@ class ExpectedIllness(models.Model):
 
     def __str__(self) -> str:
         return f"Illness expected from {self.first_day:%d %b %Y}"
+
+
+class UnauthorisedAbsenceLetter(models.Model):
+    """A letter telling the parents that sessions of their child's absence were recorded as
+    unauthorised (HMFA policy: "parents will be notified in writing if the absences are
+    unauthorised"), for federations that switch it on.
+
+    Each session is in one letter at most (`UnauthorisedLetterSession`), so a second run, or a
+    retried task, tells the parents nothing twice.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    letter = models.FileField(upload_to="letters/unauthorised/%Y/", blank=True)
+    drawn_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Unauthorised absence letter of {self.requested_at:%d %b %Y}"
+
+
+class UnauthorisedLetterSession(models.Model):
+    """A mark an unauthorised-absence letter told the parents of: once, ever."""
+
+    letter = models.ForeignKey(
+        UnauthorisedAbsenceLetter, on_delete=models.CASCADE, related_name="sessions"
+    )
+    mark = models.OneToOneField("registers.Mark", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["mark__date", "mark__session"]
+
+    def __str__(self) -> str:
+        return f"Mark {self.mark_id} in letter {self.letter_id}"

@@ -53,6 +53,9 @@ class LeaveRequestSerializer(serializers.ModelSerializer):
     short_notice = serializers.BooleanField(
         read_only=True, help_text="Received less than three weeks before the first day."
     )
+    retrospective = serializers.BooleanField(
+        read_only=True, help_text="Received after the leave began: not made in advance."
+    )
     recorded_by = serializers.SerializerMethodField()
     decided_by = serializers.SerializerMethodField()
     # Blank until approved: said so in the schema, or a generated client cannot read a request
@@ -79,6 +82,9 @@ class LeaveRequestSerializer(serializers.ModelSerializer):
             "evidence",
             "received_on",
             "short_notice",
+            "retrospective",
+            "requested_by_name",
+            "requester_lives_with_pupil",
             "recorded_by",
             "recorded_at",
             "decision",

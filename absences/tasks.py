@@ -66,3 +66,25 @@ def send_sign_in_link(request_id: int, confirm_url: str) -> bool:
     from absences.services.parents import sign_in_link_send
 
     return sign_in_link_send(request_id=request_id, confirm_url=confirm_url)
+
+
+@shared_task
+def request_unauthorised_absence_letters(today: str | None = None) -> int:
+    """Weekly (beat, Friday 16:00): each school whose federation sends them requests a letter
+    per pupil with sessions newly recorded as unauthorised. Returns how many."""
+    from absences.services.unauthorised_letters import unauthorised_letters_request
+
+    day = date.fromisoformat(today) if today else timezone.localdate()
+    return sum(
+        len(unauthorised_letters_request(school=school, today=day))
+        for school in School.objects.filter(federation__unauthorised_absence_letters=True)
+        .select_related("federation")
+        .order_by("pk")
+    )
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def draw_unauthorised_absence_letter(letter_id: int) -> None:
+    from absences.services.unauthorised_letters import unauthorised_letter_store
+
+    unauthorised_letter_store(letter_id=letter_id)

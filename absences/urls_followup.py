@@ -27,6 +27,16 @@ urlpatterns = [
     ),
     path(f"{PREFIX}overdue-n/", views.overdue_n, name="followup_overdue_n"),
     path(
+        f"{PREFIX}unauthorised-letters/",
+        views.unauthorised_letters,
+        name="followup_unauthorised_letters",
+    ),
+    path(
+        f"{PREFIX}unauthorised-letters/<int:unauthorised_letter_id>/",
+        views.unauthorised_letter_download,
+        name="followup_unauthorised_letter",
+    ),
+    path(
         f"{PREFIX}local-authority/expected-illness/",
         views.la_expected_illness,
         name="followup_la_expected_illness",

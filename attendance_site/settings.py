@@ -228,6 +228,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "absences.tasks.send_first_day_messages",
         "schedule": crontab(minute="*/5", hour="8-11", day_of_week="mon-fri"),
     },
+    # HMFA: parents are told in writing of absence recorded as unauthorised (where switched on).
+    "unauthorised-absence-letters-weekly": {
+        "task": "absences.tasks.request_unauthorised_absence_letters",
+        "schedule": crontab(hour=16, minute=0, day_of_week="fri"),
+    },
     # Intervention ladder (95 / 93 / 90 %): record pupils who fell below a step, weekly.
     "intervention-ladder-weekly": {
         "task": "penalties.tasks.intervention_ladder_for_every_school",

@@ -78,6 +78,10 @@ def _record(school, pupil, office, **overrides) -> LeaveRequest:
         "reason": "Grandfather's funeral in Poland",
         "evidence": "Funeral director's letter",
         "received_on": MONDAY,
+        # Regulation 11: leave in exceptional circumstances is asked for by a parent the pupil
+        # normally lives with.
+        "requested_by_name": "Mona Parent",
+        "requester_lives_with_pupil": True,
     }
     return leave_request_record(school=school, pupil=pupil, by=office, **{**values, **overrides})
 
@@ -133,6 +137,8 @@ def test_the_office_records_a_request_through_its_page(
             "reason": "Interview for a specialist music school",
             "evidence": "",
             "received_on": "2025-09-05",
+            "requested_by_name": "Mona Parent",
+            "requester_lives_with_pupil": "on",
         },
     )
     assert response.status_code == 302
@@ -237,6 +243,8 @@ def test_the_request_page_answers_400_with_the_reason_and_saves_nothing(
             "last_session": "PM",
             "reason": "Family emergency",
             "received_on": "2025-09-08",
+            "requested_by_name": "Mona Parent",
+            "requester_lives_with_pupil": "on",
         },
     )
     assert response.status_code == 400

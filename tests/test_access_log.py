@@ -48,6 +48,8 @@ def leave_with_letter(monday_morning, school, pupil, office, head):
         reason="Grandfather's funeral",
         evidence="Funeral director's letter",
         received_on=MONDAY,
+        requested_by_name="Mona Parent",
+        requester_lives_with_pupil=True,
     )
     leave_request_decide(leave=leave, approve=True, reason="A close relative's funeral", by=head)
     leave.letter.save(f"leave-{leave.pk}.pdf", ContentFile(b"%PDF-1.7 stand-in"))

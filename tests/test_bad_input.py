@@ -209,6 +209,8 @@ def world(clock, school, class_4a, pupils_4a, teacher_4a, head):
         "reason": "A family funeral",
         "evidence": "",
         "received_on": TODAY,
+        "requested_by_name": "Mona Parent",
+        "requester_lives_with_pupil": True,
         "by": head,
     }
     pending = leave_request_record(

@@ -42,6 +42,7 @@ from absences.models import (
     PartTimeTimetable,
     SafeguardingFlag,
     TimetableReview,
+    UnauthorisedAbsenceLetter,
 )
 from absences.models_parents import ParentReport, ReportKind
 from penalties.models import (
@@ -135,6 +136,8 @@ RULES: dict[str, Rule] = {
         for suffix in ("", "_csv", "_sent")
     },
     "followup_la_expected_illness": page(WHOLE, post=True),
+    "followup_unauthorised_letters": page(WHOLE),
+    "followup_unauthorised_letter": page(WHOLE),
     "pending_absence_reports": page(WHOLE),
     "pending_report_accept": page(WHOLE, post=True),
     "pending_report_reject": page(WHOLE, post=True),
@@ -378,6 +381,10 @@ def _school_world(key: str, federation, serial: int) -> dict:
         requested_at=now,
     )
     ladder.letter.save(f"ladder-{key}.pdf", ContentFile(PDF))
+    unauthorised = UnauthorisedAbsenceLetter.objects.create(
+        school=school, pupil=pupil, requested_at=now
+    )
+    unauthorised.letter.save(f"unauthorised-{key}.pdf", ContentFile(PDF))
     return {
         "school": school,
         "pupil": pupil,
@@ -396,6 +403,7 @@ def _school_world(key: str, federation, serial: int) -> dict:
             "case_id": case.pk,
             "notice_id": penalty.pk,
             "letter_id": ladder.pk,
+            "unauthorised_letter_id": unauthorised.pk,
             "term_id": term.pk,
         },
     }

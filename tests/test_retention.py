@@ -155,6 +155,7 @@ def test_exactly_the_old_entries_go_and_the_newer_stay(staff):
         "late_arrivals": 2,
         "overdue_n_flags": 1,
         "penalty_notice_evidence": 0,
+        "unauthorised_letter_sessions": 0,
         "registers": 2,
         "register_reminders": 1,
     }
@@ -231,6 +232,7 @@ def test_a_dry_run_deletes_nothing_and_records_what_would_go(staff):
         "late_arrivals": 1,
         "overdue_n_flags": 0,
         "penalty_notice_evidence": 0,
+        "unauthorised_letter_sessions": 0,
         "registers": 1,
         "register_reminders": 0,
     }

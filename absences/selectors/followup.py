@@ -31,7 +31,13 @@ from django.db.models import (
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from absences.models import EvidenceOutcome, MedicalEvidenceRequest, OverdueNFlag, ParentCall
+from absences.models import (
+    EvidenceOutcome,
+    MedicalEvidenceRequest,
+    OverdueNFlag,
+    ParentCall,
+    UnauthorisedAbsenceLetter,
+)
 from registers.codes import ILLNESS, NOT_YET_ESTABLISHED, CountsAs
 from registers.lib.calendar import school_year_start
 from registers.models import Mark, Pupil, School, SchoolDay
@@ -364,4 +370,21 @@ def followup_summary(*, school: School, today: date) -> FollowUpSummary:
             school=school, outcome=EvidenceOutcome.PENDING
         ).count(),
         overdue_n=overdue_n_marks(school=school, today=today).count(),
+    )
+
+
+# Letters of absence recorded as unauthorised -------------------------------------------------
+
+
+def unauthorised_letters_this_year(
+    *, school: School, today: date
+) -> QuerySet[UnauthorisedAbsenceLetter]:
+    """This school year's letters, newest first, each with its pupil and how many sessions."""
+    return (
+        UnauthorisedAbsenceLetter.objects.filter(
+            school=school, requested_at__date__gte=school_year_start(today)
+        )
+        .select_related("pupil")
+        .annotate(session_count=Count("sessions"))
+        .order_by("-requested_at", "pk")
     )

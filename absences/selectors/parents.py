@@ -14,6 +14,7 @@ from absences.models import (
     ParentCall,
     ParentReport,
     ReportStatus,
+    UnauthorisedAbsenceLetter,
 )
 from penalties.models import LadderLetter, NoticeToImprove
 from penalties.selectors.ladder import school_year_first_day
@@ -59,7 +60,8 @@ class LetterLine:
 
 def letters_for_child(*, child: ParentChild) -> list[LetterLine]:
     """Letters the school drew for the child's parents (leave decisions, absence letters and
-    meeting invitations, notices to improve), newest first, in three queries."""
+    meeting invitations, unauthorised-absence letters, notices to improve), newest first, in
+    four queries."""
     pupil, school = child.pupil, child.school
     lines = [
         LetterLine(
@@ -70,6 +72,14 @@ def letters_for_child(*, child: ParentChild) -> list[LetterLine]:
     lines += [
         LetterLine("ladder", letter.pk, letter.get_kind_display(), _day(letter.drawn_at))
         for letter in LadderLetter.objects.filter(school=school, pupil=pupil).exclude(letter="")
+    ]
+    lines += [
+        LetterLine(
+            "unauthorised", letter.pk, "Absence recorded as unauthorised", _day(letter.drawn_at)
+        )
+        for letter in UnauthorisedAbsenceLetter.objects.filter(school=school, pupil=pupil).exclude(
+            letter=""
+        )
     ]
     lines += [
         LetterLine("notice", notice.pk, "Notice to improve", _day(notice.issued_at))
@@ -86,7 +96,11 @@ def _day(moment: datetime | None) -> date:
 
 def letter_file_for_child(*, child: ParentChild, kind: str, letter_id: int):
     """The stored letter of that kind and id, if it is one of the child's; else None."""
-    model = {"leave": LeaveRequest, "ladder": LadderLetter}.get(kind)
+    model = {
+        "leave": LeaveRequest,
+        "ladder": LadderLetter,
+        "unauthorised": UnauthorisedAbsenceLetter,
+    }.get(kind)
     if model is not None:
         found = model.objects.filter(pk=letter_id, school=child.school, pupil=child.pupil)
     elif kind == "notice":

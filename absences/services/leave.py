@@ -59,11 +59,15 @@ def leave_request_record(
     evidence: str,
     received_on: date,
     by: AbstractBaseUser,
+    requested_by_name: str = "",
+    requester_lives_with_pupil: bool | None = None,
 ) -> LeaveRequest:
     """The office records a parent's written request, for the head to decide.
 
     Every problem is reported at once and nothing is saved. Less than three weeks' notice is
-    allowed ("where possible") and flagged for the head (`LeaveRequest.short_notice`).
+    allowed ("where possible") and flagged for the head (`LeaveRequest.short_notice`); so is a
+    request received after the leave began (`LeaveRequest.retrospective`), which cannot be
+    approved for the kinds of leave the regulations grant only on a request made in advance.
     """
     today = timezone.localdate()
     problems = _session_problems(first_session, last_session)
@@ -117,6 +121,8 @@ def leave_request_record(
         reason=reason.strip(),
         evidence=evidence.strip(),
         received_on=received_on,
+        requested_by_name=requested_by_name.strip(),
+        requester_lives_with_pupil=requester_lives_with_pupil,
         recorded_by=by,
         recorded_at=timezone.now(),
     )
@@ -154,6 +160,8 @@ def leave_request_decide(
     if approve:
         if leave.category == LeaveCategory.HOLIDAY:
             raise DomainError(HOLIDAY_NOT_ALLOWED)
+        if problem := approval_problem(leave):
+            raise DomainError(problem)
         if approved_first_day is None:
             approved_first_day, approved_first_session = leave.first_day, leave.first_session
         if approved_last_day is None:
@@ -222,6 +230,32 @@ def leave_request_decide(
 
     transaction.on_commit(lambda: send_leave_decision_letter.delay(leave.pk), robust=True)
     return leave
+
+
+# Regulation 11 of the 2024 regulations grants these only on a request made in advance: leave in
+# exceptional circumstances on an application by a parent the pupil normally lives with,
+# interview leave (J1) if asked for in advance, study leave (S) if agreed in advance.
+IN_ADVANCE_ONLY = (LeaveCategory.EXCEPTIONAL, LeaveCategory.INTERVIEW, LeaveCategory.STUDY)
+
+
+def approval_problem(leave: LeaveRequest) -> str | None:
+    """Why the head cannot approve this request under the regulations, or None; the decision
+    page shows it before the head decides."""
+    if leave.category in IN_ADVANCE_ONLY and leave.retrospective:
+        return (
+            f"{leave.get_category_display()} can be granted only on a request made in advance "
+            "(2024 regulations, regulation 11): this one was received on "
+            f"{day_label(leave.received_on)}, after the leave began on "
+            f"{day_label(leave.first_day)}. Refuse it; the sessions stay unauthorised unless "
+            "another code applies."
+        )
+    if leave.category == LeaveCategory.EXCEPTIONAL and not leave.requester_lives_with_pupil:
+        return (
+            "Leave in exceptional circumstances is granted only on a request by a parent the "
+            f"pupil normally lives with (regulation 11); {leave.requested_by_name or 'who asked'} "
+            "is not recorded as one. Record the request again, made by such a parent, or refuse it."
+        )
+    return None
 
 
 def _already_decided(leave: LeaveRequest) -> str:

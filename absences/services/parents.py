@@ -330,10 +330,12 @@ def leave_request_online(
     last_session: str,
     reason: str,
     evidence: str,
+    lives_with_pupil: bool,
     by: AbstractBaseUser,
 ) -> LeaveRequest:
     """A parent's request made online: the same request the office records from a paper form
-    (`leave_request_record`), received today, marked as online; the head decides as usual."""
+    (`leave_request_record`), received today, made by the signed-in parent, marked as online;
+    the head decides as usual."""
     if category not in dict(ONLINE_LEAVE_CATEGORIES):
         raise DomainError("Choose the kind of leave you are asking for.")
     if first_day < timezone.localdate():
@@ -349,6 +351,8 @@ def leave_request_online(
         reason=reason,
         evidence=evidence,
         received_on=timezone.localdate(),
+        requested_by_name=child.contact.name,
+        requester_lives_with_pupil=lives_with_pupil,
         by=by,
     )
     LeaveRequest.objects.filter(pk=leave.pk).update(source=LeaveSource.ONLINE)

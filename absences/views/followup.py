@@ -9,7 +9,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,6 +33,7 @@ from absences.services.evidence import (
     medical_evidence_request,
 )
 from absences.services.la_returns import expected_illness_record, la_return_record_sent
+from absences.services.unauthorised_letters import unauthorised_letters_request
 from registers.forms import submit
 from registers.lib.csv_files import csv_response
 from registers.models import Pupil, School
@@ -430,3 +431,50 @@ def la_expected_illness(request: HttpRequest, school_id: int) -> HttpResponse:
         return _render_la_return(request, school, "illness", expected_form=form, status=400)
     messages.success(request, f"Illness expected for {recorded.pupil.name}: recorded.")
     return redirect("followup_la_illness", school_id=school.pk)
+
+
+# Letters telling parents of absence recorded as unauthorised (where the federation sends them).
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unauthorised_letters(request: HttpRequest, school_id: int) -> HttpResponse:
+    school = access.get_school_for_office(user=request.user, school_id=school_id)
+    if request.method == "POST":
+        created = unauthorised_letters_request(school=school, today=timezone.localdate())
+        messages.success(
+            request,
+            f"{len(created)} letter(s) requested: each is drawn, stored and e-mailed."
+            if created
+            else "No session newly recorded as unauthorised: no letter to write.",
+        )
+        return redirect(request.path)
+    return render(
+        request,
+        "absences/followup/unauthorised_letters.html",
+        {
+            "school": school,
+            "switched_on": school.federation.unauthorised_absence_letters,
+            "letters": followup.unauthorised_letters_this_year(
+                school=school, today=timezone.localdate()
+            ),
+        },
+    )
+
+
+@login_required
+@require_GET
+def unauthorised_letter_download(
+    request: HttpRequest, school_id: int, unauthorised_letter_id: int
+) -> FileResponse:
+    school = access.get_school_for_office(user=request.user, school_id=school_id)
+    letter = access.unauthorised_letter_at_school(school=school, letter_id=unauthorised_letter_id)
+    access_log_record(
+        user=request.user, school=school, what=f"unauthorised absence letter {letter.pk}", rows=1
+    )
+    return FileResponse(
+        letter.letter.open("rb"),
+        as_attachment=True,
+        filename=f"unauthorised-absence-{letter.pk}.pdf",
+        content_type="application/pdf",
+    )

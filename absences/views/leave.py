@@ -22,6 +22,7 @@ from absences.models import LeaveDecision
 from absences.selectors.leave import leave_requests_decided, leave_requests_pending
 from absences.selectors.timetables import timetables_to_follow_up
 from absences.services.leave import (
+    approval_problem,
     leave_decision_letter_send,
     leave_request_decide,
     leave_request_record,
@@ -83,6 +84,8 @@ def leave_request_new(request: HttpRequest, school_id: int) -> HttpResponse:
                 reason=data["reason"],
                 evidence=data["evidence"],
                 received_on=data["received_on"],
+                requested_by_name=data["requested_by_name"],
+                requester_lives_with_pupil=data["requester_lives_with_pupil"],
                 by=request.user,
             ),
         )
@@ -155,6 +158,7 @@ def leave_decide(request: HttpRequest, school_id: int, leave_id: int) -> HttpRes
             "leave": leave,
             "form": form,
             "decided": leave.decision != LeaveDecision.PENDING,
+            "cannot_approve": approval_problem(leave),
         },
         status=status,
     )

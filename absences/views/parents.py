@@ -147,6 +147,7 @@ def ask_for_leave(request: HttpRequest, pupil_id: int) -> HttpResponse:
             last_session=data["last_session"],
             reason=data["reason"],
             evidence=data["evidence"],
+            lives_with_pupil=data["lives_with_pupil"],
             by=request.user,
         ),
         thanks="Your request has been sent to the headteacher, who will decide and write to "

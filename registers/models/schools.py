@@ -83,6 +83,12 @@ class Federation(models.Model):
         help_text="A threshold window must end within this many school weeks of the day a case "
         "is opened or a notice decided.",
     )
+    # HMFA: "parents will be notified in writing if the absences are unauthorised".
+    unauthorised_absence_letters = models.BooleanField(
+        default=False,
+        help_text="Each week, write to the parents of pupils with sessions newly recorded as "
+        "unauthorised (G, O, U).",
+    )
     # National benchmarks are figures of a given year, not constants in code.
     benchmark_year = models.CharField(max_length=7, default="2023/24")
     benchmark_overall_absence_pct = _percent("5.5")

@@ -29,7 +29,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from absences.models import OverdueNFlag
+from absences.models import OverdueNFlag, UnauthorisedLetterSession
 from penalties.models import PenaltyNoticeEvidence
 from registers.lib.calendar import academic_year_start
 from registers.models import (
@@ -54,6 +54,8 @@ MARK_DEPENDANTS: dict[str, type] = {
     "overdue_n_flags": OverdueNFlag,
     # The notice stays (it was issued); the marks it rested on go when their time is up.
     "penalty_notice_evidence": PenaltyNoticeEvidence,
+    # The letter stays (it was sent); its list of sessions loses the marks that go.
+    "unauthorised_letter_sessions": UnauthorisedLetterSession,
 }
 COUNT_KEYS = ["marks", *MARK_DEPENDANTS, "registers", "register_reminders"]
 

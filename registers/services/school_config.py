@@ -30,6 +30,7 @@ FEDERATION_KEYS = {
     "penalty_notice_posting_days": "penalty_notice_posting_days",
     "improvement_period_counting": "improvement_period_counting",
     "penalty_evidence_max_age_school_weeks": "penalty_evidence_max_age_school_weeks",
+    "unauthorised_absence_letters": "unauthorised_absence_letters",
     "benchmark_year": "benchmark_year",
     "benchmark_overall_absence_pct": "benchmark_overall_absence_pct",
     "benchmark_authorised_absence_pct": "benchmark_authorised_absence_pct",
