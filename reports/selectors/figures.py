@@ -6,8 +6,9 @@ The method (`shared/domain/attendance-rules.md`, "Statistics"):
 - A possible session is a mark whose code does not count as NOT_POSSIBLE (so `X`, `D`, `#`,
   `Q`, `Y1`-`Y7`, `Z` are left out of every rate, though they appear in `by_code`).
 - Attended: codes counting as attendance, which include the approved educational activities
-  (`K`, `V`, `P`, `W`, `B`). Authorised / unauthorised absence by `counts_as` likewise; what a
-  code counts as is data read only from `registers.codes.code_catalogue()`.
+  (`K`, `V`, `P`, `W`, `B`, and before 19 August 2024 the withdrawn `J`, interview).
+  Authorised / unauthorised absence by `counts_as` likewise; what a code counts as is data
+  read only from `registers.codes.code_catalogue()`.
 - Rates are over possible sessions. Persistent absence: an enrolment (a pupil at one school)
   missing 10 % or more of its possible sessions in the period; severe: 50 % or more. Both are
   counted per pupil per school, so a pupil at two schools of a federation is two enrolments.
