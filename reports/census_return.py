@@ -39,6 +39,7 @@ from xml.etree.ElementTree import Element, ElementTree, SubElement, indent
 
 from registers.codes import is_absence
 from registers.lib.calendar import academic_year_start, easter_sunday, spring_bank_holiday
+from registers.lib.statistics_population import born_aged_on_31_august
 from registers.models import Pupil, School, Term
 from reports.exports import census_codes
 from reports.selectors.figures import Figures, figures_by
@@ -91,10 +92,10 @@ def census_xml(*, school: School, term: Term) -> bytes:
     """The return for the census collecting `term`'s attendance (a query a period, and one for
     the pupils)."""
     census = census_periods(term=term)
-    age_day = date(census.school_year, 8, 31)
     of_age = Pupil.objects.filter(
-        date_of_birth__gt=date(age_day.year - OLDEST - 1, 8, 31),
-        date_of_birth__lte=date(age_day.year - YOUNGEST, 8, 31),
+        date_of_birth__range=born_aged_on_31_august(
+            school_year=census.school_year, youngest=YOUNGEST, oldest=OLDEST
+        )
     ).values("pk")
     by_period = {
         element: {

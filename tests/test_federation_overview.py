@@ -157,11 +157,16 @@ def test_the_overview_downloads_as_csv_with_small_schools_suppressed(client, sch
     )
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0][:4] == ["URN", "school", "pupils", "attendance %"]
-    by_name = {row[1]: row for row in rows[1:]}
-    assert by_name["Test Primary"][2:4] == ["5", "96.0"]
-    assert by_name["Tiny Primary"][2:] == [SUPPRESSED_NOTE] * 6
-    assert by_name[f"{school.federation.name} (all schools)"][2:4] == ["14", "95.0"]
-    assert by_name["National (2023/24)"][3] == "94.5"
+    assert rows[0][-1] == "pupils counted"
+    # Issue #16: the national comparison first, then every pupil on roll, each line saying which.
+    national = "pupils aged 5 to 15 on 31 August before the school year"
+    by_name = {(row[1], row[-1]): row[:-1] for row in rows[1:]}
+    assert by_name["Test Primary", national][2:4] == ["5", "96.0"]
+    assert by_name["Tiny Primary", national][2:] == [SUPPRESSED_NOTE] * 6
+    assert by_name[f"{school.federation.name} (all schools)", national][2:4] == ["14", "95.0"]
+    assert by_name["National (2023/24)", national][3] == "94.5"
+    assert by_name["Test Primary", "every pupil on roll"][2:4] == ["5", "96.0"]
+    assert len(rows) == 1 + 3 + 2 + 3 + 1
 
 
 def test_the_overview_makes_the_same_few_queries_however_many_schools(

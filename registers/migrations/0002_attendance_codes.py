@@ -46,10 +46,12 @@ CODES = [
     ("#", "Planned whole-school closure", "administrative", "not_possible"),
 ]
 
-# Withdrawn by the 2024 regulations; how they counted before then.
+# Withdrawn by the 2024 regulations; how they counted before then. `J` was an approved
+# educational activity, so attendance (CBDS code set D00202: not an absence); migration 0010
+# corrects databases made when this said authorised absence.
 WITHDRAWN = [
     ("H", "Holiday agreed by the school (withdrawn 2024)", "withdrawn", "authorised"),
-    ("J", "Interview (withdrawn 2024; now J1)", "withdrawn", "authorised"),
+    ("J", "Interview, an approved educational activity (withdrawn 2024; now J1)", "withdrawn", "attendance"),
     ("Y", "Unable to attend due to exceptional circumstances (withdrawn 2024)", "withdrawn", "not_possible"),
 ]
 

@@ -9,10 +9,18 @@ even its pupil count), only "fewer than 5 pupils", so that no pupil can be recog
 governors' paper. The "All pupils" row and each cohort are shown or hidden on their own; the
 gap is shown only where both are.
 
+The national figures' population: every figure set beside the national figures (the terms'
+rates, the weekly trend, the federation's schools and total) counts only the pupils the DfE's
+absence statistics count, aged 5 to 15 on 31 August before the school year
+(registers/lib/statistics_population.py), and the pages say so; the school's own figures of
+every pupil on roll stay beside them (this term's, the cohorts, the year groups, and the
+overview's second table).
+
 Queries: the governors' dashboard makes at most six (the school's terms; figures by cohort,
-whose "All pupils" are this term's; the figures of up to three terms before it, one statement
-each; figures by week and by year group); the overview two (the period, then figures by
-school), however many pupils or schools.
+whose "All pupils" are this term's, of every pupil and of the national figures' population;
+the figures of up to three terms before it, one statement each; figures by week and by year
+group); the overview two (the period, then figures by school, of both populations), however
+many pupils or schools.
 """
 
 from collections.abc import Sequence
@@ -22,6 +30,8 @@ from decimal import Decimal
 
 from django.db.models import Max, Min, OuterRef, Subquery
 
+from registers.lib.calendar import academic_year_label, academic_year_start
+from registers.lib.statistics_population import OLDEST, YOUNGEST, born_aged_on_31_august
 from registers.lib.year_groups import YEAR_GROUPS
 from registers.models import Federation, School, Term
 from reports.selectors.figures import (
@@ -29,6 +39,7 @@ from reports.selectors.figures import (
     SUPPRESSION_THRESHOLD,
     Figures,
     figures_by,
+    figures_by_population,
     figures_for,
     figures_sum,
     suppressed,
@@ -36,6 +47,8 @@ from reports.selectors.figures import (
 
 SUPPRESSED_NOTE = f"fewer than {SUPPRESSION_THRESHOLD} pupils"
 ALL_PUPILS = "All pupils"
+EVERY_PUPIL_ON_ROLL = "every pupil on roll"
+NATIONAL_POPULATION = f"pupils aged {YOUNGEST} to {OLDEST} on 31 August before the school year"
 # How many earlier terms the governors compare this term with: the school year before it.
 PREVIOUS_TERMS_SHOWN = 3
 # The overview's period may be any dates within a year (a school year is at most 366 days).
@@ -99,10 +112,14 @@ class GovernorsDashboard:
     period_start: date
     period_end: date  # the term's end, or today while the term is in progress
     in_progress: bool
-    rates: list[Row]  # this term, the terms before it (latest first), the national figures
+    # This term, the terms before it (latest first), over the national figures' population;
+    # then the national figures.
+    rates: list[Row]
+    all_pupils: Row  # this term, every pupil on roll (the school's own figure)
+    population: str  # who the national comparison counts, for the page
     cohorts: list[Row]  # All pupils first, each cohort with its gap
     year_groups: list[Row]
-    weeks: list[Week]  # this term's
+    weeks: list[Week]  # this term's, over the national figures' population
     previous_weeks: list[Week]  # the previous term's, for the trend
     previous_term: Term | None
     benchmark: Row
@@ -113,9 +130,24 @@ class FederationOverview:
     federation: Federation
     start: date
     end: date
-    schools: list[tuple[School, Row]]
+    schools: list[tuple[School, Row]]  # over the national figures' population
     total: Row
     benchmark: Row
+    population: str  # who the national comparison counts, for the page
+    all_pupils_schools: list[tuple[School, Row]]  # every pupil on roll
+    all_pupils_total: Row
+
+
+def national_population(*, start: date, end: date) -> str:
+    """Who the national figures count, in words for a page: the pupils aged 5 to 15 on 31 August
+    before the school year, with their dates of birth for the school years of the period."""
+    first_year, last_year = academic_year_start(start), academic_year_start(end)
+    born = "; ".join(
+        f"for {academic_year_label(year)}, born {first:%-d %B %Y} to {last:%-d %B %Y}"
+        for year in range(first_year, last_year + 1)
+        for first, last in [born_aged_on_31_august(school_year=year)]
+    )
+    return f"{NATIONAL_POPULATION} ({born})"
 
 
 def national_benchmark(*, federation: Federation) -> Row:
@@ -157,28 +189,37 @@ def governors_dashboard(
     ids = [school.pk]
 
     # No code is shown, so no count per code is made: codes=False adds up pupil weeks.
-    # This term's rates are the cohorts' "All pupils" (the same marks), the earlier terms' one
-    # statement each (benchmarks/dashboards.py).
+    # The terms' rates and the trend are set beside the national figures, so they count the
+    # national figures' population. This term's are the cohorts' "All pupils" (the same
+    # marks, both populations in one statement), the earlier terms' one statement each
+    # (benchmarks/dashboards.py).
     benchmark = national_benchmark(federation=school.federation)
-    by_cohort = figures_by(
-        school_ids=ids, start=term.start, end=period_end, by="cohort", codes=False
-    )
-    rates = [Row.of(term.name, by_cohort[ALL_PUPILS], note=_term_note(term, today))] + [
+    by_cohort = figures_by_population(school_ids=ids, start=term.start, end=period_end, by="cohort")
+    rates = [Row.of(term.name, by_cohort[ALL_PUPILS].dfe, note=_term_note(term, today))] + [
         Row.of(
             each.name,
             figures_for(
-                school_ids=ids, start=each.start, end=min(each.end, period_end), codes=False
+                school_ids=ids,
+                start=each.start,
+                end=min(each.end, period_end),
+                codes=False,
+                dfe_population=True,
             ),
             note=_term_note(each, today),
         )
         for each in reversed(earlier)
     ]
     by_week = figures_by(
-        school_ids=ids, start=(previous_term or term).start, end=period_end, by="week", codes=False
+        school_ids=ids,
+        start=(previous_term or term).start,
+        end=period_end,
+        by="week",
+        codes=False,
+        dfe_population=True,
     )
-    whole = Row.of(ALL_PUPILS, by_cohort[ALL_PUPILS])
+    whole = Row.of(ALL_PUPILS, by_cohort[ALL_PUPILS].every_pupil)
     cohorts = [whole] + [
-        Row.of(name, by_cohort[name]).with_gap_to(whole)
+        Row.of(name, by_cohort[name].every_pupil).with_gap_to(whole)
         for name in COHORT_NAMES
         if name != ALL_PUPILS
     ]
@@ -197,6 +238,14 @@ def governors_dashboard(
         period_end=period_end,
         in_progress=term.start <= today < term.end,
         rates=[*rates, benchmark],
+        all_pupils=Row.of(
+            f"{term.name}: {EVERY_PUPIL_ON_ROLL}",
+            by_cohort[ALL_PUPILS].every_pupil,
+            note=_term_note(term, today),
+        ),
+        population=national_population(
+            start=(earlier[0] if earlier else term).start, end=period_end
+        ),
         cohorts=cohorts,
         year_groups=year_groups,
         weeks=_weeks(by_week, term=term),
@@ -235,10 +284,13 @@ def federation_default_period(*, federation: Federation, today: date) -> tuple[d
 def federation_overview(
     *, federation: Federation, schools: Sequence[School], start: date, end: date
 ) -> FederationOverview:
-    """Every school of the federation side by side for the dates, with the federation's total
-    (one statement for them all)."""
+    """Every school of the federation side by side for the dates, with the federation's total,
+    over the national figures' population beside the national figures, and again over every
+    pupil on roll (one statement for them all)."""
     ids = [school.pk for school in schools]
-    by_school = figures_by(school_ids=ids, start=start, end=end, by="school", codes=False)
+    both = figures_by_population(school_ids=ids, start=start, end=end, by="school")
+    by_school = {key: figures.dfe for key, figures in both.items()}
+    every_pupil = {key: figures.every_pupil for key, figures in both.items()}
     return FederationOverview(
         federation=federation,
         start=start,
@@ -248,6 +300,14 @@ def federation_overview(
         ],
         total=Row.of(f"{federation.name} (all schools)", figures_sum(by_school.values())),
         benchmark=national_benchmark(federation=federation),
+        population=national_population(start=start, end=end),
+        all_pupils_schools=[
+            (school, Row.of(school.name, every_pupil.get(school.pk, Figures())))
+            for school in schools
+        ],
+        all_pupils_total=Row.of(
+            f"{federation.name} (all schools)", figures_sum(every_pupil.values())
+        ),
     )
 
 

@@ -6,8 +6,9 @@ The method (`shared/domain/attendance-rules.md`, "Statistics"):
 - A possible session is a mark whose code does not count as NOT_POSSIBLE (so `X`, `D`, `#`,
   `Q`, `Y1`-`Y7`, `Z` are left out of every rate, though they appear in `by_code`).
 - Attended: codes counting as attendance, which include the approved educational activities
-  (`K`, `V`, `P`, `W`, `B`). Authorised / unauthorised absence by `counts_as` likewise; what a
-  code counts as is data read only from `registers.codes.code_catalogue()`.
+  (`K`, `V`, `P`, `W`, `B`, and before 19 August 2024 the withdrawn `J`, interview).
+  Authorised / unauthorised absence by `counts_as` likewise; what a code counts as is data
+  read only from `registers.codes.code_catalogue()`.
 - Rates are over possible sessions. Persistent absence: an enrolment (a pupil at one school)
   missing 10 % or more of its possible sessions in the period; severe: 50 % or more. Both are
   counted per pupil per school, so a pupil at two schools of a federation is two enrolments.
@@ -31,6 +32,17 @@ How (one SQL statement per call, however many pupils or marks):
 For cohorts, the per-enrolment rows are repeated once per cohort the pupil belongs to
 (UNION ALL over a common table expression), so the same statement gives every cohort.
 
+The national figures' population (`dfe_population=True`, and `figures_by_population`, which
+gives it beside every pupil's figures in the same statement): only the sessions of pupils aged
+5 to 15 on 31 August before the session's school year (registers/lib/statistics_population.py).
+The rows are counted per key, pupil and school first, as for every pupil, and only those (one
+per enrolment, not one per week or mark) are joined to the pupils' dates of birth, which decide
+whether their counts are the population's too: a join of 25,000 rows for a federation's term
+rather than 325,000. A period across the start of a school year (rare: usually it lies in one)
+is read in parts, one per school year, each a branch of the UNION ALL marked with its number and
+counted per part before the join, then added up again per enrolment; so a pupil who was 4 on
+the first 31 August counts only in the later part, and each enrolment is still one row.
+
 Which class a mark belongs to (`by="group"`): the class the pupil was a member of on the day of
 the mark (their GroupMembership at that school covering that date). A pupil who changes class
 mid-period counts in both classes, each for its own sessions. Marks on a day the pupil was in no
@@ -38,7 +50,7 @@ class are keyed None. Year group is the pupil's current year group.
 """
 
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -49,6 +61,7 @@ from django.db.models import F, Q
 
 from registers.codes import CountsAs, code_catalogue
 from registers.lib.pupil_weeks import week_start_sql
+from registers.lib.statistics_population import born_aged_on_31_august, school_year_spans
 from registers.models import GroupMembership, Mark, Pupil, PupilWeek, RegistrationGroup, Term
 
 # Cells of an aggregate-only view (governors, federation) describing fewer pupils than this are
@@ -73,6 +86,10 @@ COHORT_NAMES = tuple(name for name, _ in COHORTS)
 
 By = Literal["school", "group", "year_group", "week", "pupil", "cohort", "term"]
 BY_KEYS = ("school", "group", "year_group", "week", "pupil", "cohort", "term")
+
+# Whose figures: every pupil, or the national figures' population (the DfE's: aged 5 to 15 on
+# 31 August before the school year), each a prefix of the per-enrolment columns.
+EVERY_PUPIL, DFE = "", "dfe_"
 
 
 def percent(numerator: int, denominator: int) -> Decimal | None:
@@ -143,6 +160,16 @@ class Figures:
 
 
 EMPTY = Figures()
+
+
+@dataclass(frozen=True)
+class PopulationFigures:
+    """One key's figures of every pupil, and of the national figures' population (pupils aged
+    5 to 15 on 31 August before the school year), for a figure set beside the national ones
+    with the school's own beside it."""
+
+    every_pupil: Figures = EMPTY
+    dfe: Figures = EMPTY
 
 
 def figures_sum(figures: Iterable[Figures]) -> Figures:
@@ -385,113 +412,204 @@ def _run(
     by: str,
     pupil_ids: Collection[int] | None = None,
     codes: bool = True,
+    populations: tuple[str, ...] = (EVERY_PUPIL,),
     code_pupils: bool = False,
-) -> dict[Any, Figures]:
+) -> dict[Any, dict[str, Figures]]:
+    """Each key's figures of each population asked for (EVERY_PUPIL, DFE), in one statement;
+    `code_pupils` also counts the enrolments that had each code."""
     q = connection.ops.quote_name
     school_ids = list(school_ids)
     if not school_ids or start > end:
         return {}
     weekly = not codes and by in WEEKLY_KEYS
+    source = _weekly_counts if weekly else _period_marks
+    # Every pupil's figures read the period whole; the population's, in school years, each
+    # part numbered when there are several.
+    by_population = populations != (EVERY_PUPIL,)
+    spans = school_year_spans(start, end) if by_population else []
+    several = len(spans) > 1
+    parts = [(span.first, span.last) for span in spans] or [(start, end)]
+    sources = [
+        source(school_ids=school_ids, start=first, end=last, pupil_ids=pupil_ids)
+        for first, last in parts
+    ]
+    if several:
+        sources = [
+            (f"SELECT s.*, {number} AS m_part FROM ({sql}) s", params)
+            for number, (sql, params) in enumerate(sources)
+        ]
+    source_sql = " UNION ALL ".join(sql for sql, _ in sources)
+    source_params = [value for _, values in sources for value in values]
     if weekly:
-        source_sql, source_params = _weekly_counts(
-            school_ids=school_ids, start=start, end=end, pupil_ids=pupil_ids
-        )
         counted = [(f"SUM(m.{q(column)}) AS {q(column)}", []) for column in COUNTED]
         code_columns: dict[str, str] = {}
     else:
-        source_sql, source_params = _period_marks(
-            school_ids=school_ids, start=start, end=end, pupil_ids=pupil_ids
-        )
         counted = _counted_by_what_codes_count_as()
         catalogue = code_catalogue()
         code_columns = {f"c{index}": code for index, code in enumerate(catalogue)} if codes else {}
         for column, code in code_columns.items():
             counted.append((f"{_count_where('m.m_code = %s')} AS {q(column)}", [code]))
+    columns = [*COUNTED, *code_columns]
 
     key, joins, cte, cte_params = _keying(
         by, school_ids=school_ids, start=start, end=end, weekly=weekly
     )
     flags = [flag for _, flag in COHORTS if flag] if by == "cohort" else []
+    flag_columns = [q("f_" + flag) for flag in flags]
     selected = [
         f"{key or '0'} AS k",
         "m.m_pupil AS pupil_id",
         "m.m_school AS school_id",
-        *(f"p.{q(flag)} AS {q('f_' + flag)}" for flag in flags),
+        *(["m.m_part AS part"] if several else []),
+        *(f"p.{q(flag)} AS {column}" for flag, column in zip(flags, flag_columns, strict=True)),
     ]
-    grouped = [*([key] if key else []), "m.m_pupil", "m.m_school", *(f"p.{q(f)}" for f in flags)]
-    per_enrolment = (
+    grouped = [
+        *([key] if key else []),
+        "m.m_pupil",
+        "m.m_school",
+        *(["m.m_part"] if several else []),
+        *(f"p.{q(f)}" for f in flags),
+    ]
+    counts = (
         f"SELECT {', '.join(selected)}, {', '.join(sql for sql, _ in counted)} "
         f"FROM ({source_sql}) m{joins} GROUP BY {', '.join(grouped)}"
     )
     # In the order of the statement: the common table expression, the counts, the marks.
     params = [*cte_params, *(value for _, values in counted for value in values), *source_params]
+    if by_population:
+        # Each enrolment's counts (one row per part when there are several) joined to the
+        # pupil's date of birth: the population's are those of the parts in which the pupil
+        # was of its age. Several parts are added up again into one row per enrolment.
+        pupils = q(Pupil._meta.db_table)
+        of_age = " OR ".join(
+            ("(pp.part = %s AND " if several else "(") + "d.date_of_birth BETWEEN %s AND %s)"
+            for _span in spans
+        )
+        for number, span in enumerate(spans):
+            params += [
+                *([number] if several else []),
+                *born_aged_on_31_august(school_year=span.school_year),
+            ]
+        kept = ["k", "pupil_id", "school_id", *flag_columns]
+        dfe = [f"CASE WHEN in_dfe = 1 THEN {q(column)} ELSE 0 END" for column in columns]
+        if several:
+            values = [
+                f"SUM({q(column)}) AS {q(column)}, SUM({only}) AS {q(DFE + column)}"
+                for column, only in zip(columns, dfe, strict=True)
+            ]
+            grouping = f" GROUP BY {', '.join(kept)}"
+        else:
+            values = [
+                f"{q(column)}, {only} AS {q(DFE + column)}"
+                for column, only in zip(columns, dfe, strict=True)
+            ]
+            grouping = ""
+        per_enrolment = (
+            f"per_part AS ({counts}), per_enrolment AS (SELECT {', '.join(kept)}, "
+            f"{', '.join(values)} FROM (SELECT pp.*, CASE WHEN {of_age} THEN 1 ELSE 0 END "
+            f"AS in_dfe FROM per_part pp JOIN {pupils} d ON d.id = pp.pupil_id) pp{grouping})"
+        )
+    else:
+        per_enrolment = f"per_enrolment AS ({counts})"
     if by == "cohort":
-        parts = []
+        parts_sql = []
         for name, flag in COHORTS:
             where = f" WHERE {q('f_' + flag)}" if flag else ""
-            parts.append(f"SELECT %s AS {q('key')}, per_enrolment.* FROM per_enrolment{where}")
+            parts_sql.append(f"SELECT %s AS {q('key')}, per_enrolment.* FROM per_enrolment{where}")
             params.append(name)
-        rows_sql = " UNION ALL ".join(parts)
+        rows_sql = " UNION ALL ".join(parts_sql)
     else:
         rows_sql = f"SELECT k AS {q('key')}, per_enrolment.* FROM per_enrolment"
-    possible = f"({q('attended')} + {q('authorised')} + {q('unauthorised')})"
-    absent = f"({q('authorised')} + {q('unauthorised')})"
-    has_possible = f"{possible} > 0"
-    sums = "".join(f", SUM({q(column)})" for column in code_columns)
-    if code_pupils:
-        sums += "".join(f", COUNT(CASE WHEN {q(column)} > 0 THEN 1 END)" for column in code_columns)
+    aggregates = [
+        aggregate
+        for population in populations
+        for aggregate in _aggregates(population, columns, code_pupils=code_pupils)
+    ]
     sql = (
-        f"WITH {cte + ', ' if cte else ''}per_enrolment AS ({per_enrolment}) "
-        f"SELECT {q('key')}, "
-        f"COUNT(CASE WHEN {has_possible} THEN 1 END), "
-        f"SUM({q('attended')}), SUM({q('authorised')}), SUM({q('unauthorised')}), "
-        f"COUNT(CASE WHEN {has_possible} AND {absent} * 100 >= "
-        f"{possible} * {PERSISTENT_ABSENCE_PCT} THEN 1 END), "
-        f"COUNT(CASE WHEN {has_possible} AND {absent} * 100 >= "
-        f"{possible} * {SEVERE_ABSENCE_PCT} THEN 1 END)"
-        f"{sums} "
+        f"WITH {cte + ', ' if cte else ''}{per_enrolment} "
+        f"SELECT {q('key')}, {', '.join(aggregates)} "
         f"FROM ({rows_sql}) keyed GROUP BY {q('key')}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    result: dict[Any, Figures] = {}
-    for row in rows:
-        key_value, pupils, attended, authorised, unauthorised, persistent, severe = row[:7]
-        attended, authorised, unauthorised = (
-            int(attended or 0),
-            int(authorised or 0),
-            int(unauthorised or 0),
-        )
-        code_sums = row[7 : 7 + len(code_columns)]
-        by_code = Counter(
-            {
-                code: int(count)
-                for code, count in zip(code_columns.values(), code_sums, strict=True)
-                if count
-            }
-        )
-        pupils_by_code = Counter(
-            {
-                code: int(count)
-                for code, count in zip(
-                    code_columns.values(), row[7 + len(code_columns) :], strict=False
-                )
-                if count
-            }
-        )
-        result[key_value] = Figures(
-            pupils=int(pupils),
-            possible=attended + authorised + unauthorised,
-            attended=attended,
-            authorised=authorised,
-            unauthorised=unauthorised,
-            by_code=by_code,
-            pupils_by_code=pupils_by_code,
-            persistent=int(persistent),
-            severe=int(severe),
-        )
-    return result
+    width = len(_aggregates(EVERY_PUPIL, columns, code_pupils=code_pupils))
+    return {
+        row[0]: {
+            population: _figures(
+                row[1 + n * width : 1 + (n + 1) * width], code_columns, code_pupils=code_pupils
+            )
+            for n, population in enumerate(populations)
+        }
+        for row in rows
+    }
+
+
+def _aggregates(population: str, columns: list[str], *, code_pupils: bool) -> list[str]:
+    """One population's figures over the per-enrolment rows: enrolments with a possible
+    session, the sessions attended, authorised and unauthorised, the enrolments at or over 10 %
+    and 50 % absence, each code's sessions, and with `code_pupils` the enrolments that had each
+    code."""
+    q = connection.ops.quote_name
+    attended, authorised, unauthorised = (q(population + column) for column in COUNTED)
+    possible = f"({attended} + {authorised} + {unauthorised})"
+    absent = f"({authorised} + {unauthorised})"
+    has_possible = f"{possible} > 0"
+    return [
+        f"COUNT(CASE WHEN {has_possible} THEN 1 END)",
+        f"SUM({attended})",
+        f"SUM({authorised})",
+        f"SUM({unauthorised})",
+        f"COUNT(CASE WHEN {has_possible} AND {absent} * 100 >= "
+        f"{possible} * {PERSISTENT_ABSENCE_PCT} THEN 1 END)",
+        f"COUNT(CASE WHEN {has_possible} AND {absent} * 100 >= "
+        f"{possible} * {SEVERE_ABSENCE_PCT} THEN 1 END)",
+        *(f"SUM({q(population + column)})" for column in columns[len(COUNTED) :]),
+        *(
+            f"COUNT(CASE WHEN {q(population + column)} > 0 THEN 1 END)"
+            for column in (columns[len(COUNTED) :] if code_pupils else [])
+        ),
+    ]
+
+
+def _figures(values: Sequence[Any], code_columns: dict[str, str], *, code_pupils: bool) -> Figures:
+    """A population's figures from its `_aggregates` columns."""
+    pupils, attended, authorised, unauthorised, persistent, severe = values[:6]
+    attended, authorised, unauthorised = (
+        int(attended or 0),
+        int(authorised or 0),
+        int(unauthorised or 0),
+    )
+    code_sums = values[6 : 6 + len(code_columns)]
+    by_code = Counter(
+        {
+            code: int(count)
+            for code, count in zip(code_columns.values(), code_sums, strict=True)
+            if count
+        }
+    )
+    pupils_by_code = Counter(
+        {
+            code: int(count)
+            for code, count in zip(
+                code_columns.values(), values[6 + len(code_columns) :], strict=False
+            )
+            if count
+        }
+        if code_pupils
+        else {}
+    )
+    return Figures(
+        pupils=int(pupils),
+        possible=attended + authorised + unauthorised,
+        attended=attended,
+        authorised=authorised,
+        unauthorised=unauthorised,
+        by_code=by_code,
+        pupils_by_code=pupils_by_code,
+        persistent=int(persistent),
+        severe=int(severe),
+    )
 
 
 def figures_for(
@@ -502,11 +620,15 @@ def figures_for(
     pupil_ids: Collection[int] | None = None,
     codes: bool = True,
     code_pupils: bool = False,
+    dfe_population: bool = False,
 ) -> Figures:
     """The figures of the schools (a school, a federation), or of some of their pupils, for the
     dates `start` to `end` inclusive (a week, half term, term, year or any dates).
     `codes=False` leaves `by_code` empty, for a page that shows no code (a third faster);
-    `code_pupils=True` also counts the enrolments that had each code (`pupils_by_code`)."""
+    `code_pupils=True` also counts the enrolments that had each code (`pupils_by_code`).
+    `dfe_population=True` counts only the national figures' population (pupils aged 5 to 15
+    on 31 August before the school year), for a figure set beside the national ones."""
+    population = DFE if dfe_population else EVERY_PUPIL
     rows = _run(
         school_ids=school_ids,
         start=start,
@@ -515,8 +637,9 @@ def figures_for(
         pupil_ids=pupil_ids,
         codes=codes,
         code_pupils=code_pupils,
+        populations=(population,),
     )
-    return next(iter(rows.values()), EMPTY)
+    return next((each[population] for each in rows.values()), EMPTY)
 
 
 def figures_by(
@@ -527,6 +650,7 @@ def figures_by(
     by: By,
     pupil_ids: Collection[int] | None = None,
     codes: bool = True,
+    dfe_population: bool = False,
 ) -> dict[Any, Figures]:
     """The figures of the schools for `start` to `end`, one entry per key:
 
@@ -536,17 +660,68 @@ def figures_by(
     - "cohort": every name of COHORT_NAMES, including those with no pupils (as zeros);
     - "term": the id of the school's term containing the mark's day.
     Keys with no marks are absent, except cohorts. `pupil_ids` (ids or a queryset of ids)
-    limits the figures to those pupils; `codes=False` leaves every `by_code` empty.
+    limits the figures to those pupils; `codes=False` leaves every `by_code` empty;
+    `dfe_population=True` counts only the national figures' population (its keys are still
+    those of every pupil's marks, with zeros where none of its pupils has one, so that a
+    trend's weeks are numbered alike for both).
     """
+    population = DFE if dfe_population else EVERY_PUPIL
+    rows = _keyed(
+        by,
+        _run(
+            school_ids=school_ids,
+            start=start,
+            end=end,
+            by=_checked(by),
+            pupil_ids=pupil_ids,
+            codes=codes,
+            populations=(population,),
+        ),
+    )
+    return {key: each.get(population, EMPTY) for key, each in rows.items()}
+
+
+def figures_by_population(
+    *,
+    school_ids: Collection[int],
+    start: date,
+    end: date,
+    by: By,
+    pupil_ids: Collection[int] | None = None,
+) -> dict[Any, PopulationFigures]:
+    """`figures_by` (with `codes=False`) of every pupil and of the national figures'
+    population side by side, from one statement: for a page that sets the school's figures
+    beside the national ones and keeps its own beside them."""
+    rows = _keyed(
+        by,
+        _run(
+            school_ids=school_ids,
+            start=start,
+            end=end,
+            by=_checked(by),
+            pupil_ids=pupil_ids,
+            codes=False,
+            populations=(EVERY_PUPIL, DFE),
+        ),
+    )
+    return {
+        key: PopulationFigures(every_pupil=each.get(EVERY_PUPIL, EMPTY), dfe=each.get(DFE, EMPTY))
+        for key, each in rows.items()
+    }
+
+
+def _checked(by: str) -> str:
     if by not in BY_KEYS:
         raise ValueError(f"Figures cannot be grouped by {by!r}.")
-    rows = _run(
-        school_ids=school_ids, start=start, end=end, by=by, pupil_ids=pupil_ids, codes=codes
-    )
+    return by
+
+
+def _keyed(by: str, rows: dict[Any, dict[str, Figures]]) -> dict[Any, dict[str, Figures]]:
+    """Every cohort (those without pupils as zeros); weeks as dates, which SQLite returns as
+    text through a raw cursor."""
     if by == "cohort":
-        return {name: rows.get(name, EMPTY) for name in COHORT_NAMES}
+        return {name: rows.get(name, {}) for name in COHORT_NAMES}
     if by == "week":
-        # SQLite returns dates as text through a raw cursor.
         return {
             (date.fromisoformat(key) if isinstance(key, str) else key): figures
             for key, figures in rows.items()

@@ -11,7 +11,7 @@ from penalties.models import ThresholdCase
 from penalties.selectors import threshold_cases_open_for_school
 from registers.lib.year_groups import YEAR_GROUPS
 from registers.models import GroupMembership, RegistrationGroup, School
-from reports.selectors.figures import Figures, figures_by, figures_for
+from reports.selectors.figures import Figures, figures_by, figures_by_population, figures_for
 from reports.selectors.periods import Period, current_term, term_to_date, week_to_date
 from reports.selectors.pupils import PupilFigures, pupil_figures
 
@@ -105,6 +105,9 @@ class SchoolOverview:
     term_by_year_group: list[tuple[str, Figures]]
     cohorts: list[CohortGap]
     weeks: list[tuple[date, Figures]]
+    # The trend beside the national figure counts the pupils it counts (aged 5 to 15 on 31
+    # August before the school year); `weeks` above, every pupil.
+    national_population_weeks: list[tuple[date, Figures]]
     persistent: list[PupilFigures]  # persistent absentees this term (severe ones included)
     cases: list[ThresholdCase]
     benchmark_attendance_pct: Decimal  # 100 - the national overall absence rate
@@ -124,7 +127,9 @@ def school_overview(*, school: School, today: date) -> SchoolOverview:
     term = term_to_date(term=term_row, day=today) if term_row else None
     groups = list(RegistrationGroup.objects.filter(school=school).order_by("name"))
     today_by_group = figures_by(school_ids=ids, start=today, end=today, by="group")
-    term_figures, term_by_group, by_year, by_cohort, weeks, rows = Figures(), {}, {}, {}, {}, []
+    term_figures, term_by_group, by_year, by_cohort, rows = Figures(), {}, {}, {}, []
+    weeks: dict[date, Figures] = {}
+    national_weeks: dict[date, Figures] = {}
     if term:
         term_figures = figures_for(school_ids=ids, start=term.start, end=term.end)
         term_by_group = figures_by(school_ids=ids, start=term.start, end=term.end, by="group")
@@ -135,7 +140,9 @@ def school_overview(*, school: School, today: date) -> SchoolOverview:
         by_cohort = figures_by(
             school_ids=ids, start=term.start, end=term.end, by="cohort", codes=False
         )
-        weeks = figures_by(school_ids=ids, start=term.start, end=term.end, by="week", codes=False)
+        by_week = figures_by_population(school_ids=ids, start=term.start, end=term.end, by="week")
+        weeks = {monday: figures.every_pupil for monday, figures in by_week.items()}
+        national_weeks = {monday: figures.dfe for monday, figures in by_week.items()}
         rows = pupil_figures(school_id=school.pk, start=term.start, end=term.end)
     everyone = by_cohort.get("All pupils", Figures()).attendance_pct
     cohorts = [
@@ -163,6 +170,9 @@ def school_overview(*, school: School, today: date) -> SchoolOverview:
         term_by_year_group=sorted(by_year.items(), key=_year_order),
         cohorts=cohorts,
         weeks=sorted((key, value) for key, value in weeks.items() if key is not None),
+        national_population_weeks=sorted(
+            (key, value) for key, value in national_weeks.items() if key is not None
+        ),
         persistent=persistent,
         cases=list(threshold_cases_open_for_school(school=school)),
         benchmark_attendance_pct=100 - school.federation.benchmark_overall_absence_pct,

@@ -22,7 +22,9 @@ from registers.models import Federation, School
 from registers.services.access_log import access_log_record
 from reports import access, charts
 from reports.selectors.dashboards import (
+    EVERY_PUPIL_ON_ROLL,
     LONGEST_PERIOD,
+    NATIONAL_POPULATION,
     SUPPRESSED_NOTE,
     FederationOverview,
     federation_default_period,
@@ -67,8 +69,26 @@ def overview_csv(request: HttpRequest, federation_id: int) -> HttpResponse:
     if problem:
         return HttpResponse(problem, status=400, content_type="text/plain; charset=utf-8")
     figures = _overview(federation, *period)
-    rows = [[school.urn, row.label, *rate_cells(row)] for school, row in figures.schools] + [
-        ["", row.label, *rate_cells(row)] for row in (figures.total, figures.benchmark)
+    # The national comparison first, then every pupil on roll, each line saying which.
+    rows = [
+        *(
+            [school.urn, row.label, *rate_cells(row), NATIONAL_POPULATION]
+            for school, row in figures.schools
+        ),
+        *(
+            ["", row.label, *rate_cells(row), NATIONAL_POPULATION]
+            for row in (figures.total, figures.benchmark)
+        ),
+        *(
+            [school.urn, row.label, *rate_cells(row), EVERY_PUPIL_ON_ROLL]
+            for school, row in figures.all_pupils_schools
+        ),
+        [
+            "",
+            figures.all_pupils_total.label,
+            *rate_cells(figures.all_pupils_total),
+            EVERY_PUPIL_ON_ROLL,
+        ],
     ]
     access_log_record(
         user=request.user,
@@ -79,7 +99,7 @@ def overview_csv(request: HttpRequest, federation_id: int) -> HttpResponse:
     )
     return csv_response(
         filename=f"federation-overview-{figures.start.isoformat()}-{figures.end.isoformat()}.csv",
-        header=["URN", "school", "pupils", *RATE_HEADER],
+        header=["URN", "school", "pupils", *RATE_HEADER, "pupils counted"],
         rows=rows,
     )
 
@@ -115,7 +135,8 @@ def _period(request: HttpRequest, federation: Federation) -> tuple[tuple[date, d
 def school_chart(figures: FederationOverview) -> charts.Chart:
     benchmark = figures.benchmark
     return charts.bar_chart(
-        title=f"Attendance by school, {figures.start:%d %b %Y} to {figures.end:%d %b %Y}",
+        title=f"Attendance by school of {NATIONAL_POPULATION}, "
+        f"{figures.start:%d %b %Y} to {figures.end:%d %b %Y}",
         bars=[
             charts.Bar(row.label, row.attendance, SUPPRESSED_NOTE if row.suppressed else "")
             for _school, row in figures.schools

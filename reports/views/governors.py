@@ -21,6 +21,8 @@ from reports import access, charts
 from reports.pdf import report_pdf
 from reports.selectors.dashboards import (
     ALL_PUPILS,
+    EVERY_PUPIL_ON_ROLL,
+    NATIONAL_POPULATION,
     SUPPRESSED_NOTE,
     GovernorsDashboard,
     Row,
@@ -134,7 +136,7 @@ def trend_chart(figures: GovernorsDashboard) -> charts.Chart:
     benchmark = figures.benchmark
     previous = figures.previous_term
     return charts.trend_chart(
-        title=f"Attendance by school week: {figures.term.name}"
+        title=f"Attendance by school week of {NATIONAL_POPULATION}: {figures.term.name}"
         + (f" and {previous.name}" if previous else ""),
         this_term=charts.Series(figures.term.name, [week.attendance for week in figures.weeks]),
         previous_term=charts.Series(
@@ -177,8 +179,12 @@ def rate_cells(row: Row) -> list:
 
 
 def _rates_csv(figures: GovernorsDashboard) -> tuple[list, list]:
-    header = ["period", "note", "pupils", *RATE_HEADER]
-    return header, [[row.label, row.note, *rate_cells(row)] for row in figures.rates]
+    header = ["period", "note", "pupils", *RATE_HEADER, "pupils counted"]
+    every = figures.all_pupils
+    return header, [
+        *([row.label, row.note, *rate_cells(row), NATIONAL_POPULATION] for row in figures.rates),
+        [every.label, every.note, *rate_cells(every), EVERY_PUPIL_ON_ROLL],
+    ]
 
 
 def _groups_csv(rows: list[Row], first: str) -> tuple[list, list]:
@@ -190,7 +196,12 @@ def _groups_csv(rows: list[Row], first: str) -> tuple[list, list]:
 
 
 def _weeks_csv(figures: GovernorsDashboard) -> tuple[list, list]:
-    header = ["term", "school week of term", "week starting", "attendance %"]
+    header = [
+        "term",
+        "school week of term",
+        "week starting",
+        f"attendance % of {NATIONAL_POPULATION}",
+    ]
     weeks = [*figures.previous_weeks, *figures.weeks]
     return header, [
         [

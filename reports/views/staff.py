@@ -15,6 +15,7 @@ from reports import access
 from reports.census_return import census_xml
 from reports.charts import Chart, Series, trend_chart
 from reports.exports import Table, census_csv, census_table, table_csv
+from reports.selectors.dashboards import NATIONAL_POPULATION
 from reports.selectors.overviews import SchoolOverview, school_overview, teacher_overview
 from reports.selectors.periods import current_term
 from reports.selectors.profile import pupil_profile
@@ -61,11 +62,13 @@ def classes(request: HttpRequest, school_id: int) -> HttpResponse:
 
 
 def _trend(overview: SchoolOverview) -> Chart:
+    """This term's weeks beside the national figure, so over the pupils it counts."""
     return trend_chart(
-        title="Attendance by school week this term",
+        title=f"Attendance by school week this term, {NATIONAL_POPULATION} "
+        "(as the national figure; the weekly table below counts every pupil)",
         this_term=Series(
             overview.term.label if overview.term else "This term",
-            [figures.attendance_pct for _monday, figures in overview.weeks],
+            [figures.attendance_pct for _monday, figures in overview.national_population_weeks],
         ),
         previous_term=None,
         benchmark_pct=overview.benchmark_attendance_pct,
