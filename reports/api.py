@@ -3,7 +3,8 @@
 The school is loaded twice through the access modules: `registers.access` (a school the user
 has no place at is not found, as everywhere in the API), then `reports.access` (the governors'
 dashboard audience: governors, the head, the attendance lead and the federation admin; anyone
-else is a 403). Figures describing fewer than 5 pupils are withheld, as on the dashboard.
+else is a 403). Figures describing fewer than 5 pupils are withheld, as on the dashboard; a
+period with no possible session says so (`no_sessions`) rather than looking withheld.
 """
 
 from datetime import date
@@ -39,7 +40,11 @@ class FiguresSerializer(serializers.Serializer):
     date_from = serializers.DateField()
     date_to = serializers.DateField()
     suppressed = serializers.BooleanField(
-        help_text=f"Fewer than {SUPPRESSION_THRESHOLD} pupils: every figure below is withheld."
+        help_text=f"1 to {SUPPRESSION_THRESHOLD - 1} pupils: every figure below is withheld."
+    )
+    no_sessions = serializers.BooleanField(
+        help_text="No possible session recorded in the period: the counts are 0 and the rates "
+        "null (not withheld: there is nothing to count)."
     )
     pupils = serializers.IntegerField(
         allow_null=True, help_text="Pupils (enrolments) with at least one possible session."
@@ -82,12 +87,13 @@ FIGURE_FIELDS = (
 
 
 def _body(*, school_id: int, start: date, end: date, figures: Figures) -> dict:
-    hidden = suppressed(figures)
+    hidden = bool(figures.pupils) and suppressed(figures)
     return {
         "school": school_id,
         "date_from": start,
         "date_to": end,
         "suppressed": hidden,
+        "no_sessions": not figures.pupils,
         **{name: None if hidden else getattr(figures, name) for name in FIGURE_FIELDS},
     }
 

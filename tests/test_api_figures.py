@@ -83,3 +83,13 @@ def test_a_period_must_be_two_dates_in_order(api, school):
     assert missing.status_code == 400 and list(missing.json()) == ["to"]
     assert backwards.status_code == 400
     assert backwards.json() == {"non_field_errors": ["'to' is before 'from'."]}
+
+
+def test_a_period_with_no_sessions_recorded_says_so_and_is_not_withheld(api, school):
+    # Issue #17: "Every figure distinguishes 'no sessions recorded' from 'fewer than 5 pupils'".
+    governor = _staff(school, Role.GOVERNOR, "governor")
+
+    body = api(governor).get(reverse("api:school_figures", args=[school.pk]), PERIOD).json()
+
+    assert (body["no_sessions"], body["suppressed"]) == (True, False)
+    assert (body["pupils"], body["possible"], body["attendance_pct"]) == (0, 0, None)
