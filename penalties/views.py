@@ -389,17 +389,22 @@ def ladder_letters_preview(request: HttpRequest, school_id: int) -> HttpResponse
     if not form.is_valid():
         messages.error(request, "Choose which letters to preview.")
         return redirect("intervention_ladder", school_id=school.pk)
+    kind = LadderLetterKind(form.cleaned_data["kind"])
+    preview, problem = None, ""
     try:
-        preview = ladder_letters_due(
-            school=school, kind=form.cleaned_data["kind"], as_of=timezone.localdate()
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-        return redirect("intervention_ladder", school_id=school.pk)
+        preview = ladder_letters_due(school=school, kind=kind, as_of=timezone.localdate())
+    except DomainError as error:  # outside the terms: letters are drawn in term time
+        problem = error.message
     return render(
         request,
         "penalties/ladder_letters_preview.html",
-        {"school": school, "preview": preview, "email_parents": form.cleaned_data["email_parents"]},
+        {
+            "school": school,
+            "label": kind.label,
+            "preview": preview,
+            "problem": problem,
+            "email_parents": form.cleaned_data["email_parents"],
+        },
     )
 
 
