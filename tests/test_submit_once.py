@@ -11,15 +11,18 @@ form posted to has the token, except those that create nothing.
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 import time_machine
 from django.conf import settings
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
+from absences.access import children_for_parent
 from absences.models import LeaveCategory, SafeguardingFlag
 from absences.models_parents import ParentReport, ReportKind
 from absences.services.evidence import medical_evidence_request
@@ -33,6 +36,7 @@ from registers.middleware import ALREADY_SENT
 from registers.models import Mark, Role, SubmittedForm
 from registers.services.register import RegisterEntry, register_submit
 from registers.services.submit_once import FIELD
+from registers.tasks import forget_submitted_forms
 from tests.conftest import LONDON
 from tests.factories import (
     ContactFactory,
@@ -141,8 +145,6 @@ def world(school, class_4a, pupils_4a, teacher_4a, head) -> World:
         name="Pat Parent", email="pat@example.org", user=UserFactory(username="parent-pat")
     )
     PupilContactFactory(pupil=away, contact=parent, priority=1)
-    from absences.access import children_for_parent
-
     [child] = children_for_parent(contact=parent)
     report = absence_report_submit(
         child=child,
@@ -427,3 +429,13 @@ def test_every_form_posted_to_carries_a_one_time_token():
     # The closure's confirmation does carry one.
     closure = (root / "registers/closure.html").read_text()
     assert closure.count("{% form_once %}") == 1 and 'name="confirm"' in closure
+
+
+def test_the_tokens_of_forms_sent_are_forgotten_after_a_week():
+    # A token only has to outlive the page it was drawn on; the nightly task forgets the rest.
+    now = timezone.now()
+    SubmittedForm.objects.create(token=uuid4(), submitted_at=now - timedelta(days=8))
+    kept = SubmittedForm.objects.create(token=uuid4(), submitted_at=now - timedelta(days=6))
+
+    assert forget_submitted_forms.delay().get() == 1
+    assert list(SubmittedForm.objects.all()) == [kept]
