@@ -43,7 +43,7 @@ from registers.services.school_config import read_config_file, school_config_loa
 from .calendar import demo_school_years, with_demo_terms
 from .events import SchoolEvents, after_marks, plan_events, write_events
 from .history import PlannedRegister, SchoolHistory, pupil_history, school_registers
-from .load import BulkRows, bulk_load_begin, bulk_load_end, vacuum
+from .load import BulkRows, bulk_load_begin, bulk_load_end
 from .marks import PlannedMark
 from .plan import SEED, DemoLogin, DemoPlan, FederationInfo, SchoolInfo, demo_plan
 from .schools import school_infos
@@ -249,7 +249,6 @@ def demo_seed(*, today: date) -> DemoResult:
             parents=ids.parents,
         )
     cases = _after_marks(plan, schools, today, ids)
-    vacuum()
     last_year, _year = demo_school_years(today)
     return DemoResult(
         federations=len(day.federations),
