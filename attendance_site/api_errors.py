@@ -9,6 +9,7 @@ PermissionDenied, validation and parse errors) is DRF's own handling.
 from dataclasses import asdict
 from typing import Any
 
+from django.urls import reverse
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers, status
@@ -16,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from registers.errors import DomainError, StaleSave
+from registers.errors import AlreadyRecorded, DomainError, StaleSave
 from registers.services.register import RegisterRefused
 
 
@@ -32,7 +33,19 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(body, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, RegisterRefused):
         body["problems"] = list(exc.problems)
+    if isinstance(exc, AlreadyRecorded) and (path := _api_path(exc.existing)):
+        body["existing"] = path
     return Response(body, status=status.HTTP_400_BAD_REQUEST)
+
+
+def _api_path(existing: object) -> str | None:
+    """Where the API shows a record a refused request duplicated (only leave requests have a
+    page of their own in the API)."""
+    from absences.models import LeaveRequest
+
+    if isinstance(existing, LeaveRequest):
+        return reverse("api:leave_request", args=[existing.pk])
+    return None
 
 
 # The shapes above, for the OpenAPI schema (drf-spectacular): views list them in their
@@ -49,10 +62,16 @@ class ErrorSerializer(serializers.Serializer):
 
 class RefusedSerializer(serializers.Serializer):
     """400: the request was refused and nothing was saved. `problems` lists each problem found
-    when a register is refused. A body that is not JSON gets this shape too."""
+    when a register is refused; `existing` is the path of the record a duplicate request
+    repeats. A body that is not JSON gets this shape too."""
 
     detail = serializers.CharField()
     problems = serializers.ListField(child=serializers.CharField(), required=False)
+    existing = serializers.CharField(
+        required=False,
+        help_text="A request for something already recorded (leave for days already asked "
+        "for): the path of that record.",
+    )
 
 
 class FieldErrorsSerializer(serializers.Serializer):

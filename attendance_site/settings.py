@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "attendance_site.sessions.IdleTimeout",
     # Heads, the office and administrators finish signing in with a one-time code.
     "attendance_site.two_step.SecondStepRequired",
+    # A form that creates something runs once however often it is sent (a double click).
+    "registers.middleware.SubmitOnce",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the locked-out page.
     "axes.middleware.AxesMiddleware",
@@ -237,6 +239,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "intervention-ladder-weekly": {
         "task": "penalties.tasks.intervention_ladder_for_every_school",
         "schedule": crontab(hour=3, minute=0, day_of_week="mon"),
+    },
+    # The one-time tokens of forms sent (a double click creates one): forgotten after a week.
+    "submitted-forms-forget-nightly": {
+        "task": "registers.tasks.forget_submitted_forms",
+        "schedule": crontab(hour=1, minute=45),
     },
     # 2024 regulations: entries are kept six years (or the federation's longer period), no longer.
     "retention-nightly": {

@@ -98,9 +98,27 @@ class LADecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=LADecision.choices)
 
 
-class LadderLettersForm(forms.Form):
+class PupilIdsField(forms.Field):
+    """The pupils a preview listed, sent back with its confirmation as hidden inputs."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: object) -> list[int]:
+        values = value if isinstance(value, list | tuple) else [value] if value else []
+        if not all(isinstance(each, str) and each.isdigit() for each in values):
+            raise forms.ValidationError("The list of pupils was damaged: preview again.")
+        return [int(each) for each in values]
+
+
+class LadderLettersPreviewForm(forms.Form):
     kind = forms.ChoiceField(choices=LadderLetterKind.choices)
     email_parents = forms.BooleanField(
         label="Also e-mail each letter to the parents with parental responsibility",
         required=False,
     )
+
+
+class LadderLettersForm(LadderLettersPreviewForm):
+    """The confirmation of a preview: the letters of the pupils it listed, and no others."""
+
+    pupil = PupilIdsField(required=False)

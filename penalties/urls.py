@@ -10,6 +10,7 @@ LADDER = "schools/<int:school_id>/intervention-ladder/"
 urlpatterns = [
     path(LADDER, views.intervention_ladder, name="intervention_ladder"),
     path(LADDER + "letters/", views.ladder_letters, name="ladder_letters"),
+    path(LADDER + "letters/preview/", views.ladder_letters_preview, name="ladder_letters_preview"),
     path(
         LADDER + "letters/<int:letter_id>/",
         views.ladder_letter_download,

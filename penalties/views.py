@@ -27,6 +27,7 @@ from penalties.selectors.ladder import (
     half_term_of,
     ladder_letter_at_school,
     ladder_letter_progress,
+    ladder_letters_due,
     ladder_letters_for_school,
     ladder_steps_for_school,
 )
@@ -373,7 +374,7 @@ def intervention_ladder(request: HttpRequest, school_id: int) -> HttpResponse:
                 if half_term
                 else []
             ),
-            "form": forms.LadderLettersForm(),
+            "form": forms.LadderLettersPreviewForm(),
         },
     )
     if any(row.pending for row in progress):
@@ -382,31 +383,65 @@ def intervention_ladder(request: HttpRequest, school_id: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def ladder_letters_preview(request: HttpRequest, school_id: int) -> HttpResponse:
+    """Before a batch: every pupil who would get a letter of the kind, with their figure and
+    the letter, and a button to confirm. Nothing is drawn or e-mailed from this page."""
+    school = _school_for_threshold_cases(request, school_id)
+    form = forms.LadderLettersPreviewForm(request.GET)
+    if not form.is_valid():
+        messages.error(request, "Choose which letters to preview.")
+        return redirect("intervention_ladder", school_id=school.pk)
+    kind = LadderLetterKind(form.cleaned_data["kind"])
+    preview, problem = None, ""
+    try:
+        preview = ladder_letters_due(school=school, kind=kind, as_of=timezone.localdate())
+    except DomainError as error:  # outside the terms: letters are drawn in term time
+        problem = error.message
+    return render(
+        request,
+        "penalties/ladder_letters_preview.html",
+        {
+            "school": school,
+            "label": kind.label,
+            "preview": preview,
+            "problem": problem,
+            "email_parents": form.cleaned_data["email_parents"],
+        },
+    )
+
+
+@login_required
 @require_POST
 def ladder_letters(request: HttpRequest, school_id: int) -> HttpResponse:
-    """The batch action: every letter of one kind due this half term, one task each."""
+    """The confirmation of a preview: the letters of the pupils it listed, one task each."""
     school = _school_for_threshold_cases(request, school_id)
     form = forms.LadderLettersForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose which letters to draw.")
+        messages.error(request, "Preview the letters, then confirm them.")
         return redirect("intervention_ladder", school_id=school.pk)
     kind = LadderLetterKind(form.cleaned_data["kind"])
+    listed = form.cleaned_data["pupil"]
     try:
         queued = ladder_letters_request(
             school=school,
             kind=kind,
             as_of=timezone.localdate(),
             by=request.user,
+            pupil_ids=listed,
             email_parents=form.cleaned_data["email_parents"],
         )
     except DomainError as error:
-        messages.error(request, str(error))
+        messages.error(request, error.message)
     else:
+        label = kind.label.lower()
+        gone = len(listed) - queued
         messages.success(
             request,
-            f"{queued} {kind.label.lower()}(s) queued."
+            f"{queued} {label}(s) queued."
+            + (f" {gone} pupil(s) of the preview were no longer due one." if gone > 0 else "")
             if queued
-            else f"No pupil is due a new {kind.label.lower()} this half term.",
+            else f"No pupil of the preview is due a new {label} this half term.",
         )
     return redirect("intervention_ladder", school_id=school.pk)
 

@@ -11,6 +11,15 @@ class DomainError(Exception):
         self.message = message
 
 
+class AlreadyRecorded(DomainError):
+    """The same thing is already recorded (a second leave request for days already asked
+    for, a late-book line entered twice): `existing` is that record, for a link to it."""
+
+    def __init__(self, message: str, *, existing: object) -> None:
+        super().__init__(message)
+        self.existing = existing
+
+
 @dataclass(frozen=True)
 class RowError:
     line: int

@@ -9,7 +9,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from registers.codes import code_catalogue
-from registers.errors import DomainError
+from registers.errors import AlreadyRecorded, DomainError
 from registers.lib.calendar import SESSIONS
 from registers.lib.parsing import object_id, whole_number
 from registers.models import Pupil, SessionTimes
@@ -24,14 +24,25 @@ T = TypeVar("T")
 
 def submit(form: forms.Form, service: Callable[[dict[str, Any]], T]) -> T | None:
     """Hand a valid form's data to a service and return what it made; None if the form is
-    invalid or the service refuses, its message then shown as the form's error."""
+    invalid or the service refuses, its message then shown as the form's error. A refusal
+    because the same thing is already recorded leaves that record on the form
+    (`already_recorded`), for the page to link to it."""
     if not form.is_valid():
         return None
     try:
         return service(form.cleaned_data)
+    except AlreadyRecorded as error:
+        form.add_error(None, error.message)
+        form.already_recorded = error.existing  # type: ignore[attr-defined]
+        return None
     except DomainError as error:
         form.add_error(None, error.message)
         return None
+
+
+def already_recorded(form: forms.Form) -> Any:
+    """The record a refused form duplicated (see `submit`), or None."""
+    return getattr(form, "already_recorded", None)
 
 
 def _code_choices() -> list[tuple[str, str]]:

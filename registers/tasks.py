@@ -47,3 +47,11 @@ def retention_run_for_every_federation(today: str | None = None) -> dict[int, di
         federation.pk: retention_run(federation=federation, today=day, dry_run=False).counts
         for federation in Federation.objects.order_by("pk")
     }
+
+
+@shared_task
+def forget_submitted_forms() -> int:
+    """Nightly (beat, 01:45): forget the one-time tokens of forms sent over a week ago."""
+    from registers.services.submit_once import submitted_forms_forget
+
+    return submitted_forms_forget(now=timezone.now())

@@ -15,10 +15,17 @@ from django.views.decorators.http import require_http_methods
 from registers import access, permissions, selectors
 from registers.codes import code_catalogue, present_code
 from registers.errors import DomainError, StaleSave
-from registers.forms import AmendForm, ClosureForm, LateArrivalForm, register_entries, submit
+from registers.forms import (
+    AmendForm,
+    ClosureForm,
+    LateArrivalForm,
+    already_recorded,
+    register_entries,
+    submit,
+)
 from registers.lib.calendar import AM, PM, SESSIONS
 from registers.models import Amendment, LateArrival, Mark
-from registers.services.closures import school_closure_record
+from registers.services.closures import school_closure_preview, school_closure_record
 from registers.services.marks import late_arrival_record, mark_amend, session_problem
 from registers.services.register import RegisterRefused, register_submit
 
@@ -206,10 +213,17 @@ def late_book(request: HttpRequest, school_id: int) -> HttpResponse:
             )
             return redirect(request.path)
     entries = LateArrival.objects.filter(school=school, date=today).select_related("pupil", "mark")
+    same = already_recorded(form)
     return render(
         request,
         "registers/late_book.html",
-        {"school": school, "form": form, "entries": entries, "today": today},
+        {
+            "school": school,
+            "form": form,
+            "entries": entries,
+            "today": today,
+            "existing_url": f"{request.path}#late-{same.pk}" if same else "",
+        },
         status=status,
     )
 
@@ -277,30 +291,50 @@ def pupil_history(request: HttpRequest, school_id: int, pupil_id: int) -> HttpRe
 @login_required
 @require_http_methods(["GET", "POST"])
 def closure(request: HttpRequest, school_id: int) -> HttpResponse:
+    """Two steps: the form, then what it would change (registers and marks) with a button to
+    confirm. Only the confirmation, which sends back the values previewed, records it."""
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     form = ClosureForm(request.POST or None, school=school, initial={"date": timezone.localdate()})
-    status = 200
+    status, preview = 200, None
     if request.method == "POST":
         status = 400
-        result = submit(
-            form,
-            lambda data: school_closure_record(
-                school=school,
-                day=data["date"],
-                sessions=data["sessions"],
-                code=data["code"],
-                reason=data["reason"],
-                phase=data["phase"],
-                by=request.user,
-            ),
-        )
-        if result is not None:
-            messages.success(
-                request,
-                f"Closure recorded for {result.pupils} pupils: {result.marks_created} marks "
-                f"entered, {result.marks_amended} amended.",
+
+        def values(data: dict) -> dict:
+            return {
+                "school": school,
+                "day": data["date"],
+                "sessions": data["sessions"],
+                "code": data["code"],
+                "reason": data["reason"],
+                "phase": data["phase"],
+            }
+
+        if request.POST.get("confirm"):
+            result = submit(
+                form, lambda data: school_closure_record(**values(data), by=request.user)
             )
-            return redirect("home")
+            if result is not None:
+                messages.success(
+                    request,
+                    f"Closure recorded for {result.pupils} pupils: {result.marks_created} marks "
+                    f"entered, {result.marks_amended} amended.",
+                )
+                return redirect("home")
+        else:
+            preview = submit(form, lambda data: school_closure_preview(**values(data)))
+            if preview is not None:
+                status = 200
     return render(
-        request, "registers/closure.html", {"school": school, "form": form}, status=status
+        request,
+        "registers/closure.html",
+        {
+            "school": school,
+            "form": form,
+            "preview": preview,
+            # What the confirmation sends back: exactly the values previewed.
+            "previewed": [(name, request.POST.getlist(name)) for name in form.fields]
+            if preview
+            else [],
+        },
+        status=status,
     )

@@ -3,7 +3,8 @@
 The school is loaded through `reports.access` (the governors' dashboard audience: governors,
 the head, the attendance lead and the federation admin; another school is not found, anyone
 else at this one is a 403). Figures describing fewer than 5 pupils are withheld, as on the
-dashboard. Those who read the school's pupils one by one (the head, the attendance lead, the
+dashboard; a period with no possible session says so (`no_sessions`) rather than looking
+withheld. Those who read the school's pupils one by one (the head, the attendance lead, the
 federation admin) may ask for any dates; a governor sees what the dashboard shows and no more
 (issue #21): whole terms only, and no count of a code fewer than 5 pupils had.
 """
@@ -82,7 +83,11 @@ class FiguresSerializer(serializers.Serializer):
     date_from = serializers.DateField()
     date_to = serializers.DateField()
     suppressed = serializers.BooleanField(
-        help_text=f"Fewer than {SUPPRESSION_THRESHOLD} pupils: every figure below is withheld."
+        help_text=f"1 to {SUPPRESSION_THRESHOLD - 1} pupils: every figure below is withheld."
+    )
+    no_sessions = serializers.BooleanField(
+        help_text="No possible session recorded in the period: the counts are 0 and the rates "
+        "null (not withheld: there is nothing to count)."
     )
     pupils = serializers.IntegerField(
         allow_null=True, help_text="Pupils (enrolments) with at least one possible session."
@@ -128,12 +133,13 @@ FIGURE_FIELDS = (
 
 
 def _body(*, school_id: int, start: date, end: date, figures: Figures, governor: bool) -> dict:
-    hidden = suppressed(figures)
+    hidden = bool(figures.pupils) and suppressed(figures)
     body = {
         "school": school_id,
         "date_from": start,
         "date_to": end,
         "suppressed": hidden,
+        "no_sessions": not figures.pupils,
         **{name: None if hidden else getattr(figures, name) for name in FIGURE_FIELDS},
     }
     if governor and not hidden:

@@ -38,6 +38,11 @@ class Table:
     numeric: frozenset[int] = field(default_factory=frozenset)  # right-aligned columns
     shown: bool = True  # False: a download only (the page draws the same data otherwise)
 
+    @property
+    def has_blanks(self) -> bool:
+        """A cell without a figure: a rate over no possible session (shown "–", explained)."""
+        return any(cell is None for row in self.rows for cell in row)
+
 
 def table_csv(*, table: Table, school: School, day: date) -> HttpResponse:
     return csv_response(

@@ -323,6 +323,7 @@ def _one_of_each_record(
         kind="absence",
         half_term_start=date(2025, 11, 1),
         half_term_end=date(2025, 12, 19),
+        period_start=date(2025, 9, 3),
         as_of=date(2025, 11, 21),
         possible=100,
         attended=92,

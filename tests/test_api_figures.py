@@ -152,3 +152,14 @@ def test_a_term_of_another_school_is_not_found_and_an_odd_one_is_refused(api, sc
     assert elsewhere.status_code == 404
     assert odd.status_code == 400 and list(odd.json()) == ["term"]
     assert far.status_code == 400 and set(far.json()) == {"from", "to"}
+
+
+def test_a_period_with_no_sessions_recorded_says_so_and_is_not_withheld(api, school):
+    # Issue #17: "Every figure distinguishes 'no sessions recorded' from 'fewer than 5 pupils'".
+    governor = _staff(school, Role.GOVERNOR, "governor")
+
+    term = {"term": school.terms.get().pk}  # a governor's figures are for whole terms
+    body = api(governor).get(reverse("api:school_figures", args=[school.pk]), term).json()
+
+    assert (body["no_sessions"], body["suppressed"]) == (True, False)
+    assert (body["pupils"], body["possible"], body["attendance_pct"]) == (0, 0, None)

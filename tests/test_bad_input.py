@@ -9,9 +9,7 @@ Every table of the project's apps is counted before and after. Injection strings
 fields must not break anything or come back unescaped, and oversized bodies are refused.
 """
 
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from html.parser import HTMLParser
 
 import pytest
 import time_machine
@@ -34,6 +32,7 @@ from tests.factories import (
     PupilContactFactory,
     UserFactory,
 )
+from tests.html_forms import Form, post_forms
 
 pytestmark = pytest.mark.django_db
 
@@ -55,77 +54,6 @@ PLAUSIBLE = {
     "time": "09:10",
     "text": "Reason given by the parent",
 }
-
-
-# Reading forms from the page -----------------------------------------------------------------
-
-
-@dataclass
-class Field:
-    name: str
-    kind: str  # date, number, time, id (select or numeric hidden), text, hidden, check, submit
-    value: str = ""
-    options: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Form:
-    action: str
-    fields: list[Field] = field(default_factory=list)
-
-
-class _FormReader(HTMLParser):
-    def __init__(self, page_url: str) -> None:
-        super().__init__()
-        self.page_url = page_url
-        self.forms: list[Form] = []
-        self._form: Form | None = None
-        self._select: Field | None = None
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        a = {key: value or "" for key, value in attrs}
-        if tag == "form":
-            if a.get("method", "get").lower() == "post":
-                self._form = Form(action=a.get("action") or self.page_url)
-            return
-        if self._form is None:
-            return
-        name = a.get("name", "")
-        if tag == "input" and name:
-            kind = a.get("type", "text").lower()
-            if kind == "hidden":
-                kind = "id" if a.get("value", "").isdigit() else "hidden"
-            elif kind in ("checkbox", "radio"):
-                kind = "check"
-            elif kind not in ("date", "number", "time", "submit"):
-                kind = "text"
-            if kind == "check" and any(f.name == name for f in self._form.fields):
-                return
-            self._form.fields.append(Field(name, kind, a.get("value", "")))
-        elif tag == "textarea" and name:
-            self._form.fields.append(Field(name, "text"))
-        elif tag == "select" and name:
-            self._select = Field(name, "id")
-            self._form.fields.append(self._select)
-        elif tag == "option" and self._select is not None and a.get("value"):
-            self._select.options.append(a["value"])
-        elif tag == "button" and name:
-            self._form.fields.append(Field(name, "submit", a.get("value", "")))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form" and self._form is not None:
-            self.forms.append(self._form)
-            self._form = None
-        elif tag == "select":
-            self._select = None
-
-
-def post_forms(client, url: str) -> list[Form]:
-    response = client.get(url)
-    assert response.status_code == 200, url
-    reader = _FormReader(url)
-    reader.feed(response.content.decode())
-    return [form for form in reader.forms if "logout" not in form.action]
 
 
 def submissions(form: Form, bad: str, malformed: str = "") -> list[dict[str, str]]:

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -12,7 +13,7 @@ from django.urls import reverse
 
 from registers.models import Role, SchoolDay
 from registers.services.calendar import school_calendar_rebuild
-from reports.selectors.dashboards import SUPPRESSED_NOTE
+from reports.selectors.dashboards import NO_SESSIONS_NOTE, SUPPRESSED_NOTE
 from tests.factories import (
     EnrolmentFactory,
     MarkFactory,
@@ -236,3 +237,42 @@ def test_a_school_name_with_dollar_signs_does_not_break_the_overview(client, sch
 
     assert response.status_code == 200
     assert "St Mary&#x27;s $\\notamacro$ Primary" in response.content.decode()
+
+
+def test_a_school_with_no_sessions_recorded_says_so_rather_than_fewer_than_5_pupils(
+    client, schools
+):
+    # Issue #17: "Every figure distinguishes 'no sessions recorded' from 'fewer than 5 pupils'".
+    school, sister, _tiny = schools
+    empty = SchoolFactory(federation=school.federation, name="Unmarked Primary")
+    SessionTimesFactory(school=empty)
+    TermFactory(school=empty)
+    school_calendar_rebuild(school=empty)
+    client.force_login(_user(sister, Role.FEDERATION_ADMIN, "fedadmin"))
+
+    response = client.get(_url(school))
+    rows = {row.label: row for _school, row in response.context["overview"].schools}
+    # Without the last column, which says which pupils a line counts (both agree here).
+    csv_rows = {
+        row[1]: row[:-1]
+        for row in csv.reader(
+            io.StringIO(
+                client.get(
+                    reverse("federation_overview_csv", args=[school.federation_id])
+                ).content.decode()
+            )
+        )
+    }
+
+    unmarked, tiny = rows["Unmarked Primary"], rows["Tiny Primary"]
+    assert (unmarked.no_sessions, unmarked.suppressed, unmarked.withheld) == (
+        True,
+        False,
+        NO_SESSIONS_NOTE,
+    )
+    assert (tiny.no_sessions, tiny.suppressed, tiny.withheld) == (False, True, SUPPRESSED_NOTE)
+    page = response.content.decode()
+    unmarked_row = re.search(r"Unmarked Primary(?:</a>)?</th>(.*?)</tr>", page, re.S).group(1)
+    assert NO_SESSIONS_NOTE in unmarked_row and SUPPRESSED_NOTE not in unmarked_row
+    assert csv_rows["Unmarked Primary"][2:] == [NO_SESSIONS_NOTE] * 6
+    assert csv_rows["Tiny Primary"][2:] == [SUPPRESSED_NOTE] * 6

@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from registers.models import Role, SchoolDay
 from registers.services.calendar import school_calendar_rebuild
-from reports.selectors.dashboards import SUPPRESSED_NOTE
+from reports.selectors.dashboards import NO_SESSIONS_NOTE, SUPPRESSED_NOTE
 from tests.factories import (
     EnrolmentFactory,
     FederationFactory,
@@ -383,3 +383,39 @@ def test_a_governor_cannot_reach_any_pupil_level_page_or_export(
             assert response.status_code in (302, 403, 404, 405), f"{url} answered a governor"
             refused += 1
     assert tried > 20 and refused > 15
+
+
+def test_a_term_and_a_cohort_with_no_sessions_say_so_rather_than_fewer_than_5_pupils(
+    client, school, pupils, governor, summer_term
+):
+    # Issue #17: "'Fewer than 5 pupils' where there is no data ... reads as privacy suppression".
+    # The spring term before the summer has no marks; nobody has a social worker; four pupils
+    # have an EHC plan.
+    TermFactory(
+        school=school,
+        name="Spring 2025",
+        start=date(2025, 1, 6),
+        end=date(2025, 4, 4),
+        half_term_start=date(2025, 2, 17),
+        half_term_end=date(2025, 2, 21),
+    )
+    school_calendar_rebuild(school=school)
+    client.force_login(governor)
+
+    response = client.get(reverse("governors_dashboard", args=[school.pk]))
+
+    dashboard = response.context["dashboard"]
+    rates = {row.label: row for row in dashboard.rates}
+    cohorts = {row.label: row for row in dashboard.cohorts}
+    assert rates["Spring 2025"].withheld == NO_SESSIONS_NOTE
+    assert not rates["Spring 2025"].suppressed
+    assert cohorts["Social worker"].withheld == NO_SESSIONS_NOTE
+    assert cohorts["EHC plan"].withheld == SUPPRESSED_NOTE
+    page = response.content.decode()
+    spring = re.search(r"Spring 2025</th>(.*?)</tr>", page, re.S).group(1)
+    assert NO_SESSIONS_NOTE in spring and SUPPRESSED_NOTE not in spring
+    social = re.search(r"<th scope=\"row\">Social worker</th>(.*?)</tr>", page, re.S).group(1)
+    assert NO_SESSIONS_NOTE in social
+    rows = _csv(client.get(reverse("governors_csv", args=[school.pk, "rates"])))
+    by_period = {line[0]: line[:-1] for line in rows[1:]}  # the last column: who is counted
+    assert by_period["Spring 2025"][2:] == [NO_SESSIONS_NOTE] * 6

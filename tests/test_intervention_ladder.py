@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from penalties.models import LadderLetter, LadderStep
-from penalties.selectors.ladder import attendance_this_school_year
+from penalties.selectors.ladder import attendance_this_school_year, ladder_letters_due
 from penalties.services import intervention_ladder_run, ladder_letters_request
 from penalties.tasks import intervention_ladder_for_every_school
 from registers.codes import code_catalogue
@@ -25,6 +25,7 @@ from tests.factories import (
     PupilFactory,
     UserFactory,
 )
+from tests.html_forms import form_data, forms_on
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +80,25 @@ def pupil_with(school, *, attended=0, authorised=0, unauthorised=0, not_possible
             code = "/" if session == "AM" else "\\"
         MarkFactory(pupil=pupil, school=school, date=day, session=session, code_id=code)
     return pupil
+
+
+def _confirmation(preview) -> dict:
+    """What the preview's button sends: the kind and the pupils it listed."""
+    [confirm] = forms_on(preview.content.decode())
+    return form_data(confirm)
+
+
+def request_letters(school, kind, as_of, by, **kwargs):
+    """As the page does it: preview the letters due, then confirm every pupil listed."""
+    preview = ladder_letters_due(school=school, kind=kind, as_of=as_of)
+    return ladder_letters_request(
+        school=school,
+        kind=kind,
+        as_of=as_of,
+        by=by,
+        pupil_ids=[row.pupil.pk for row in preview.due],
+        **kwargs,
+    )
 
 
 def test_attendance_is_attended_over_possible_with_not_possible_sessions_left_out(school):
@@ -173,15 +193,9 @@ def test_a_batch_requests_each_due_letter_once_this_half_term(school, attendance
     below_93 = pupil_with(school, attended=92, authorised=8)
     pupil_with(school, attended=93, unauthorised=7)
 
-    assert (
-        ladder_letters_request(school=school, kind="absence", as_of=AS_OF, by=attendance_lead) == 2
-    )
-    assert (
-        ladder_letters_request(school=school, kind="absence", as_of=AS_OF, by=attendance_lead) == 0
-    )
-    assert (
-        ladder_letters_request(school=school, kind="meeting", as_of=AS_OF, by=attendance_lead) == 1
-    )
+    assert request_letters(school, "absence", AS_OF, attendance_lead) == 2
+    assert request_letters(school, "absence", AS_OF, attendance_lead) == 0
+    assert request_letters(school, "meeting", AS_OF, attendance_lead) == 1
 
     assert sorted(LadderLetter.objects.values_list("kind", "pupil")) == sorted(
         [("absence", below_90.pk), ("absence", below_93.pk), ("meeting", below_90.pk)]
@@ -192,13 +206,9 @@ def test_a_batch_requests_each_due_letter_once_this_half_term(school, attendance
 def test_the_next_half_term_brings_a_new_letter(school, attendance_lead):
     # "an Absence letter each half term"
     pupil_with(school, attended=10, unauthorised=90)
-    ladder_letters_request(
-        school=school, kind="absence", as_of=date(2025, 10, 24), by=attendance_lead
-    )
+    request_letters(school, "absence", date(2025, 10, 24), attendance_lead)
 
-    assert (
-        ladder_letters_request(school=school, kind="absence", as_of=AS_OF, by=attendance_lead) == 1
-    )
+    assert request_letters(school, "absence", AS_OF, attendance_lead) == 1
     assert LadderLetter.objects.count() == 2
 
 
@@ -211,8 +221,9 @@ def test_the_page_shows_progress_and_refreshes_while_letters_are_drawn(
     client.force_login(attendance_lead)
     url = reverse("intervention_ladder", args=[school.pk])
 
+    preview = client.get(reverse("ladder_letters_preview", args=[school.pk]), {"kind": "absence"})
     with django_capture_on_commit_callbacks() as queued:
-        client.post(reverse("ladder_letters", args=[school.pk]), {"kind": "absence"})
+        client.post(reverse("ladder_letters", args=[school.pk]), _confirmation(preview))
     page = client.get(url)
 
     assert len(queued) == 2
@@ -243,7 +254,7 @@ def test_the_absence_letter_has_the_breakdown(
     client.force_login(attendance_lead)
 
     with django_capture_on_commit_callbacks(execute=True):
-        ladder_letters_request(school=school, kind="absence", as_of=AS_OF, by=attendance_lead)
+        request_letters(school, "absence", AS_OF, attendance_lead)
 
     letter = LadderLetter.objects.get()
     response = client.get(reverse("ladder_letter_download", args=[school.pk, letter.pk]))
@@ -271,7 +282,7 @@ def test_the_meeting_invitation_invites_the_parents(
     pupil_with(school, attended=85, unauthorised=15)
 
     with django_capture_on_commit_callbacks(execute=True):
-        ladder_letters_request(school=school, kind="meeting", as_of=AS_OF, by=attendance_lead)
+        request_letters(school, "meeting", AS_OF, attendance_lead)
 
     text = _pdf_text(LadderLetter.objects.get().letter.read())
     for expected in (
@@ -299,9 +310,7 @@ def test_letters_are_emailed_once_to_each_parent_with_responsibility(
     PupilContactFactory(pupil=pupil, priority=3, parental_responsibility=False)
 
     with django_capture_on_commit_callbacks(execute=True):
-        ladder_letters_request(
-            school=school, kind="absence", as_of=AS_OF, by=attendance_lead, email_parents=True
-        )
+        request_letters(school, "absence", AS_OF, attendance_lead, email_parents=True)
     draw_ladder_letter.delay(LadderLetter.objects.get().pk)  # a retry draws and sends nothing more
 
     assert len(mail.outbox) == 2
@@ -314,7 +323,7 @@ def test_another_schools_staff_cannot_download_a_letter(
 ):
     # A head at another school must see nothing of this school's pupils
     pupil_with(school, attended=85, unauthorised=15)
-    ladder_letters_request(school=school, kind="meeting", as_of=AS_OF, by=attendance_lead)
+    request_letters(school, "meeting", AS_OF, attendance_lead)
     letter = LadderLetter.objects.get()
     client.force_login(head_elsewhere)
 
@@ -349,3 +358,115 @@ def test_the_ladder_reads_every_pupil_in_one_aggregate_query(
     # The school, the figures, a count before and after, one insert per step (and a savepoint).
     with django_assert_max_num_queries(9):
         assert intervention_ladder_run(school=school, as_of=AS_OF) == 3 * pupils
+
+
+# Thin data (issue #17) ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("possible", "steps"), [(1, set()), (2, set()), (29, set()), (30, {1, 2, 3})]
+)
+def test_no_step_fires_before_the_federations_minimum_of_possible_sessions(school, possible, steps):
+    # Issue #17: "A step of the ladder fires only when the pupil has at least
+    # ladder_minimum_sessions possible sessions this school year (default 30, three school weeks)".
+    pupil_with(school, authorised=possible)  # ill every session so far: 0 %
+
+    intervention_ladder_run(school=school, as_of=AS_OF)
+
+    assert set(LadderStep.objects.values_list("step", flat=True)) == steps
+
+
+def test_no_letter_is_due_on_two_sessions_of_authorised_illness(school, attendance_lead):
+    # Issue #17: "0.0 %: 0 of 2 possible sessions for two sessions of authorised chickenpox".
+    pupil_with(school, authorised=2)
+
+    assert ladder_letters_due(school=school, kind="absence", as_of=AS_OF).due == []
+    assert request_letters(school, "absence", AS_OF, attendance_lead) == 0
+    assert not LadderLetter.objects.exists()
+
+
+def test_the_minimum_is_the_federations_setting(school):
+    # Issue #17: "a federation setting in the YAML".
+    school.federation.ladder_minimum_sessions = 10
+    school.federation.save()
+    pupil_with(school, attended=5, unauthorised=5)
+
+    intervention_ladder_run(school=school, as_of=AS_OF)
+
+    assert set(LadderStep.objects.values_list("step", flat=True)) == {1, 2, 3}
+
+
+def test_the_preview_lists_each_pupil_their_figure_and_letter_and_draws_nothing(
+    school, attendance_lead, client, django_capture_on_commit_callbacks
+):
+    # Issue #17: "a preview listing each pupil, their figure and the letter they would get, then
+    # a confirm; nothing is drawn or e-mailed before it".
+    pupil = pupil_with(school, attended=88, unauthorised=12, name="Ada")
+    PupilContactFactory(pupil=pupil, parental_responsibility=True)
+    pupil_with(school, attended=95, unauthorised=5, name="Bea")
+    client.force_login(attendance_lead)
+
+    with django_capture_on_commit_callbacks() as queued:
+        preview = client.get(
+            reverse("ladder_letters_preview", args=[school.pk]),
+            {"kind": "absence", "email_parents": "on"},
+        )
+
+    page = " ".join(preview.content.decode().split())
+    assert preview.status_code == 200
+    assert "Ada Absentia" in page and "Bea Absentia" not in page
+    assert "88.0%" in page and "88 of 100" in page
+    assert "3 Sep 2025 – 21 Nov 2025" in page
+    assert "Absence letter (below 93%)" in page
+    assert "Draw this letter and e-mail it to the parents" in page
+    assert not LadderLetter.objects.exists() and not queued and not mail.outbox
+
+
+def test_the_confirmation_draws_only_the_pupils_the_preview_listed(school, attendance_lead, client):
+    # Issue #17: nothing is drawn that the preview did not show; a pupil who falls below after the
+    # preview waits for the next one.
+    pupil_with(school, attended=88, unauthorised=12, name="Ada")
+    client.force_login(attendance_lead)
+    preview = client.get(reverse("ladder_letters_preview", args=[school.pk]), {"kind": "absence"})
+    later = pupil_with(school, attended=80, unauthorised=20, name="Cai")
+
+    response = client.post(reverse("ladder_letters", args=[school.pk]), _confirmation(preview))
+
+    assert response.status_code == 302
+    assert list(LadderLetter.objects.values_list("pupil__legal_forename", flat=True)) == ["Ada"]
+    assert ladder_letters_due(school=school, kind="absence", as_of=AS_OF).due[0].pupil == later
+
+
+def test_a_confirmation_sent_twice_draws_each_letter_once(school, attendance_lead, client):
+    # Issue #17: "every form that creates something is safe to submit twice".
+    pupil_with(school, attended=88, unauthorised=12)
+    client.force_login(attendance_lead)
+    preview = client.get(reverse("ladder_letters_preview", args=[school.pk]), {"kind": "absence"})
+    data = _confirmation(preview)
+
+    first = client.post(reverse("ladder_letters", args=[school.pk]), data)
+    second = client.post(reverse("ladder_letters", args=[school.pk]), data)
+
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"]
+    assert LadderLetter.objects.count() == 1
+
+
+@pytest.mark.pdf
+def test_each_letter_states_the_period_and_the_sessions_it_rests_on(
+    school, attendance_lead, django_capture_on_commit_callbacks
+):
+    # Issue #17: "each letter states the period and the sessions it rests on".
+    pupil_with(school, attended=85, unauthorised=15)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        request_letters(school, "meeting", AS_OF, attendance_lead)
+
+    letter = LadderLetter.objects.get()
+    assert letter.period_start == date(2025, 9, 3)
+    text = _pdf_text(letter.letter.read())
+    assert (
+        "These figures rest on the 100 possible sessions from Wednesday 3 September 2025 to "
+        "Friday 21 November 2025" in text
+    )
+    assert "attendance from 3 September 2025 to 21 November 2025" in text

@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 
 from registers.models import Closure, Federation, School, SchoolDay, SessionTimes, Term
 from registers.selectors import is_school_session
+from registers.services.school_config import read_config_file
 
 pytestmark = pytest.mark.django_db
 
@@ -151,6 +152,10 @@ def test_unquoted_yaml_times_are_read_as_times(tmp_path):
         (("start: 2025-09-03", "start: 3rd September"), "is not a date"),
         (('am_start: "08:45"', 'am_start: "quarter to nine"'), "is not a time"),
         (("retention_years: 6", "retention_years: 3"), "greater than or equal to 6"),
+        (
+            ("retention_years: 6", "retention_years: 6, ladder_minimum_sessions: 0"),
+            "greater than or equal to 1",
+        ),
     ],
 )
 def test_bad_values_are_refused_with_a_clear_message_and_nothing_is_saved(
@@ -212,3 +217,18 @@ def test_a_file_that_is_not_yaml_is_refused(tmp_path):
 def test_a_missing_file_is_refused(tmp_path):
     with pytest.raises(CommandError, match="no such file"):
         call_command("load_school_config", str(tmp_path / "missing.yaml"))
+
+
+def test_the_ladders_minimum_of_possible_sessions_is_a_federation_setting(tmp_path):
+    # Issue #17: "ladder_minimum_sessions possible sessions this school year (a federation
+    # setting in the YAML, default 30, three school weeks)".
+    _load(tmp_path, MINIMAL)
+    assert Federation.objects.get().ladder_minimum_sessions == 30
+    _load(
+        tmp_path,
+        MINIMAL.replace("retention_years: 6", "retention_years: 6, ladder_minimum_sessions: 20"),
+    )
+    assert Federation.objects.get().ladder_minimum_sessions == 20
+    for name in ("hmfa.yaml", "luston-shobdon.yaml"):
+        shipped = read_config_file(SHIPPED / name)
+        assert shipped["federation"]["ladder_minimum_sessions"] == 30, name

@@ -165,6 +165,7 @@ RULES: dict[str, Rule] = {
     "penalty_notice_la_decision": page(CASES, post=True),
     "intervention_ladder": page(CASES),
     "ladder_letters": page(CASES, post=True),
+    "ladder_letters_preview": page(CASES),
     "ladder_letter_download": page(CASES),
     # Figures: pupil-level pages for staff; governors aggregates only.
     "report_school": page(WHOLE),
@@ -371,6 +372,7 @@ def _school_world(key: str, federation, serial: int) -> dict:
         kind="absence",
         half_term_start=date(2025, 9, 3),
         half_term_end=date(2025, 10, 24),
+        period_start=date(2025, 9, 3),
         as_of=MONDAY,
         possible=6,
         attended=4,
@@ -455,7 +457,10 @@ def _reaches(rule: Rule, role: str, variant: str) -> bool:
 
 # Query parameters a route needs besides its path.
 # (A governor's figures are for whole terms: every school's term is TermFactory's autumn term.)
-QUERIES = {"api:school_figures": {"from": "2025-09-03", "to": "2025-12-19"}}
+QUERIES = {
+    "api:school_figures": {"from": "2025-09-03", "to": "2025-12-19"},
+    "ladder_letters_preview": {"kind": "absence"},
+}
 
 
 def _request(client, name: str, rule: Rule, url: str):

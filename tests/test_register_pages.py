@@ -19,6 +19,7 @@ from tests.factories import (
     UserFactory,
     enrol_in_group,
 )
+from tests.html_forms import form_data, forms_on
 
 pytestmark = pytest.mark.django_db
 
@@ -286,14 +287,57 @@ def test_the_history_of_another_schools_pupil_is_not_found(
     )
 
 
+def _closure_confirmed(client, url: str, values: dict):
+    """As the office does it: check what the closure changes, then confirm what was shown."""
+    preview = client.post(url, values)
+    assert (
+        preview.status_code == 200 and "What this closure will change" in preview.content.decode()
+    )
+    confirm = next(
+        form
+        for form in forms_on(preview.content.decode(), url)
+        if any(f.name == "confirm" for f in form.fields)
+    )
+    return client.post(url, {**form_data(confirm), "confirm": "1"})
+
+
+def test_a_closure_shows_the_registers_and_marks_it_will_change_and_saves_nothing_until_confirmed(
+    client, monday_morning, school, class_4a, pupils_4a, teacher_4a, office
+):
+    # Issue #17: "before applying, show how many registers and marks it will change".
+    _take(class_4a, pupils_4a, teacher_4a)  # this morning's register: 5 marks to amend
+    client.force_login(office)
+    url = reverse("school_closure", args=[school.pk])
+
+    preview = client.post(
+        url, {"date": str(MONDAY), "sessions": ["AM", "PM"], "code": "Y4", "reason": "Burst pipe"}
+    )
+
+    page = " ".join(preview.content.decode().split())
+    assert preview.status_code == 200
+    assert "<strong>2</strong> class registers (5 pupils)" in page
+    assert "<strong>5</strong> new marks" in page
+    assert "<strong>5</strong> saved marks changed" in page
+    assert Mark.objects.filter(code="Y4").count() == 0 and not Amendment.objects.exists()
+    confirm = next(
+        f
+        for f in forms_on(preview.content.decode(), url)
+        if any(x.name == "confirm" for x in f.fields)
+    )
+    assert client.post(url, {**form_data(confirm), "confirm": "1"}).status_code == 302
+    assert Mark.objects.filter(code="Y4").count() == 10 and Amendment.objects.count() == 5
+
+
 def test_a_whole_school_closure_codes_every_pupil_and_closes_the_sessions(
     client, monday_morning, school, class_4a, pupils_4a, teacher_4a, office
 ):
     # Fact sheet: '#' is a planned whole-school closure; not a possible session.
     client.force_login(office)
     url = reverse("school_closure", args=[school.pk])
-    response = client.post(
-        url, {"date": "2025-09-10", "sessions": ["AM", "PM"], "code": "#", "reason": "INSET"}
+    response = _closure_confirmed(
+        client,
+        url,
+        {"date": "2025-09-10", "sessions": ["AM", "PM"], "code": "#", "reason": "INSET"},
     )
     assert response.status_code == 302
     assert Mark.objects.filter(date=date(2025, 9, 10), code="#").count() == 10
@@ -307,7 +351,8 @@ def test_an_unexpected_closure_amends_marks_already_taken(
 ):
     _take(class_4a, pupils_4a, teacher_4a)
     client.force_login(office)
-    response = client.post(
+    response = _closure_confirmed(
+        client,
         reverse("school_closure", args=[school.pk]),
         {"date": str(MONDAY), "sessions": ["PM"], "code": "Y4", "reason": "Heating failed"},
     )

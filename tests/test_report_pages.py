@@ -379,3 +379,16 @@ def test_add_marks_helper_keeps_sessions_in_order(school):
         (date(2025, 9, 9), "AM", "/"),
         (date(2025, 9, 15), "AM", "I"),
     ]
+
+
+def test_a_figure_over_no_sessions_says_no_sessions_recorded(client, school, head):
+    # Issue #17: "Every figure distinguishes 'no sessions recorded' from 'fewer than 5 pupils'":
+    # on the staff pages (no figure is withheld there) a rate over no session says so.
+    RegistrationGroup.objects.create(school=school, name="Empty class")
+
+    page = get(client, head, reverse("report_school", args=[school.pk])).content.decode()
+    classes = get(client, head, reverse("report_classes", args=[school.pk])).content.decode()
+
+    assert "attendance so far: no sessions recorded" in " ".join(page.split())
+    assert '<span title="no sessions recorded">–</span>' in classes
+    assert '<p class="legend">– no sessions recorded</p>' in classes

@@ -16,13 +16,14 @@ from datetime import date
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from absences.letters import letter_email_to_parents, letter_pdf, span_label
 from absences.models import LeaveCategory, LeaveDecision, LeaveRequest
 from absences.selectors.pupils import days_not_on_roll, parents_with_responsibility
 from registers.codes import HOLIDAY_NOT_GRANTED, code_catalogue
-from registers.errors import DomainError
+from registers.errors import AlreadyRecorded, DomainError
 from registers.lib.calendar import AM, PM, SESSIONS, day_label, session_order
 from registers.models import Pupil, School
 from registers.selectors import school_sessions_between
@@ -110,6 +111,12 @@ def leave_request_record(
     ]
     if problems:
         raise DomainError(" ".join(dict.fromkeys(problems)))
+    _refuse_overlap(
+        school=school,
+        pupil=pupil,
+        first=(first_day, first_session),
+        last=(last_day, last_session),
+    )
     leave = LeaveRequest(
         school=school,
         pupil=pupil,
@@ -129,6 +136,46 @@ def leave_request_record(
     leave.full_clean()
     leave.save()
     return leave
+
+
+def _refuse_overlap(
+    *, school: School, pupil: Pupil, first: tuple[date, str], last: tuple[date, str]
+) -> None:
+    """A request for sessions already asked for (waiting for the head, or approved) is the
+    same request again: refused, naming the one recorded. A refused request may be asked
+    again. The pupil's row is locked first, so two requests sent at once are taken in turn."""
+    Pupil.objects.select_for_update().filter(pk=pupil.pk).first()
+    (first_day, first_session), (last_day, last_session) = first, last
+    # Sessions order as (day, "AM" < "PM"): the spans overlap when each starts before the
+    # other ends.
+    starts_by_end = Q(first_day__lt=last_day) | Q(
+        first_day=last_day, first_session__lte=last_session
+    )
+    ends_after_start = Q(last_day__gt=first_day) | Q(
+        last_day=first_day, last_session__gte=first_session
+    )
+    existing = (
+        LeaveRequest.objects.filter(
+            starts_by_end,
+            ends_after_start,
+            school=school,
+            pupil=pupil,
+            decision__in=[LeaveDecision.PENDING, LeaveDecision.APPROVED],
+        )
+        .order_by("first_day", "pk")
+        .first()
+    )
+    if existing is not None:
+        state = (
+            "waiting for the head"
+            if existing.decision == LeaveDecision.PENDING
+            else "already approved"
+        )
+        raise AlreadyRecorded(
+            f"Leave for {pupil.name} from {_asked_for(existing)} is {state}; a request for any "
+            "of those days is not recorded twice.",
+            existing=existing,
+        )
 
 
 @transaction.atomic

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -31,7 +32,7 @@ from absences.services.leave import (
 from absences.services.timetables import part_time_timetable_agree, timetable_review_record
 from registers import permissions
 from registers.errors import DomainError
-from registers.forms import submit
+from registers.forms import already_recorded, submit
 from registers.services.access_log import access_log_record
 
 # Decided leave stays on the office's page this long after its last day: time to code refused
@@ -95,8 +96,18 @@ def leave_request_new(request: HttpRequest, school_id: int) -> HttpResponse:
                 request, f"Request recorded for {leave.pupil.name}: the head decides.{notice}"
             )
             return redirect("leave_requests", school_id=school.pk)
+    same = already_recorded(form)
     return render(
-        request, "absences/leave/record.html", {"school": school, "form": form}, status=status
+        request,
+        "absences/leave/record.html",
+        {
+            "school": school,
+            "form": form,
+            "existing_url": reverse("leave_requests", args=[school.pk]) + f"#leave-{same.pk}"
+            if same
+            else "",
+        },
+        status=status,
     )
 
 

@@ -31,7 +31,7 @@ from absences.services.parents import (
 )
 from attendance_site.security import client_ip
 from registers.errors import DomainError
-from registers.forms import submit
+from registers.forms import already_recorded, submit
 from registers.services.access_log import access_log_record
 
 parent_login_required = login_required(login_url="parent_sign_in_request")
@@ -170,10 +170,18 @@ def _child_form_page(
     if request.method == "POST" and submit(form, write) is not None:
         messages.success(request, thanks)
         return redirect("parents_child", pupil_id=found.pupil.pk)
+    same = already_recorded(form)
     return render(
         request,
         template,
-        {"child": found, "pupil": found.pupil, "form": form},
+        {
+            "child": found,
+            "pupil": found.pupil,
+            "form": form,
+            "existing_url": reverse("parents_child", args=[found.pupil.pk]) + f"#leave-{same.pk}"
+            if same
+            else "",
+        },
         status=400 if form.is_bound else 200,
     )
 

@@ -67,6 +67,9 @@ class LadderLetter(models.Model):
     kind = models.CharField(max_length=10, choices=LadderLetterKind.choices)
     half_term_start = models.DateField()
     half_term_end = models.DateField()
+    # The figures are this school year's from `period_start` (the pupil's first possible
+    # session) to `as_of`: the letter names both, so a parent sees what the figure rests on.
+    period_start = models.DateField()
     as_of = models.DateField()
     possible = models.PositiveIntegerField()
     attended = models.PositiveIntegerField()

@@ -1,17 +1,34 @@
 """Reads for the intervention ladder: attendance this school year per pupil, in one query."""
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.http import Http404
 
-from penalties.models import LadderLetter, LadderLetterKind, LadderStep
+from penalties.models import LadderLetter, LadderLetterKind, LadderStep, LadderStepKind
+from registers.codes import CountsAs, codes_counting_as
 from registers.errors import DomainError
 from registers.lib.calendar import academic_year_start
-from registers.models import School, Term
+from registers.models import Mark, Pupil, School, Term
 from reports.selectors.figures import Figures, figures_by
+
+# Which step's threshold makes a letter of each kind due.
+LETTER_STEP = {
+    LadderLetterKind.ABSENCE: LadderStepKind.LETTER,
+    LadderLetterKind.MEETING: LadderStepKind.MEETING,
+}
+
+
+def ladder_thresholds(*, school: School) -> dict[int, Decimal]:
+    federation = school.federation
+    return {
+        LadderStepKind.CONVERSATION: federation.conversation_threshold_pct,
+        LadderStepKind.LETTER: federation.letter_threshold_pct,
+        LadderStepKind.MEETING: federation.meeting_threshold_pct,
+    }
 
 
 def school_year_first_day(day: date) -> date:
@@ -29,18 +46,39 @@ def attendance_this_school_year(*, school: School, as_of: date) -> dict[int, Fig
     )
 
 
-def pupils_below(*, attendance: dict[int, Figures], threshold_pct: Decimal) -> dict[int, Figures]:
+def pupils_below(
+    *, attendance: dict[int, Figures], threshold_pct: Decimal, minimum_sessions: int
+) -> dict[int, Figures]:
     """The pupils of `attendance` (from `attendance_this_school_year`) strictly below
-    `threshold_pct`.
+    `threshold_pct`, of those with at least `minimum_sessions` possible sessions.
 
     "Below 95%" is read as strictly below: a pupil at exactly 95.0% has not crossed step one.
-    Compared exactly (Figures.attendance_below) so no rounding decides a pupil's step.
+    Compared exactly (Figures.attendance_below) so no rounding decides a pupil's step. A pupil
+    with fewer possible sessions than the federation's `ladder_minimum_sessions` (default 30,
+    three school weeks) is on no step: a morning's illness on the first day of September would
+    otherwise read as 0 % and bring a letter and a meeting.
     """
     return {
         pupil_id: figures
         for pupil_id, figures in attendance.items()
-        if figures.attendance_below(threshold_pct)
+        if figures.possible >= minimum_sessions and figures.attendance_below(threshold_pct)
     }
+
+
+def first_possible_sessions(
+    *, school: School, pupil_ids: Collection[int], start: date, end: date
+) -> dict[int, date]:
+    """Each pupil's first day with a possible session at the school from `start` to `end`:
+    where the period a letter's figures rest on begins (one grouped query)."""
+    if not pupil_ids:
+        return {}
+    return dict(
+        Mark.objects.filter(school=school, pupil_id__in=list(pupil_ids), date__range=(start, end))
+        .exclude(code_id__in=codes_counting_as(CountsAs.NOT_POSSIBLE))
+        .values("pupil_id")
+        .annotate(first=Min("date"))
+        .values_list("pupil_id", "first")
+    )
 
 
 @dataclass(frozen=True)
@@ -60,6 +98,77 @@ def half_term_of(*, school: School, day: date) -> HalfTerm:
     if day < term.half_term_start:
         return HalfTerm(term.start, term.half_term_start - timedelta(days=1))
     return HalfTerm(term.half_term_end + timedelta(days=1), term.end)
+
+
+@dataclass(frozen=True)
+class LetterDue:
+    pupil: Pupil
+    figures: Figures  # this school year as of the day, from the statistics module
+    first_day: date  # the first possible session those figures rest on
+
+
+@dataclass(frozen=True)
+class LettersDue:
+    """What a batch of one kind of letter would draw, for the preview and its confirmation."""
+
+    kind: str
+    label: str
+    threshold_pct: Decimal
+    minimum_sessions: int
+    half_term: HalfTerm
+    as_of: date
+    due: list[LetterDue]
+    already: int  # letters of this kind already requested this half term
+
+
+def ladder_letters_due(*, school: School, kind: str, as_of: date) -> LettersDue:
+    """Every pupil due a letter of `kind` this half term, by name, with the figures the letter
+    would give: attendance this school year strictly below the kind's step, on at least the
+    federation's minimum of possible sessions, and no letter of that kind requested for them
+    this half term. A day outside the school's terms is refused (DomainError).
+
+    Queries: the half term, the letters already requested, the figures (one aggregate), the
+    pupils, their first possible sessions.
+    """
+    kind = LadderLetterKind(kind)
+    half_term = half_term_of(school=school, day=as_of)
+    federation = school.federation
+    threshold = ladder_thresholds(school=school)[LETTER_STEP[kind]]
+    already = set(
+        LadderLetter.objects.filter(
+            school=school, kind=kind, half_term_start=half_term.first_day
+        ).values_list("pupil_id", flat=True)
+    )
+    below = {
+        pupil_id: figures
+        for pupil_id, figures in pupils_below(
+            attendance=attendance_this_school_year(school=school, as_of=as_of),
+            threshold_pct=threshold,
+            minimum_sessions=federation.ladder_minimum_sessions,
+        ).items()
+        if pupil_id not in already
+    }
+    pupils = Pupil.objects.in_bulk(list(below))
+    first_days = first_possible_sessions(
+        school=school, pupil_ids=list(below), start=school_year_first_day(as_of), end=as_of
+    )
+    due = sorted(
+        (
+            LetterDue(pupils[pupil_id], figures, first_days.get(pupil_id, as_of))
+            for pupil_id, figures in below.items()
+        ),
+        key=lambda row: (row.pupil.legal_surname, row.pupil.legal_forename, row.pupil.pk),
+    )
+    return LettersDue(
+        kind=kind.value,
+        label=kind.label,
+        threshold_pct=threshold,
+        minimum_sessions=federation.ladder_minimum_sessions,
+        half_term=half_term,
+        as_of=as_of,
+        due=due,
+        already=len(already),
+    )
 
 
 def ladder_steps_for_school(*, school: School, academic_year: int) -> QuerySet[LadderStep]:

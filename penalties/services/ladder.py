@@ -5,6 +5,7 @@ below 93% an absence letter each half term with a breakdown of the child's atten
 90% an invitation to a meeting. The three percentages are the federation's settings.
 """
 
+from collections.abc import Collection
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -14,23 +15,16 @@ from django.utils import timezone
 
 from absences.letters import letter_email_to_parents, letter_pdf
 from absences.selectors.pupils import parents_with_responsibility
-from penalties.models import LadderLetter, LadderLetterKind, LadderStep, LadderStepKind
+from penalties.models import LadderLetter, LadderLetterKind, LadderStep
 from penalties.selectors.ladder import (
+    LETTER_STEP,
     attendance_this_school_year,
-    half_term_of,
+    ladder_letters_due,
+    ladder_thresholds,
     pupils_below,
 )
 from registers.lib.calendar import academic_year_start
 from registers.models import School
-
-
-def ladder_thresholds(*, school: School) -> dict[int, object]:
-    federation = school.federation
-    return {
-        LadderStepKind.CONVERSATION: federation.conversation_threshold_pct,
-        LadderStepKind.LETTER: federation.letter_threshold_pct,
-        LadderStepKind.MEETING: federation.meeting_threshold_pct,
-    }
 
 
 def intervention_ladder_run(*, school: School, as_of: date) -> int:
@@ -38,7 +32,8 @@ def intervention_ladder_run(*, school: School, as_of: date) -> int:
     crossings were recorded.
 
     1. Each pupil's figures this school year as of `as_of`, from the statistics module (one
-       aggregate query for the school); for each step, those strictly below its threshold.
+       aggregate query for the school); for each step, those strictly below its threshold
+       with at least the federation's `ladder_minimum_sessions` possible sessions.
     2. Insert a LadderStep for each; the unique constraint per (school, pupil, step, school
        year) drops those already recorded, so running twice (or two workers) records nothing
        twice. The count is taken before and after, in the same transaction.
@@ -63,7 +58,9 @@ def intervention_ladder_run(*, school: School, as_of: date) -> int:
                         attended=figures.attended,
                     )
                     for pupil_id, figures in pupils_below(
-                        attendance=attendance, threshold_pct=threshold
+                        attendance=attendance,
+                        threshold_pct=threshold,
+                        minimum_sessions=school.federation.ladder_minimum_sessions,
                     ).items()
                 ],
                 ignore_conflicts=True,
@@ -71,63 +68,56 @@ def intervention_ladder_run(*, school: School, as_of: date) -> int:
         return LadderStep.objects.filter(school=school, academic_year=year).count() - before
 
 
-LETTER_STEP = {
-    LadderLetterKind.ABSENCE: LadderStepKind.LETTER,
-    LadderLetterKind.MEETING: LadderStepKind.MEETING,
-}
-
-
 def ladder_letters_request(
-    *, school: School, kind: str, as_of: date, by: AbstractBaseUser, email_parents: bool = False
+    *,
+    school: School,
+    kind: str,
+    as_of: date,
+    by: AbstractBaseUser,
+    pupil_ids: Collection[int],
+    email_parents: bool = False,
 ) -> int:
-    """Request this half term's letters of one kind for every pupil due one; returns how many
-    were newly requested. Each is drawn by its own task once this commits.
+    """Request this half term's letters of one kind for the pupils of a preview that are still
+    due one (`ladder_letters_due`); returns how many were newly requested. Each is drawn by its
+    own task once this commits, and e-mailed only if asked.
 
-    A pupil is due a letter of a kind when their attendance this school year is strictly below
-    that step's threshold and no letter of that kind has been requested for them this half
-    term; the unique constraint per (school, pupil, kind, half term) keeps a second batch, or a
-    second click, from requesting any letter twice.
+    `pupil_ids` are the pupils the preview listed and the person confirmed: nothing is drawn
+    that was not shown first, and a pupil shown but no longer due (a letter requested since, a
+    mark amended) is left out. The unique constraint per (school, pupil, kind, half term) keeps
+    a second batch, or a second click, from requesting any letter twice.
     """
     from penalties.tasks import draw_ladder_letter
 
     kind = LadderLetterKind(kind)
     school = School.objects.select_related("federation").get(pk=school.pk)
-    half_term = half_term_of(school=school, day=as_of)
-    threshold = ladder_thresholds(school=school)[LETTER_STEP[kind]]
-    already = set(
-        LadderLetter.objects.filter(
-            school=school, kind=kind, half_term_start=half_term.first_day
-        ).values_list("pupil_id", flat=True)
-    )
-    due = {
-        pupil_id: figures
-        for pupil_id, figures in pupils_below(
-            attendance=attendance_this_school_year(school=school, as_of=as_of),
-            threshold_pct=threshold,
-        ).items()
-        if pupil_id not in already
-    }
+    if not pupil_ids:
+        return 0  # a preview that listed nobody: nothing to draw
+    found = ladder_letters_due(school=school, kind=kind, as_of=as_of)
+    confirmed = set(pupil_ids)
+    due = [row for row in found.due if row.pupil.pk in confirmed]
     now = timezone.now()
+    half_term = found.half_term
     with transaction.atomic():
         LadderLetter.objects.bulk_create(
             [
                 LadderLetter(
                     school=school,
-                    pupil_id=pupil_id,
+                    pupil=row.pupil,
                     kind=kind,
                     half_term_start=half_term.first_day,
                     half_term_end=half_term.last_day,
+                    period_start=row.first_day,
                     as_of=as_of,
-                    possible=figures.possible,
-                    attended=figures.attended,
-                    authorised=figures.authorised,
-                    unauthorised=figures.unauthorised,
-                    attendance_pct=figures.attendance_pct,
+                    possible=row.figures.possible,
+                    attended=row.figures.attended,
+                    authorised=row.figures.authorised,
+                    unauthorised=row.figures.unauthorised,
+                    attendance_pct=row.figures.attendance_pct,
                     email_parents=email_parents,
                     requested_by=by,
                     requested_at=now,
                 )
-                for pupil_id, figures in due.items()
+                for row in due
             ],
             ignore_conflicts=True,
         )
@@ -138,7 +128,7 @@ def ladder_letters_request(
                 school=school,
                 kind=kind,
                 half_term_start=half_term.first_day,
-                pupil_id__in=list(due),
+                pupil_id__in=[row.pupil.pk for row in due],
                 drawn_at__isnull=True,
             ).values_list("pk", flat=True)
         )
@@ -156,7 +146,8 @@ TEMPLATES = {
 
 
 def ladder_letter_pdf(*, letter: LadderLetter) -> bytes:
-    """The letter as PDF bytes (not saved), dated the day it was requested."""
+    """The letter as PDF bytes (not saved), dated the day it was requested. It names the
+    period and the possible sessions its figures rest on."""
     school = letter.school
     return letter_pdf(
         template=TEMPLATES[LadderLetterKind(letter.kind)],
@@ -166,7 +157,7 @@ def ladder_letter_pdf(*, letter: LadderLetter) -> bytes:
             "letter": letter,
             "pupil": letter.pupil,
             "parents": parents_with_responsibility(pupil=letter.pupil),
-            "school_year_start": date(academic_year_start(letter.as_of), 8, 1),
+            "period_start": letter.period_start,
             "threshold": ladder_thresholds(school=school)[
                 LETTER_STEP[LadderLetterKind(letter.kind)]
             ],

@@ -44,6 +44,7 @@ class FederationAdmin(admin.ModelAdmin):
                     "conversation_threshold_pct",
                     "letter_threshold_pct",
                     "meeting_threshold_pct",
+                    "ladder_minimum_sessions",
                 ]
             },
         ),

@@ -1,5 +1,8 @@
 """A half term of register marks for one pupil, from an attendance profile.
 
+(The half term may be cut short: a pupil who joined during it, or today's, which ends this
+morning.)
+
 The generator only picks which code a teacher would have written; what each code counts as is
 left to `registers.codes` and the catalogue. It keeps its own tally of the sessions it made the
 pupil miss, so that a persistent or severe absentee really misses 10% or 50% of sessions.
@@ -128,7 +131,7 @@ class _Register:
 
     def open_absence(self) -> None:
         """Absent since one of the last days and nobody has called: still 'N'."""
-        first = len(self.days) - 1 - self.rng.randrange(OPEN_DAYS)
+        first = max(len(self.days) - 1 - self.rng.randrange(OPEN_DAYS), 0)
         self.absent_days(first, OPEN_DAYS, NOT_YET_ESTABLISHED)
 
 
@@ -150,13 +153,15 @@ def pupil_marks(
     compulsory_age: bool,
     medical_condition: bool,
     aware: dict[datetime, datetime],
+    holiday_from: date | None = None,
 ) -> list[PlannedMark]:
     """Every session of the half term for one pupil, present unless the profile says otherwise.
 
     Steps: mark the sessions a part-time nursery child is not required to attend; lay down the
-    profile's big blocks first (a holiday week, the severe absentee's days, the persistent
-    absentee's budget), then ordinary illness, appointments and lates on the sessions still free,
-    so that no session gets two codes.
+    profile's big blocks first (a holiday week, from `holiday_from` if given, else a Monday of
+    the half term; the severe absentee's days, the persistent absentee's budget), then ordinary
+    illness, appointments and lates on the sessions still free, so that no session gets two
+    codes.
     """
     register = _Register(rng, sessions, days)
     window = _minutes(phase.am_start, phase.am_register_closes)
@@ -167,8 +172,12 @@ def pupil_marks(
                 register.codes[index] = NOT_REQUIRED
                 register.possible -= 1
     if profile is Profile.HOLIDAY:
-        mondays = [n for n, day in enumerate(days[: -OPEN_DAYS - 4]) if day.date.weekday() == 0]
-        register.absent_days(rng.choice(mondays or [0]), 5, HOLIDAY_NOT_GRANTED)
+        if holiday_from is not None:  # the week the holiday was taken, decided by the caller
+            first = next((n for n, day in enumerate(days) if day.date >= holiday_from), 0)
+        else:
+            mondays = [n for n, day in enumerate(days[: -OPEN_DAYS - 4]) if day.date.weekday() == 0]
+            first = rng.choice(mondays or [0])
+        register.absent_days(first, 5, HOLIDAY_NOT_GRANTED)
     elif profile is Profile.SEVERE:
         chosen = sorted(rng.sample(range(len(days)), math.ceil(0.6 * len(days))))
         for day in chosen:
@@ -213,7 +222,7 @@ def pupil_marks(
         if rng.random() < 0.03:
             # A long weekend or a few days' holiday: unauthorised, but under the threshold.
             register.absent_days(
-                rng.randrange(len(days) - 3), rng.randint(2, 4), HOLIDAY_NOT_GRANTED
+                rng.randrange(max(len(days) - 3, 1)), rng.randint(2, 4), HOLIDAY_NOT_GRANTED
             )
         if rng.random() < 0.05:
             register.absent_days(day := rng.randrange(len(days)), 1, register.unexplained(day))

@@ -1,8 +1,13 @@
-"""The demo data as plain values, decided before anything is written.
+"""The demo's people as plain values, decided before anything is written.
 
 Planning is pure: no database, no clock, one `random.Random` with a fixed seed, and the schools'
-calendars passed in. So the same shipped configuration always gives the same pupils, parents,
-staff and marks, and a test can plan twice and compare. `seed.py` turns the plan into rows.
+calendars passed in. So the same shipped configuration and day always give the same pupils,
+parents and staff, and a test can plan twice and compare. `seed.py` turns the plan into rows;
+`history.py` plans the marks.
+
+The pupils are a school's roll in the school year of the demo's day, with their year groups
+then; last year's Year 6, who left in July, are on the roll of the year before. A pupil who was
+at the school last year was in the class that then held the year group below theirs.
 """
 
 import random
@@ -14,15 +19,13 @@ from registers.models import Role
 
 from . import names
 from .layouts import ClassLayout, class_position, class_years_label, school_layout, school_slug
-from .marks import Phase, PlannedMark, Profile, open_days, pupil_marks
+from .marks import Phase, Profile
 
 SEED = 20250903
-# The school year the demo is set in: 2025/26, whose first half term it fills with marks.
-YEAR = 2025
-HALF_TERM_FIRST_DAY = date(2025, 9, 3)
-HALF_TERM_LAST_DAY = date(2025, 10, 24)
 NURSERY = ("N1", "N2")
 COMPULSORY_YEARS = ("1", "2", "3", "4", "5", "6")
+# Where last year's Year 6 went: made-up secondary schools.
+SECONDARY_SCHOOLS = ("Marches Secondary School", "Wye Valley High School", "Lugg Academy")
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,22 @@ class SchoolInfo:
     name: str
     la_code: str
     phases: tuple[PhaseInfo, ...]
-    sessions: tuple[tuple[date, str], ...]  # the half term's school sessions, in order
+    sessions: tuple[tuple[date, str], ...]  # the school sessions planned for, in order
+    terms: tuple[tuple[date, date], ...] = ()  # every term's first and last day, in order
+
+    def year_first_day(self, year: int) -> date:
+        """The first day of the school year starting in `year` (of its first term)."""
+        return min(
+            (start for start, _end in self.terms if start >= date(year, 8, 1)),
+            default=date(year, 9, 3),
+        )
+
+    def year_last_day(self, year: int) -> date:
+        """The last day of the school year starting in `year` (of its summer term)."""
+        return max(
+            (end for _start, end in self.terms if end < date(year + 1, 8, 1)),
+            default=date(year + 1, 7, 21),
+        )
 
     def phase_for(self, year_group: str) -> Phase:
         for phase in self.phases:
@@ -110,6 +128,14 @@ class PlannedPupil:
     group_start: date
     contacts: tuple[PlannedLink, ...]
     profile: Profile = Profile.GOOD
+    group_end: date | None = None
+    # Last year's Year 6: left at the end of the summer term for a secondary school.
+    leaving_date: date | None = None
+    destination: str = ""
+    # The class the pupil was in last school year, if on roll then.
+    previous_group: str | None = None
+    previous_start: date | None = None
+    previous_end: date | None = None
 
 
 @dataclass(frozen=True)
@@ -125,9 +151,10 @@ class DemoPlan:
     groups: list[PlannedGroup] = field(default_factory=list)
     contacts: list[PlannedContact] = field(default_factory=list)
     pupils: list[PlannedPupil] = field(default_factory=list)
-    marks: list[PlannedMark] = field(default_factory=list)
     logins: list[DemoLogin] = field(default_factory=list)
     slugs: list[str] = field(default_factory=list)
+    # Each school's classes, for placing a pupil in last year's class.
+    layouts: dict[str, tuple[ClassLayout, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -164,7 +191,8 @@ def _offset(year_group: str) -> int:
 
 
 class _Planner:
-    def __init__(self) -> None:
+    def __init__(self, *, year: int) -> None:
+        self.year = year  # the school year (its first calendar year) the year groups are of
         self.rng = random.Random(SEED)
         self.plan = DemoPlan()
         self.serials: dict[tuple[str, int], int] = {}
@@ -217,6 +245,8 @@ class _Planner:
         example = not self.plan.slugs
         self.plan.slugs.append(slug)
         layout = school_layout(slug, school.year_groups)
+        self.plan.layouts[school.urn] = layout
+        first_day = school.year_first_day(self.year)
         # The username without a number is the teacher of the Year 4 class, the demo's example.
         main = next((c for c in layout if "4" in c.year_groups), layout[0])
         number = 1
@@ -231,7 +261,7 @@ class _Planner:
             self.plan.groups.append(
                 PlannedGroup(school.urn, group.name, group.year_groups, username)
             )
-            self.pupils(school, establishment, group, families)
+            self.pupils(school, establishment, group, families, first_day=first_day)
             if group is main and example:
                 note = (
                     f"class {group.name}, {class_years_label(group.year_groups)}, at {school.name}"
@@ -247,55 +277,98 @@ class _Planner:
             self.staff(username, school, role, position)
             if example:
                 self.plan.logins.append(DemoLogin(role.label.lower(), username))
+        if example:
+            self.parent_login(school, main.name)
+
+    def parent_login(self, school: SchoolInfo, group: str) -> None:
+        """A parent of the example class, who signs in with a link e-mailed to their address
+        (printed by `make run`, whose e-mail goes to the console)."""
+        pupil, link = next(
+            (p, link)
+            for p in self.plan.pupils
+            if p.school_urn == school.urn and p.group == group
+            for link in p.contacts
+            if link.parental_responsibility
+        )
+        note = f"parent of {pupil.legal_forename}: ask for a sign-in link at /parents/sign-in/"
+        self.plan.logins.append(DemoLogin("parent", self.plan.contacts[link.contact].email, note))
 
     def pupils(
-        self, school: SchoolInfo, establishment: str, group: ClassLayout, families: list[_Family]
+        self,
+        school: SchoolInfo,
+        establishment: str,
+        group: ClassLayout,
+        families: list[_Family],
+        *,
+        first_day: date,
     ) -> None:
-        rng = self.rng
-        first_day = school.sessions[0][0] if school.sessions else HALF_TERM_FIRST_DAY
+        """The class's pupils this school year, from its first school day (`first_day`)."""
         for n in range(group.size):
             year_group = group.year_groups[n * len(group.year_groups) // group.size]
-            offset = _offset(year_group)
-            born = date(YEAR - 5 - offset, 9, 1) + timedelta(days=rng.randrange(365))
-            entry_year = YEAR - max(offset, 0) - (1 if year_group == "N2" else 0)
-            start = _first_weekday(date(entry_year, 9, 3)) if entry_year < YEAR else first_day
-            allocated_by = establishment
-            if year_group in COMPULSORY_YEARS and rng.random() < 0.1:
-                # Joined from another school: starting day mid-year, UPN from the first school.
-                allocated_by = f"{3000 + rng.randrange(400):04d}"
-                start = date(entry_year + 1, 1, 6) + timedelta(rng.randrange(365 * offset - 200))
-                if start.month == 8:
-                    start = date(start.year, 9, 3)
-                start = _first_weekday(start)
-            family = rng.choice(families) if families and rng.random() < 0.22 else None
-            if family is None or year_group in family.year_groups:
-                family = self.family()
-                families.append(family)
-            family.year_groups.add(year_group)
-            forename = rng.choice(names.GIRLS if rng.random() < 0.5 else names.BOYS)
-            preferred = names.PREFERRED.get(forename, "") if rng.random() < 0.4 else ""
-            sen = rng.random()
-            social_worker = rng.random() < 0.03
             self.plan.pupils.append(
-                PlannedPupil(
-                    upn=self.upn(school.la_code, allocated_by, entry_year),
-                    legal_forename=forename,
-                    legal_surname=family.surname,
-                    preferred_forename=preferred,
-                    date_of_birth=born,
-                    year_group=year_group,
-                    sen_support=sen < 0.13,
-                    ehc_plan=0.13 <= sen < 0.16,
-                    fsm=rng.random() < (0.6 if social_worker else 0.19),
-                    social_worker=social_worker,
-                    medical_condition=rng.random() < 0.05,
-                    school_urn=school.urn,
-                    group=group.name,
-                    start_date=min(start, first_day),
-                    group_start=first_day,
-                    contacts=family.links,
+                self.pupil(
+                    school,
+                    establishment,
+                    group.name,
+                    year_group,
+                    families,
+                    first_day=first_day,
+                    year=self.year,
                 )
             )
+
+    def pupil(
+        self,
+        school: SchoolInfo,
+        establishment: str,
+        group_name: str,
+        year_group: str,
+        families: list[_Family],
+        *,
+        first_day: date,
+        year: int,
+    ) -> PlannedPupil:
+        """A pupil in `year_group` in the school year starting in `year`."""
+        rng = self.rng
+        offset = _offset(year_group)
+        born = date(year - 5 - offset, 9, 1) + timedelta(days=rng.randrange(365))
+        entry_year = year - max(offset, 0) - (1 if year_group == "N2" else 0)
+        start = _first_weekday(date(entry_year, 9, 3)) if entry_year < year else first_day
+        allocated_by = establishment
+        if year_group in COMPULSORY_YEARS and rng.random() < 0.1:
+            # Joined from another school: starting day mid-year, UPN from the first school.
+            allocated_by = f"{3000 + rng.randrange(400):04d}"
+            start = date(entry_year + 1, 1, 6) + timedelta(rng.randrange(365 * offset - 200))
+            if start.month == 8:
+                start = date(start.year, 9, 3)
+            start = _first_weekday(start)
+        family = rng.choice(families) if families and rng.random() < 0.22 else None
+        if family is None or year_group in family.year_groups:
+            family = self.family()
+            families.append(family)
+        family.year_groups.add(year_group)
+        forename = rng.choice(names.GIRLS if rng.random() < 0.5 else names.BOYS)
+        preferred = names.PREFERRED.get(forename, "") if rng.random() < 0.4 else ""
+        sen = rng.random()
+        social_worker = rng.random() < 0.03
+        return PlannedPupil(
+            upn=self.upn(school.la_code, allocated_by, entry_year),
+            legal_forename=forename,
+            legal_surname=family.surname,
+            preferred_forename=preferred,
+            date_of_birth=born,
+            year_group=year_group,
+            sen_support=sen < 0.13,
+            ehc_plan=0.13 <= sen < 0.16,
+            fsm=rng.random() < (0.6 if social_worker else 0.19),
+            social_worker=social_worker,
+            medical_condition=rng.random() < 0.05,
+            school_urn=school.urn,
+            group=group_name,
+            start_date=min(start, first_day),
+            group_start=first_day,
+            contacts=family.links,
+        )
 
     def profiles(self, pupils: list[PlannedPupil], federation: FederationInfo) -> None:
         """Who misses school: a severe absentee, a few term-time holidays, persistent absence.
@@ -303,6 +376,16 @@ class _Planner:
         Persistent absence is likelier in the cohorts the DfE reports on (free school meals, SEN,
         a social worker, a medical condition), as in the national figures.
         """
+        compulsory = self.persistent(pupils)
+        holidays = 2 + len(federation.schools) // 3
+        special = self.rng.sample(compulsory, holidays + 1)
+        special[0].profile = Profile.SEVERE
+        for pupil in special[1:]:
+            pupil.profile = Profile.HOLIDAY
+
+    def persistent(self, pupils: list[PlannedPupil]) -> list[PlannedPupil]:
+        """Make some pupils of compulsory school age persistent absentees; returns those of
+        that age."""
         compulsory = [p for p in pupils if p.year_group in COMPULSORY_YEARS]
         for pupil in compulsory:
             chance = 0.065
@@ -312,52 +395,79 @@ class _Planner:
             chance *= 1.5 if pupil.medical_condition else 1
             if self.rng.random() < chance:
                 pupil.profile = Profile.PERSISTENT
-        holidays = 2 + len(federation.schools) // 3
-        special = self.rng.sample(compulsory, holidays + 1)
-        special[0].profile = Profile.SEVERE
-        for pupil in special[1:]:
-            pupil.profile = Profile.HOLIDAY
+        return compulsory
 
-    def marks(self, schools: dict[str, SchoolInfo]) -> None:
-        teachers = {(g.school_urn, g.name): g.teacher for g in self.plan.groups}
-        days = {urn: open_days(school.sessions) for urn, school in schools.items()}
-        for pupil in self.plan.pupils:
-            school = schools[pupil.school_urn]
-            if not school.sessions:
+    def demo_profiles(self, pupils: list[PlannedPupil], federation: FederationInfo) -> None:
+        """The demo's absentees: persistent absence as above, one severe absentee in the
+        federation, and at every school one pupil whose term-time holiday meets the
+        penalty-notice threshold (so every school has a case open today)."""
+        compulsory = self.persistent(pupils)
+        on_roll = [p for p in compulsory if p.leaving_date is None]
+        self.rng.choice(on_roll).profile = Profile.SEVERE
+        for school in federation.schools:
+            here = [p for p in on_roll if p.school_urn == school.urn and p.profile is Profile.GOOD]
+            if here:
+                self.rng.choice(here).profile = Profile.HOLIDAY
+
+    def leavers(self, school: SchoolInfo, establishment: str) -> None:
+        """Last year's Year 6: on roll until the end of that school year, in the class that
+        held Year 6 then, gone to a secondary school since."""
+        year = self.year - 1
+        first_day, last_day = school.year_first_day(year), school.year_last_day(year)
+        families: list[_Family] = []
+        for group in self.plan.layouts[school.urn]:
+            if "6" not in group.year_groups:
                 continue
-            self.plan.marks.extend(
-                pupil_marks(
-                    rng=self.rng,
-                    upn=pupil.upn,
-                    school_urn=school.urn,
-                    sessions=school.sessions,
-                    days=days[school.urn],
-                    phase=school.phase_for(pupil.year_group),
-                    teacher=teachers[school.urn, pupil.group],
-                    profile=pupil.profile,
-                    part_time=pupil.year_group == "N1",
-                    compulsory_age=pupil.year_group in COMPULSORY_YEARS,
-                    medical_condition=pupil.medical_condition,
-                    aware=self.aware,
+            count = group.size // len(group.year_groups)
+            for _ in range(count):
+                pupil = self.pupil(
+                    school, establishment, group.name, "6", families, first_day=first_day, year=year
                 )
-            )
+                pupil.group_start, pupil.group_end = first_day, last_day
+                pupil.leaving_date = last_day
+                pupil.destination = self.rng.choice(SECONDARY_SCHOOLS)
+                self.plan.pupils.append(pupil)
+
+    def previous_classes(self, school: SchoolInfo) -> None:
+        """Each pupil on roll last school year was in the class that held the year group below
+        theirs (or, in the nursery, the nursery)."""
+        year = self.year - 1
+        first_day, last_day = school.year_first_day(year), school.year_last_day(year)
+        layout = self.plan.layouts[school.urn]
+        for pupil in self.plan.pupils:
+            if pupil.school_urn != school.urn or pupil.leaving_date or pupil.start_date > last_day:
+                continue
+            below = _year_below(pupil.year_group)
+            group = next((g for g in layout if below in g.year_groups), None)
+            if group is not None:
+                pupil.previous_group = group.name
+                pupil.previous_start = max(pupil.start_date, first_day)
+                pupil.previous_end = last_day
 
 
-def demo_plan(*, federations: list[FederationInfo]) -> DemoPlan:
-    """Everything the demo will write, decided from the federations' calendars alone."""
-    planner = _Planner()
-    schools: dict[str, SchoolInfo] = {}
+def _year_below(year_group: str) -> str:
+    order = ["N1", "N2", "R", *COMPULSORY_YEARS]
+    return order[max(order.index(year_group) - 1, 0)]
+
+
+def demo_plan(*, federations: list[FederationInfo], year: int) -> DemoPlan:
+    """The demo's people for the school year starting in `year` (and last year's leavers),
+    decided from the federations' calendars alone. No marks: `history.py` plans them."""
+    planner = _Planner(year=year)
+    count = 0
     for federation in federations:
         first_pupil = len(planner.plan.pupils)
         for school in federation.schools:
-            schools[school.urn] = school
-            planner.school(school, f"{2000 + len(schools):04d}")
-        planner.profiles(planner.plan.pupils[first_pupil:], federation)
+            count += 1
+            establishment = f"{2000 + count:04d}"
+            planner.school(school, establishment)
+            planner.leavers(school, establishment)
+            planner.previous_classes(school)
+        planner.demo_profiles(planner.plan.pupils[first_pupil:], federation)
         username = f"fedadmin.{federation.slug}"
         planner.staff(
             username, federation.schools[0], Role.FEDERATION_ADMIN, "Federation data manager"
         )
         note = f"every school of {federation.name}"
         planner.plan.logins.append(DemoLogin("federation admin", username, note))
-    planner.marks(schools)
     return planner.plan

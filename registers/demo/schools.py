@@ -3,15 +3,15 @@
 from datetime import date
 
 from registers.lib.calendar import AM, PM
-from registers.models import School, SchoolDay, SessionTimes
+from registers.models import School, SchoolDay, SessionTimes, Term
 
 from .marks import Phase
 from .plan import PhaseInfo, SchoolInfo
 
 
 def school_infos(*, urns: list[str], days: tuple[date, date] | None = None) -> list[SchoolInfo]:
-    """The schools as loaded, in `urns` order: their phases and every school session of the
-    calendar (only those from `days[0]` to `days[1]` inclusive, when given)."""
+    """The schools as loaded, in `urns` order: their phases, terms and every school session of
+    the calendar (only those from `days[0]` to `days[1]` inclusive, when given)."""
     schools = School.objects.in_bulk(urns, field_name="urn")
     phases: dict[str, list[PhaseInfo]] = {urn: [] for urn in urns}
     for times in SessionTimes.objects.filter(school__urn__in=urns).select_related("school"):
@@ -34,6 +34,13 @@ def school_infos(*, urns: list[str], days: tuple[date, date] | None = None) -> l
         "school__urn", "date", "am", "pm"
     ):
         sessions[urn].extend([(day, AM)] * am + [(day, PM)] * pm)
+    terms: dict[str, list] = {urn: [] for urn in urns}
+    for urn, start, end in (
+        Term.objects.filter(school__urn__in=urns)
+        .order_by("start")
+        .values_list("school__urn", "start", "end")
+    ):
+        terms[urn].append((start, end))
     return [
         SchoolInfo(
             urn=urn,
@@ -41,6 +48,7 @@ def school_infos(*, urns: list[str], days: tuple[date, date] | None = None) -> l
             la_code=schools[urn].la_code,
             phases=tuple(phases[urn]),
             sessions=tuple(sessions[urn]),
+            terms=tuple(terms[urn]),
         )
         for urn in urns
     ]

@@ -9,7 +9,7 @@ It is the demo's generator at another size, not a second one: the classes, pupil
 staff are planned by `plan._Planner` and every pupil's marks by `marks.pupil_marks` (one call per
 half term, as it was written for), and the rows are written by the demo's `_write`. Only the
 calendars (made here and loaded through the ordinary config loader) and the marks' path into the
-database differ: PostgreSQL COPY (through psycopg 3), bulk inserts elsewhere.
+database differ: `load.BulkRows` (PostgreSQL COPY, batched inserts elsewhere).
 
 Steps: refuse a database that has data unless asked to replace it (then empty the project's
 tables, keeping the code catalogue); load the calendars; plan the people (pure, seeded); write
@@ -17,7 +17,6 @@ them; then, school by school, plan and write the marks and the registers taken, 
 of marks never sit in memory together.
 """
 
-import io
 import math
 import random
 import time as clock
@@ -27,34 +26,27 @@ from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.management.color import no_style
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from registers.codes import ABSENT_OTHER, NOT_YET_ESTABLISHED
 from registers.errors import DomainError, FileRejected
 from registers.lib.calendar import AM, PM
-from registers.lib.pupil_weeks import pupil_weeks_rebuild
 from registers.models import (
-    Contact,
-    Enrolment,
     Federation,
-    Mark,
-    MarkSource,
     Pupil,
-    PupilWeek,
-    Register,
     RegistrationGroup,
     Role,
     School,
-    SchoolDay,
 )
 from registers.services.school_config import school_config_load
 
+from .calendar import half_terms, may_bank_holiday, school_year_terms
 from .layouts import ClassLayout, class_position, school_slug
+from .load import BulkRows, bulk_load_begin, bulk_load_end, vacuum
 from .marks import Profile, open_days, pupil_marks
 from .plan import (
     COMPULSORY_YEARS,
-    YEAR,
     DemoLogin,
     DemoPlan,
     FederationInfo,
@@ -67,13 +59,11 @@ from .seed import ADMIN_USERNAME, DEMO_PASSWORD, _write
 
 TRUST_NAME = "Synthetic Trust"
 TRUST_SLUG = "synthetic"
-# The last school year with marks is the demo's (2025/26): the pupils' year groups are as then.
-LAST_SCHOOL_YEAR = YEAR
+# The last school year with marks: the pupils' year groups are as then.
+LAST_SCHOOL_YEAR = 2025
 YEAR_GROUPS = ("R", "1", "2", "3", "4", "5", "6")
 CLASS_LIMIT = 30  # the infant class-size limit, kept for the juniors too
 MINIMUM_PUPILS_PER_SCHOOL = len(YEAR_GROUPS)
-# A holiday (school closed) is longer than a weekend plus a bank holiday: a half term ends there.
-HALF_TERM_GAP = timedelta(days=7)
 
 _PLACES = (
     "Ashbrook", "Bramley", "Coldwell", "Dunmore", "Elmstead", "Fernhill", "Greyford", "Hollins",
@@ -82,30 +72,6 @@ _PLACES = (
     "Weobley", "Yarpole", "Almeley", "Bosbury",
 )  # fmt: skip
 _SUFFIXES = ("", " Green", " Cross", " Heath")
-
-MARK_COLUMNS = (
-    "pupil_id",
-    "school_id",
-    "date",
-    "session",
-    "code",
-    "minutes_late",
-    "source",
-    "recorded_by_id",
-    "recorded_at",
-    "version",
-)
-REGISTER_COLUMNS = (
-    "school_id",
-    "group_id",
-    "date",
-    "session",
-    "taken_by_id",
-    "taken_at",
-    "last_saved_by_id",
-    "last_saved_at",
-    "taken_after_close",
-)
 
 
 class TrustRefused(DomainError):
@@ -154,67 +120,6 @@ def school_name(number: int) -> str:
     return f"{place}{suffix}{f' {round_ + 1}' if round_ else ''} Primary School"
 
 
-def _weekday_on_or_after(day: date, weekday: int) -> date:
-    return day + timedelta(days=(weekday - day.weekday()) % 7)
-
-
-def _weekday_on_or_before(day: date, weekday: int) -> date:
-    return day - timedelta(days=(day.weekday() - weekday) % 7)
-
-
-def _first_weekday(day: date) -> date:
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day
-
-
-def _last_weekday(day: date) -> date:
-    while day.weekday() >= 5:
-        day -= timedelta(days=1)
-    return day
-
-
-def school_year_terms(start_year: int) -> list[dict]:
-    """An English school year's three terms, as a local authority might set them.
-
-    For 2025/26 these are the dates the threshold benchmark always used: 3 Sep - 19 Dec 2025,
-    5 Jan - 27 Mar 2026, 13 Apr - 22 Jul 2026, with the half terms of 27 Oct, 16 Feb and 25 May.
-    """
-    year, next_year = start_year, start_year + 1
-
-    def week_of(day: date) -> tuple[date, date]:
-        monday = _weekday_on_or_before(day, 0)
-        return monday, monday + timedelta(days=4)
-
-    autumn_half = week_of(date(year, 10, 28))
-    spring_half = week_of(date(next_year, 2, 17))
-    # The late May bank holiday week: the last Monday of May.
-    summer_half = week_of(_weekday_on_or_before(date(next_year, 5, 31), 0))
-    return [
-        {
-            "name": f"Autumn {year}",
-            "start": _first_weekday(date(year, 9, 3)),
-            "end": _weekday_on_or_before(date(year, 12, 20), 4),
-            "half_term_start": autumn_half[0],
-            "half_term_end": autumn_half[1],
-        },
-        {
-            "name": f"Spring {next_year}",
-            "start": _weekday_on_or_after(date(next_year, 1, 5), 0),
-            "end": _weekday_on_or_before(date(next_year, 3, 28), 4),
-            "half_term_start": spring_half[0],
-            "half_term_end": spring_half[1],
-        },
-        {
-            "name": f"Summer {next_year}",
-            "start": _weekday_on_or_after(date(next_year, 4, 13), 0),
-            "end": _last_weekday(date(next_year, 7, 22)),
-            "half_term_start": summer_half[0],
-            "half_term_end": summer_half[1],
-        },
-    ]
-
-
 def school_years(years: int) -> list[int]:
     """The school years with a calendar: those with marks, or just the last one for 0."""
     return list(range(LAST_SCHOOL_YEAR - max(years, 1) + 1, LAST_SCHOOL_YEAR + 1))
@@ -248,7 +153,7 @@ def trust_config(*, schools: int, years: int, seed: int) -> dict:
         for start_year in school_years(years):
             year_terms = school_year_terms(start_year)
             terms += year_terms
-            may_day = _weekday_on_or_after(date(start_year + 1, 5, 1), 0)
+            may_day = may_bank_holiday(start_year)
             closures.append({"date": may_day, "sessions": [AM, PM], "reason": "Bank holiday"})
             days = [d for term in year_terms for d in _teaching_days(term) if d != may_day]
             closures += [
@@ -295,10 +200,11 @@ def school_layout(pupils: int) -> tuple[ClassLayout, ...]:
 
 def trust_plan(*, schools: list[SchoolInfo], pupils_per_school: int, seed: int) -> DemoPlan:
     """Staff, classes, pupils and parents (no marks), decided from the seed alone."""
-    planner = _Planner()
+    planner = _Planner(year=LAST_SCHOOL_YEAR)
     planner.rng = random.Random(f"{seed}:people")
     layout = school_layout(pupils_per_school)
     for number, school in enumerate(schools, start=1):
+        first_day = school.sessions[0][0] if school.sessions else date(LAST_SCHOOL_YEAR, 9, 3)
         slug = school_slug(school.name)
         planner.plan.slugs.append(slug)
         families: list = []
@@ -309,7 +215,13 @@ def trust_plan(*, schools: list[SchoolInfo], pupils_per_school: int, seed: int) 
                 PlannedGroup(school.urn, group.name, group.year_groups, username)
             )
             # A UPN's establishment number: 4 digits, distinct per school.
-            planner.pupils(school, f"{5000 + number:04d}", group, families)
+            planner.pupils(
+                school,
+                f"{5000 + number:04d}",
+                group,
+                families,
+                first_day=first_day,
+            )
         for role, position in (
             (Role.OFFICE, "Office manager"),
             (Role.ATTENDANCE_LEAD, "Attendance lead"),
@@ -331,111 +243,9 @@ def trust_plan(*, schools: list[SchoolInfo], pupils_per_school: int, seed: int) 
     return planner.plan
 
 
-def half_terms(sessions: tuple[tuple[date, str], ...]) -> list[list[tuple[date, str]]]:
-    """The calendar's sessions cut at every holiday: one list per half term."""
-    parts: list[list[tuple[date, str]]] = []
-    previous = None
-    for day, session in sessions:
-        if previous is None or day - previous > HALF_TERM_GAP:
-            parts.append([])
-        parts[-1].append((day, session))
-        previous = day
-    return parts
-
-
-class _Rows:
-    """Marks and registers as COPY text lines (PostgreSQL) or model objects (elsewhere)."""
-
-    def __init__(self, copy: bool) -> None:
-        self.copy = copy
-        self.marks: list = []
-        self.registers: list = []
-        self.count_marks = 0
-        self.count_registers = 0
-        self._stamps: dict[datetime, str] = {}
-        self._days: dict[date, str] = {}
-        self._source = MarkSource.REGISTER.value
-
-    def stamp(self, moment: datetime) -> str:
-        text = self._stamps.get(moment)
-        if text is None:
-            text = self._stamps[moment] = moment.isoformat()
-        return text
-
-    def mark(self, pupil_id, school_id, day, session, code, minutes, user_id, at) -> None:
-        self.count_marks += 1
-        if self.copy:
-            escaped = "\\\\" if code == "\\" else code
-            late = "\\N" if minutes is None else str(minutes)
-            iso = self._days.get(day) or self._days.setdefault(day, day.isoformat())
-            stamp = self._stamps.get(at) or self.stamp(at)
-            self.marks.append(
-                f"{pupil_id}\t{school_id}\t{iso}\t{session}\t{escaped}\t{late}\t"
-                f"{self._source}\t{user_id}\t{stamp}\t1\n"
-            )
-        else:
-            self.marks.append(
-                Mark(
-                    pupil_id=pupil_id,
-                    school_id=school_id,
-                    date=day,
-                    session=session,
-                    code_id=code,
-                    minutes_late=minutes,
-                    source=MarkSource.REGISTER,
-                    recorded_by_id=user_id,
-                    recorded_at=at,
-                )
-            )
-
-    def register(self, school_id, group_id, day, session, user_id, at) -> None:
-        self.count_registers += 1
-        if self.copy:
-            stamp = self.stamp(at)
-            self.registers.append(
-                f"{school_id}\t{group_id}\t{day.isoformat()}\t{session}\t{user_id}\t{stamp}\t"
-                f"{user_id}\t{stamp}\tf\n"
-            )
-        else:
-            self.registers.append(
-                Register(
-                    school_id=school_id,
-                    group_id=group_id,
-                    date=day,
-                    session=session,
-                    taken_by_id=user_id,
-                    taken_at=at,
-                    last_saved_by_id=user_id,
-                    last_saved_at=at,
-                )
-            )
-
-    def flush(self) -> None:
-        if self.copy:
-            with connection.cursor() as cursor:
-                _copy(cursor, "registers_mark", MARK_COLUMNS, self.marks)
-                _copy(cursor, "registers_register", REGISTER_COLUMNS, self.registers)
-        else:
-            Mark.objects.bulk_create(self.marks, batch_size=2000)
-            Register.objects.bulk_create(self.registers, batch_size=2000)
-        self.marks, self.registers = [], []
-
-
-def _copy(cursor, table: str, columns: tuple[str, ...], lines: list[str]) -> None:
-    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    # Django's cursor wrapper hands the psycopg 3 cursor over for COPY.
-    with cursor.cursor.copy(statement) as copy:
-        buffer = io.StringIO()
-        for start in range(0, len(lines), 20000):
-            buffer.seek(0)
-            buffer.truncate()
-            buffer.writelines(lines[start : start + 20000])
-            copy.write(buffer.getvalue())
-
-
 def _school_marks(
     *,
-    rows: _Rows,
+    rows: BulkRows,
     rng: random.Random,
     school: SchoolInfo,
     school_id: int,
@@ -531,67 +341,6 @@ def _empty_database() -> None:
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
-def _bulk_load_begin() -> list[str]:
-    """PostgreSQL: load the marks as a restore would; returns the statements that end it.
-
-    The rows are consistent by construction, so their foreign-key checks (index probes and row
-    locks for every mark) are skipped where the role may (superuser), and the marks table's
-    nine secondary indexes are dropped and built once at the end rather than row by row: most
-    of the load time otherwise, on a machine of two cores. The triggers counting pupil weeks
-    are off too; the weeks are counted once at the end.
-    """
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL session_replication_role = replica")
-    except DatabaseError:
-        pass  # not a superuser: the checks run
-    table = Mark._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
-        cursor.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = %s::regclass AND contype = 'u'",
-            [table],
-        )
-        constraints = cursor.fetchall()
-        for name, _definition in constraints:
-            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-        cursor.execute(
-            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
-            "WHERE indrelid = %s::regclass AND NOT indisprimary",
-            [table],
-        )
-        indexes = cursor.fetchall()
-        for name, _definition in indexes:
-            cursor.execute(f"DROP INDEX {name}")
-    return [
-        *(definition for _name, definition in indexes),
-        *(
-            f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
-            for name, definition in constraints
-        ),
-        f"ALTER TABLE {table} ENABLE TRIGGER USER",
-        "SET LOCAL session_replication_role = DEFAULT",
-    ]
-
-
-def _bulk_load_end(statements: list[str]) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        for statement in statements:
-            cursor.execute(statement)
-    pupil_weeks_rebuild(connection)
-
-
-def _vacuum() -> None:
-    """Planner statistics and a visibility map for the new rows, as autovacuum would make."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return  # VACUUM cannot run in a transaction (a test's)
-    with connection.cursor() as cursor:
-        for model in (Mark, PupilWeek, Register, Enrolment, Pupil, SchoolDay, Contact):
-            cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
-
-
 def trust_generate(
     *,
     schools: int,
@@ -611,7 +360,6 @@ def trust_generate(
             "first (every federation, pupil, mark and user in it is deleted)."
         )
     started = clock.perf_counter()
-    copy = connection.vendor == "postgresql"
     with transaction.atomic():
         if replace:
             _empty_database()
@@ -639,10 +387,9 @@ def trust_generate(
         pupils_by_school: dict[str, list] = {}
         for pupil in plan.pupils:
             pupils_by_school.setdefault(pupil.school_urn, []).append(pupil)
-        rows = _Rows(copy)
+        rows = BulkRows()
         aware: dict = {}
-        if copy:
-            restore = _bulk_load_begin()
+        restore = bulk_load_begin()
         for number, school in enumerate(infos, start=1):
             groups = [g for g in plan.groups if g.school_urn == school.urn]
             _school_marks(
@@ -663,10 +410,9 @@ def trust_generate(
                     f"  marks of {number} of {len(infos)} schools written "
                     f"({rows.count_marks:,} marks, {clock.perf_counter() - started:.0f} s)"
                 )
-        if copy:
-            progress("  building the marks table's indexes ...")
-            _bulk_load_end(restore)
-    _vacuum()
+        progress("  building the marks table's indexes and counting the pupil weeks ...")
+        bulk_load_end(restore)
+    vacuum()
     all_sessions = [s for info in infos for s in info.sessions]
     return TrustResult(
         schools=len(infos),

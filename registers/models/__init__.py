@@ -1,4 +1,4 @@
-from .audit import AccessLog, RetentionRun
+from .audit import AccessLog, RetentionRun, SubmittedForm
 from .marks import Amendment, AttendanceCode, Mark, MarkSource
 from .pupil_weeks import PupilWeek
 from .pupils import (
@@ -54,5 +54,6 @@ __all__ = [
     "School",
     "SchoolDay",
     "SessionTimes",
+    "SubmittedForm",
     "Term",
 ]

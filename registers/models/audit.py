@@ -55,3 +55,24 @@ class RetentionRun(models.Model):
     def __str__(self) -> str:
         kind = "dry run" if self.dry_run else "run"
         return f"Retention {kind} {self.ran_at:%d %b %Y}: before {self.cutoff:%d %b %Y}"
+
+
+class SubmittedForm(models.Model):
+    """A form that was sent and did what it asked, by the one-time token it carried.
+
+    The token is drawn into every form that creates something (`{% form_once %}`); the primary
+    key is what stops a double click, a resend after "back", or two tabs from creating twice:
+    the second request waits on the first's row and then finds it. Kept a few days
+    (`submitted_forms_forget`).
+    """
+
+    token = models.UUIDField(primary_key=True)
+    submitted_at = models.DateTimeField(db_index=True)
+    # Where the first submission went on: the second is sent there too.
+    redirect_to = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+
+    def __str__(self) -> str:
+        return f"Form sent {self.submitted_at:%d %b %Y %H:%M}"

@@ -57,6 +57,15 @@ class Federation(models.Model):
     conversation_threshold_pct = _percent("95")
     letter_threshold_pct = _percent("93")
     meeting_threshold_pct = _percent("90")
+    # A step fires only on this many possible sessions this school year: on one or two, a
+    # first-morning illness in September reads as 0 %, which says nothing about attendance.
+    ladder_minimum_sessions = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(400)],
+        help_text="A step of the intervention ladder is recorded, and a letter drawn, only for "
+        "a pupil with at least this many possible sessions this school year (30: three school "
+        "weeks).",
+    )
     # Penalty notices: where local authorities' codes of conduct differ (national framework,
     # from 19 August 2024, as the local codes reproduce it).
     penalty_limit_counting = models.CharField(

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from registers.codes import LATE_AFTER_CLOSE, LATE_BEFORE_CLOSE, code_catalogue, code_problem
-from registers.errors import Conflict, DomainError, StaleSave
+from registers.errors import AlreadyRecorded, Conflict, DomainError, StaleSave
 from registers.lib.calendar import AM
 from registers.models import (
     Amendment,
@@ -280,6 +280,17 @@ def late_arrival_record(
         school=school, pupil=pupil, day=day, session=session, code="", arrived_at=arrived_at
     )
     current = _locked_mark(school=school, pupil=pupil, day=day, session=session)
+    # Checked once the mark is locked, so two people entering the same arrival at once are
+    # taken in turn and the second finds the first's line.
+    same = LateArrival.objects.filter(
+        school=school, pupil=pupil, date=day, session=session, arrived_at=arrived_at
+    ).first()
+    if same is not None:
+        raise AlreadyRecorded(
+            f"{pupil.name}'s arrival at {arrived_at:%H:%M} ({session}) is already in the late "
+            "book; it was not recorded again.",
+            existing=same,
+        )
     written = marks_write(
         school=school,
         day=day,

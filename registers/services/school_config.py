@@ -26,6 +26,7 @@ FEDERATION_KEYS = {
     "conversation_threshold_pct": "conversation_threshold_pct",
     "letter_threshold_pct": "letter_threshold_pct",
     "meeting_threshold_pct": "meeting_threshold_pct",
+    "ladder_minimum_sessions": "ladder_minimum_sessions",
     "penalty_limit_counting": "penalty_limit_counting",
     "penalty_notice_posting_days": "penalty_notice_posting_days",
     "improvement_period_counting": "improvement_period_counting",

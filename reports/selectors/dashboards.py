@@ -6,8 +6,10 @@ the rows carry counts and rates of a term, a cohort, a year group, a week or a s
 
 Suppression: a row about fewer than SUPPRESSION_THRESHOLD pupils shows no number at all (not
 even its pupil count), only "fewer than 5 pupils", so that no pupil can be recognised from a
-governors' paper. The "All pupils" row and each cohort are shown or hidden on their own; the
-gap is shown only where both are.
+governors' paper. A row about no pupil at all (no possible session recorded in its period: a
+term before the school used the system, a cohort with nobody in it) says "no sessions
+recorded" instead, so that missing data never reads as privacy. The "All pupils" row and each
+cohort are shown or hidden on their own; the gap is shown only where both are.
 
 The national figures' population: every figure set beside the national figures (the terms'
 rates, the weekly trend, the federation's schools and total) counts only the pupils the DfE's
@@ -46,6 +48,7 @@ from reports.selectors.figures import (
 )
 
 SUPPRESSED_NOTE = f"fewer than {SUPPRESSION_THRESHOLD} pupils"
+NO_SESSIONS_NOTE = "no sessions recorded"
 ALL_PUPILS = "All pupils"
 EVERY_PUPIL_ON_ROLL = "every pupil on roll"
 NATIONAL_POPULATION = f"pupils aged {YOUNGEST} to {OLDEST} on 31 August before the school year"
@@ -59,7 +62,7 @@ LONGEST_PERIOD = timedelta(days=366)
 class Row:
     """One line of a dashboard table. Rates are % of possible sessions (attendance, authorised
     and unauthorised absence) or % of pupils (persistent and severe absence); None is not
-    known, or hidden when `suppressed`."""
+    known, or hidden when `suppressed` (1 to 4 pupils) or `no_sessions` (none)."""
 
     label: str
     pupils: int | None = None
@@ -69,11 +72,14 @@ class Row:
     persistent: Decimal | None = None
     severe: Decimal | None = None
     suppressed: bool = False
+    no_sessions: bool = False
     gap: Decimal | None = None  # attendance minus the whole school's, in percentage points
     note: str = ""
 
     @classmethod
     def of(cls, label: str, figures: Figures, *, note: str = "") -> "Row":
+        if not figures.pupils:
+            return cls(label=label, no_sessions=True, note=note)
         if suppressed(figures):
             return cls(label=label, suppressed=True, note=note)
         return cls(
@@ -87,10 +93,21 @@ class Row:
             note=note,
         )
 
+    @property
+    def withheld(self) -> str:
+        """Why the row shows no figure ("no sessions recorded", "fewer than 5 pupils"), or ""."""
+        return withheld_note(no_sessions=self.no_sessions, suppressed=self.suppressed)
+
     def with_gap_to(self, whole: "Row") -> "Row":
-        if self.suppressed or self.attendance is None or whole.attendance is None:
+        if self.withheld or self.attendance is None or whole.attendance is None:
             return self
         return replace(self, gap=self.attendance - whole.attendance)
+
+
+def withheld_note(*, no_sessions: bool, suppressed: bool) -> str:
+    if no_sessions:
+        return NO_SESSIONS_NOTE
+    return SUPPRESSED_NOTE if suppressed else ""
 
 
 @dataclass(frozen=True)
@@ -102,6 +119,11 @@ class Week:
     term: str
     attendance: Decimal | None
     suppressed: bool
+    no_sessions: bool = False
+
+    @property
+    def withheld(self) -> str:
+        return withheld_note(no_sessions=self.no_sessions, suppressed=self.suppressed)
 
 
 @dataclass(frozen=True)
@@ -325,7 +347,8 @@ def _weeks(by_week: dict[date, Figures], *, term: Term) -> list[Week]:
             week_start=monday,
             term=term.name,
             attendance=None if suppressed(by_week[monday]) else by_week[monday].attendance_pct,
-            suppressed=suppressed(by_week[monday]),
+            suppressed=bool(by_week[monday].pupils) and suppressed(by_week[monday]),
+            no_sessions=not by_week[monday].pupils,
         )
         for number, monday in enumerate(mondays, start=1)
     ]

@@ -1,6 +1,7 @@
 """The federation overview: every school side by side for a chosen period, with its CSV.
 
-School-level aggregates only (a school of fewer than 5 pupils is suppressed like a cohort). The
+School-level aggregates only (a school of fewer than 5 pupils is suppressed like a cohort; one
+with no session recorded in the period says so). The
 federation is loaded through `reports.access.get_federation_for_overview` (its admin, and the
 governors, heads and attendance leads of its schools); the figures of all its schools come
 from one statement.
@@ -25,6 +26,7 @@ from reports.selectors.dashboards import (
     EVERY_PUPIL_ON_ROLL,
     LONGEST_PERIOD,
     NATIONAL_POPULATION,
+    NO_SESSIONS_NOTE,
     SUPPRESSED_NOTE,
     FederationOverview,
     federation_default_period,
@@ -42,6 +44,7 @@ def overview(request: HttpRequest, federation_id: int) -> HttpResponse:
         "federation": federation,
         "problem": problem,
         "suppressed_note": SUPPRESSED_NOTE,
+        "no_sessions_note": NO_SESSIONS_NOTE,
         "start": request.GET.get("from", ""),
         "end": request.GET.get("to", ""),
     }
@@ -138,8 +141,7 @@ def school_chart(figures: FederationOverview) -> charts.Chart:
         title=f"Attendance by school of {NATIONAL_POPULATION}, "
         f"{figures.start:%d %b %Y} to {figures.end:%d %b %Y}",
         bars=[
-            charts.Bar(row.label, row.attendance, SUPPRESSED_NOTE if row.suppressed else "")
-            for _school, row in figures.schools
+            charts.Bar(row.label, row.attendance, row.withheld) for _school, row in figures.schools
         ],
         reference_pct=benchmark.attendance,
         reference_label=f"{benchmark.label} attendance ({benchmark.attendance}%)",

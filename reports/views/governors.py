@@ -1,7 +1,8 @@
 """The governors' termly dashboard, its PDF report and its tables as CSV.
 
 Aggregates only: no pupil's name or UPN reaches these pages (the selectors return none), and a
-cell about fewer than 5 pupils reads "fewer than 5 pupils". Each view loads the school through
+cell about fewer than 5 pupils reads "fewer than 5 pupils", one about none "no sessions
+recorded". Each view loads the school through
 `reports.access.get_school_for_dashboard` (governors, the head, the attendance lead, and the
 federation admin), then the term from the school's own terms.
 """
@@ -23,6 +24,7 @@ from reports.selectors.dashboards import (
     ALL_PUPILS,
     EVERY_PUPIL_ON_ROLL,
     NATIONAL_POPULATION,
+    NO_SESSIONS_NOTE,
     SUPPRESSED_NOTE,
     GovernorsDashboard,
     Row,
@@ -116,7 +118,12 @@ def _dashboard_or_none(request: HttpRequest, school: School) -> GovernorsDashboa
 
 
 def _context(school: School, figures: GovernorsDashboard | None) -> dict:
-    context: dict = {"school": school, "dashboard": figures, "suppressed_note": SUPPRESSED_NOTE}
+    context: dict = {
+        "school": school,
+        "dashboard": figures,
+        "suppressed_note": SUPPRESSED_NOTE,
+        "no_sessions_note": NO_SESSIONS_NOTE,
+    }
     if figures is None:
         return context
     query = f"?term={figures.term.pk}"
@@ -153,10 +160,7 @@ def cohort_chart(figures: GovernorsDashboard) -> charts.Chart:
     whole = figures.cohorts[0]
     return charts.bar_chart(
         title=f"Attendance by cohort: {figures.term.name}",
-        bars=[
-            charts.Bar(row.label, row.attendance, SUPPRESSED_NOTE if row.suppressed else "")
-            for row in figures.cohorts[1:]
-        ],
+        bars=[charts.Bar(row.label, row.attendance, row.withheld) for row in figures.cohorts[1:]],
         reference_pct=whole.attendance,
         reference_label=f"{ALL_PUPILS} ({whole.attendance}%)"
         if whole.attendance is not None
@@ -165,9 +169,9 @@ def cohort_chart(figures: GovernorsDashboard) -> charts.Chart:
 
 
 def rate_cells(row: Row) -> list:
-    """A row's pupils and rates as CSV cells; a suppressed row says why each is empty."""
-    if row.suppressed:
-        return [SUPPRESSED_NOTE] * (len(RATE_HEADER) + 1)
+    """A row's pupils and rates as CSV cells; a withheld row says why each is empty."""
+    if row.withheld:
+        return [row.withheld] * (len(RATE_HEADER) + 1)
     return [
         row.pupils,
         row.attendance,
@@ -189,10 +193,7 @@ def _rates_csv(figures: GovernorsDashboard) -> tuple[list, list]:
 
 def _groups_csv(rows: list[Row], first: str) -> tuple[list, list]:
     header = [first, "pupils", *RATE_HEADER, "attendance gap to all pupils (points)"]
-    return header, [
-        [row.label, *rate_cells(row), SUPPRESSED_NOTE if row.suppressed else row.gap]
-        for row in rows
-    ]
+    return header, [[row.label, *rate_cells(row), row.withheld or row.gap] for row in rows]
 
 
 def _weeks_csv(figures: GovernorsDashboard) -> tuple[list, list]:
@@ -208,7 +209,7 @@ def _weeks_csv(figures: GovernorsDashboard) -> tuple[list, list]:
             week.term,
             week.number,
             week.week_start,
-            SUPPRESSED_NOTE if week.suppressed else week.attendance,
+            week.withheld or week.attendance,
         ]
         for week in weeks
     ]
