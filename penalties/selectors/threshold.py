@@ -233,10 +233,15 @@ def pupils_meeting_threshold(
         .values("school_id", "week_number")
         .annotate(first_day=Min("date"), last_day=Max("date"))
     }
-    from_week: dict[int, int] = {}
+    # A window must end at or after this school week: any week, or one of the latest
+    # `recent_school_weeks` up to `as_of`.
+    current_week: dict[int, int] = {}
     for school_id, week in weeks:
-        latest = max(from_week.get(school_id, 1), week - (recent_school_weeks or week) + 1)
-        from_week[school_id] = latest
+        current_week[school_id] = max(current_week.get(school_id, week), week)
+    from_week = {
+        school_id: current - recent_school_weeks + 1 if recent_school_weeks else 1
+        for school_id, current in current_week.items()
+    }
     dealt_with: dict[tuple[int, int], date] = {}
     if after_closed_cases:
         # A closed case has been dealt with: its sessions (and any before them) are not
