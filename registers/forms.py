@@ -12,7 +12,7 @@ from registers.codes import code_catalogue
 from registers.errors import AlreadyRecorded, DomainError
 from registers.lib.calendar import SESSIONS
 from registers.lib.parsing import object_id, whole_number
-from registers.models import Pupil, SessionTimes
+from registers.models import LeavingReason, Pupil, SessionTimes
 from registers.services.closures import ClosureKind
 from registers.services.register import RegisterEntry
 
@@ -143,3 +143,25 @@ class ClosureForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["phase"].queryset = school.session_times.all()
         self.fields["phase"].label_from_instance = lambda times: f"Only {times.phase}"
+
+
+class LeavingForm(forms.Form):
+    """Deleting a pupil from the admission register: the day, regulation 9's ground, where to."""
+
+    leaving_date = forms.DateField(label="Last day on roll", widget=DATE_INPUT)
+    ground = forms.ChoiceField(
+        label="Ground for deletion (regulation 9)",
+        choices=[
+            ("", "Choose the ground"),
+            *(
+                (value, f"{label} ({value})")
+                for value, label in LeavingReason.choices
+                if value != LeavingReason.NOT_RECORDED
+            ),
+        ],
+    )
+    destination = forms.CharField(
+        label="School or place the pupil goes to (blank only if unknown)",
+        max_length=200,
+        required=False,
+    )

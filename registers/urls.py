@@ -43,6 +43,11 @@ urlpatterns = [
         name="missing_registers_live",
     ),
     path(
+        "schools/<int:school_id>/pupils/<int:pupil_id>/leaving/",
+        views.pupil_leaving,
+        name="pupil_leaving",
+    ),
+    path(
         "schools/<int:school_id>/pupils/<int:pupil_id>/history/",
         views.pupil_history,
         name="pupil_history",

@@ -19,12 +19,14 @@ from registers.forms import (
     AmendForm,
     ClosureForm,
     LateArrivalForm,
+    LeavingForm,
     already_recorded,
     register_entries,
     submit,
 )
 from registers.lib.calendar import AM, PM, SESSIONS
 from registers.models import Amendment, LateArrival, Mark
+from registers.services.admission import pupil_leaving_record
 from registers.services.closures import school_closure_preview, school_closure_record
 from registers.services.marks import late_arrival_record, mark_amend, session_problem
 from registers.services.register import RegisterRefused, register_submit
@@ -271,6 +273,45 @@ def amend(request: HttpRequest, mark_id: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def pupil_leaving(request: HttpRequest, school_id: int, pupil_id: int) -> HttpResponse:
+    """Delete a pupil from the admission register on a ground of regulation 9."""
+    school = access.get_school_for_office(user=request.user, school_id=school_id)
+    pupil = access.get_pupil_at_school(school=school, pupil_id=pupil_id)
+    form = LeavingForm(request.POST or None, initial={"leaving_date": timezone.localdate()})
+    if request.method == "POST":
+        enrolment = submit(
+            form,
+            lambda data: pupil_leaving_record(
+                school=school,
+                pupil=pupil,
+                leaving_date=data["leaving_date"],
+                ground=data["ground"],
+                destination=data["destination"],
+            ),
+        )
+        if enrolment is not None:
+            messages.success(
+                request,
+                f"{pupil.name} leaves the admission register after "
+                f"{enrolment.leaving_date:%-d %B %Y}: the deletion return is owed."
+                + (
+                    " No destination is known: a possible child missing education."
+                    if enrolment.possible_child_missing_education
+                    else ""
+                ),
+            )
+            return redirect("pupil_history", school_id=school.pk, pupil_id=pupil.pk)
+    return render(
+        request,
+        "registers/pupil_leaving.html",
+        {"school": school, "pupil": pupil, "form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
 def pupil_history(request: HttpRequest, school_id: int, pupil_id: int) -> HttpResponse:
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     pupil = access.get_pupil_at_school(school=school, pupil_id=pupil_id)
@@ -280,11 +321,17 @@ def pupil_history(request: HttpRequest, school_id: int, pupil_id: int) -> HttpRe
         .prefetch_related("amendments")
         .order_by("-date", "session")
     )
-    left = selectors.left_for_another_school(selectors.latest_enrolment(school=school, pupil=pupil))
+    latest = selectors.latest_enrolment(school=school, pupil=pupil)
     return render(
         request,
         "registers/pupil_history.html",
-        {"school": school, "pupil": pupil, "marks": marks, "left_for_another_school": left},
+        {
+            "school": school,
+            "pupil": pupil,
+            "marks": marks,
+            "left_for_another_school": selectors.left_for_another_school(latest),
+            "on_roll": latest is not None and latest.leaving_date is None,
+        },
     )
 
 

@@ -338,3 +338,39 @@ def test_a_bad_as_of_date_and_an_unknown_urn_are_refused(school):
         call_command("la_returns", "--school", school.urn, "--as-of", "4/12/2026")
     with pytest.raises(CommandError, match="No school has URN"):
         call_command("la_returns", "--school", "000000")
+
+
+def test_the_office_records_a_leaver_on_a_ground_and_the_deletion_return_is_owed(
+    client, school, office
+):
+    # Regulation 9: deleted only on one of its grounds, with the day and the destination where
+    # known; the class membership ends with it, and a mark after the day is refused.
+    leaver = pupil(school, 18)
+    client.force_login(office)
+    url = reverse("pupil_leaving", args=[school.pk, leaver.pk])
+    with time_machine.travel(datetime(2026, 12, 4, 10, 0, tzinfo=LONDON), tick=False):
+        MarkFactory(pupil=leaver, school=school, date=date(2026, 12, 3), session="AM")
+        refused = client.post(
+            url, {"leaving_date": "2026-12-02", "ground": "9(1)(a)", "destination": ""}
+        )
+        assert refused.status_code == 400
+        assert "1 mark(s) are already recorded after Wed 2 Dec 2026" in refused.content.decode()
+        wrong_ground = client.post(url, {"leaving_date": "2026-12-03", "ground": "9(3)"})
+        assert wrong_ground.status_code == 400
+        assert Enrolment.objects.get(pupil=leaver).leaving_date is None
+        done = client.post(
+            url, {"leaving_date": "2026-12-03", "ground": "9(1)(f)", "destination": ""}
+        )
+        assert done.status_code == 302
+        page = client.get(done["Location"]).content.decode()
+        assert "a possible child missing education" in page
+        enrolment = Enrolment.objects.get(pupil=leaver)
+        assert (enrolment.leaving_date, enrolment.leaving_reason) == (date(2026, 12, 3), "9(1)(f)")
+        assert returns(school, date(2026, 12, 4))["deletions"] == [
+            {
+                "upn": leaver.upn,
+                "leaving_date": "2026-12-03",
+                "ground": "9(1)(f)",
+                "destination": "",
+            }
+        ]

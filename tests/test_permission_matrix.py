@@ -119,6 +119,7 @@ RULES: dict[str, Rule] = {
     "missing_registers": page(WHOLE),
     "missing_registers_live": page(WHOLE),
     "pupil_history": page(WHOLE),
+    "pupil_leaving": page(WHOLE),
     # Following up absence: the office, attendance lead and head.
     "absence_today": page(WHOLE),
     "safeguarding_flags": page(CASES),
