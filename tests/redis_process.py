@@ -97,11 +97,17 @@ def _forget_broker_state() -> None:
 
 @contextmanager
 def site_on(server: RedisProcess) -> Iterator[str]:
-    """The cache and Celery's broker on `server`, as settings configure them for a REDIS_URL,
+    """The cache, Celery's broker and its result store on `server`, as settings configure them
+    for a REDIS_URL,
     with tasks sent to the broker rather than run in-process. Yields the queue tasks go to
     (this test's own)."""
     queue = f"test-without-redis-{uuid.uuid4().hex}"
-    changed = {"broker_url": server.url, "task_always_eager": False, "task_default_queue": queue}
+    changed = {
+        "broker_url": server.url,
+        "result_backend": server.url,
+        "task_always_eager": False,
+        "task_default_queue": queue,
+    }
     saved = {key: celery_app.conf[key] for key in changed}
     celery_app.conf.update(changed)
     _forget_broker_state()
