@@ -62,6 +62,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /health/ for docker-compose and monitors, before the host check and HTTPS redirect.
+    "attendance_site.health.HealthEndpoint",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -85,7 +87,7 @@ MIDDLEWARE = [
 
 if not DEBUG:
     # In production gunicorn serves the collected static files itself; runserver does in DEBUG.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "attendance_site.urls"
 
