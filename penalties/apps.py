@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class PenaltiesConfig(AppConfig):
     name = "penalties"
+
+    def ready(self) -> None:
+        from penalties import outbox_senders
+
+        outbox_senders.register()
