@@ -4,7 +4,7 @@ from django.urls import path, register_converter
 
 from registers.lib.parsing import iso_day
 
-from . import views, views_monitor
+from . import views, views_monitor, views_outbox
 
 
 class IsoDateConverter:
@@ -41,6 +41,16 @@ urlpatterns = [
         "schools/<int:school_id>/missing-registers/live/",
         views_monitor.missing_registers_live,
         name="missing_registers_live",
+    ),
+    path(
+        "schools/<int:school_id>/messages/",
+        views_outbox.school_messages,
+        name="school_messages",
+    ),
+    path(
+        "schools/<int:school_id>/messages/<int:message_id>/retry/",
+        views_outbox.school_message_retry,
+        name="school_message_retry",
     ),
     path(
         "schools/<int:school_id>/pupils/<int:pupil_id>/leaving/",
