@@ -404,5 +404,12 @@ LOGGING = {
         # WeasyPrint narrates every letter it draws (INFO) and warns about each SVG styling
         # property of a chart that its CSS parser skips (its SVG renderer reads them itself).
         "weasyprint": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # The Notify client logs each refused request with Notify's answer, which may quote
+        # what was sent; the outbox logs the message's id and the kind of error instead.
+        "notifications_python_client": {
+            "handlers": ["console"],
+            "level": "ERROR",
+            "propagate": False,
+        },
     },
 }

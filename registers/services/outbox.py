@@ -139,6 +139,8 @@ def _describe(error: BaseException) -> str:
     """Why an attempt failed, for the office's page (not for a log line: an SMTP refusal may
     name an address)."""
     text = str(error).strip()
+    if isinstance(error, PermanentFailure | DomainError | TextNotSent) and text:
+        return text[:1000]  # our own words already
     return f"{error.__class__.__name__}: {text}"[:1000] if text else error.__class__.__name__
 
 
