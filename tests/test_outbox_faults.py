@@ -33,11 +33,15 @@ from registers.models import MessageKind, OutboxMessage, OutboxStatus
 from registers.services.calendar import school_calendar_rebuild
 from registers.services.outbox import outbox_sweep
 from registers.tasks import send_outbox_message
+from tests import test_absences_leave as leave_tests
 from tests.factories import SchoolFactory, SessionTimesFactory, TermFactory
 from tests.outbox_services import RedisServer, SmtpServer, Worker, wait_for
-from tests.test_absences_leave import _decide, _record, head, parents, pupil  # noqa: F401
 from tests.test_celery_worker import _forget_broker_state
 from tests.test_thresholds import pupil_at, whole_days
+
+# The leave tests' people: the head who decides, the pupil, and the parents written to.
+head, pupil, parents = leave_tests.head, leave_tests.pupil, leave_tests.parents
+_record, _decide = leave_tests._record, leave_tests._decide
 
 pytestmark = [
     pytest.mark.redis,
@@ -98,9 +102,7 @@ def _letter_row(leave: LeaveRequest) -> OutboxMessage:
 
 
 def _wait_sent(leave: LeaveRequest) -> OutboxMessage:
-    wait_for(
-        lambda: _letter_row(leave).status == OutboxStatus.SENT, timeout=90, what="the letter"
-    )
+    wait_for(lambda: _letter_row(leave).status == OutboxStatus.SENT, timeout=90, what="the letter")
     return _letter_row(leave)
 
 
@@ -126,9 +128,7 @@ def _sent_exactly_once(stack: Stack, leave: LeaveRequest) -> None:
 def _a_duplicate_sends_nothing(stack: Stack, leave: LeaveRequest) -> None:
     """A second copy of the task (a broker's redelivery, a sweep) changes nothing."""
     send_outbox_message.delay(_letter_row(leave).pk)
-    wait_for(
-        lambda: stack.redis.client().llen("celery") == 0, timeout=30, what="the copy to run"
-    )
+    wait_for(lambda: stack.redis.client().llen("celery") == 0, timeout=30, what="the copy to run")
     time.sleep(2)
     assert stack.smtp.recipients() == PARENTS
 
@@ -260,9 +260,7 @@ def test_the_nightly_threshold_task_killed_mid_way_carries_on_where_it_stopped(s
     )
     try:
         check_thresholds_for_every_school.delay(FRIDAY.isoformat())
-        wait_for(
-            lambda: ThresholdCheck.objects.count() == 2, timeout=60, what="schools 1 and 2"
-        )
+        wait_for(lambda: ThresholdCheck.objects.count() == 2, timeout=60, what="schools 1 and 2")
         wait_for(
             lambda: _waiting_on_a_lock(blocker), timeout=30, what="the worker to reach school 3"
         )
