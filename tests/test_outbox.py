@@ -260,3 +260,35 @@ def test_a_full_disk_leaves_no_empty_or_half_written_letter(
         resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
         signal.signal(signal.SIGXFSZ, previous)
     assert _files(folder) == before
+
+
+def test_the_messages_page_asks_a_fixed_number_of_queries(
+    client, monday_morning, school, pupil, parents, office, head, django_assert_max_num_queries
+):
+    # Constant query counts per page, however many messages are listed.
+    leave = _record(school, pupil, office)
+    _decide(leave, head)  # never queued in this test's transaction: unsent
+    row = _row(leave)
+    for n in range(20):
+        OutboxMessage.objects.create(
+            school=school,
+            kind=MessageKind.REGISTER_REMINDERS,
+            about_id=n,
+            key=f"page-{n}",
+            description=f"Register reminders {n}",
+            status=OutboxStatus.FAILED if n % 2 else OutboxStatus.SENT,
+            created_at=row.created_at,
+            next_attempt_at=row.created_at,
+            sent_at=None if n % 2 else row.created_at,
+        )
+    client.force_login(office)
+    url = reverse("school_messages", args=[school.pk])
+    with (
+        time_machine.travel(row.created_at + timedelta(minutes=6), tick=False),
+        django_assert_max_num_queries(12),
+    ):
+        page = client.get(url).content.decode()
+    unsent = page.split('id="unsent-heading"')[1].split('id="recent-heading"')[0]
+    assert f"Leave decision letter about {pupil.name}" in unsent
+    assert "Waiting for the background worker" in unsent
+    assert page.count("Try again") == 10 and page.count("Register reminders") == 20
