@@ -24,7 +24,7 @@ from django.urls import reverse
 from absences.models import LeaveRequest
 from registers.lib.stored_files import files_kept_if_committed, pdf_file_save
 from registers.models import MessageKind, OutboxMessage, OutboxStatus
-from registers.selectors_outbox import outbox_oldest_unsent_age
+from registers.selectors.outbox import outbox_oldest_unsent_age
 from registers.services.outbox import MAX_ATTEMPTS, outbox_send, outbox_sweep, retry_delay
 from tests import test_absences_leave as leave_tests
 from tests.outbox_services import SilentServer, SmtpServer, free_port

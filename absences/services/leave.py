@@ -27,8 +27,8 @@ from absences.letters import (
 )
 from absences.models import LeaveCategory, LeaveDecision, LeaveRequest
 from absences.selectors.pupils import days_not_on_roll, parents_with_responsibility
+from core.errors import AlreadyRecorded, DomainError
 from registers.codes import HOLIDAY_NOT_GRANTED, code_catalogue
-from registers.errors import AlreadyRecorded, DomainError
 from registers.lib.calendar import AM, PM, SESSIONS, day_label, session_order
 from registers.lib.stored_files import files_kept_if_committed, pdf_file_save
 from registers.models import Channel, MessageKind, Pupil, School

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.errors import DomainError
 from penalties.models import (
     CaseDecision,
     CaseRoute,
@@ -14,7 +15,6 @@ from penalties.models import (
     ThresholdCheck,
 )
 from penalties.selectors import pupils_meeting_threshold
-from registers.errors import DomainError
 from registers.models import School
 
 

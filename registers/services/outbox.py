@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from registers.errors import DomainError
+from core.errors import DomainError
 from registers.lib.notify import TextNotSent
 from registers.models import Channel, OutboxMessage, OutboxStatus, School
 
