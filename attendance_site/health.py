@@ -10,8 +10,9 @@ It is answered by a middleware ahead of all the others: a probe from docker-comp
 balancer reaches the container by its own address, over plain HTTP, with no session, so it
 must not meet the host check (ALLOWED_HOSTS), the HTTPS redirect or the sign-in.
 
-More checks: decorate a function in a module imported at start-up (an app's `ready()`), e.g.
-the outbox's oldest unsent message. Keep each to a second or two: a probe waits for them all.
+More checks: a function here decorated with `@health_check("name")`, asking an app's selector
+(the apps sit below this wiring layer and do not import it), e.g. the outbox's oldest unsent
+message. Keep each to a second or two: a probe waits for them all.
 """
 
 import logging
