@@ -11,18 +11,21 @@ balancer reaches the container by its own address, over plain HTTP, with no sess
 must not meet the host check (ALLOWED_HOSTS), the HTTPS redirect or the sign-in.
 
 More checks: a function here decorated with `@health_check("name")`, asking an app's selector
-(the apps sit below this wiring layer and do not import it), e.g. the outbox's oldest unsent
-message. Keep each to a second or two: a probe waits for them all.
+(the apps sit below this wiring layer and do not import it), as the outbox's does. Keep each to
+a second or two: a probe waits for them all.
 """
 
 import logging
 import time
 from collections.abc import Callable
+from datetime import timedelta
 
 import redis
 from django.conf import settings
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from registers.selectors.outbox import outbox_oldest_unsent_age
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +84,20 @@ def worker() -> str:
         broker.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2)
         if not app.control.ping(timeout=1.0, limit=1, connection=broker):
             raise Unhealthy("no worker answered")
+    return OK
+
+
+# Three sweeps of the outbox: a message waiting longer means the broker, the worker or the mail
+# server has been failing that long (one queued normally is sent within seconds).
+OUTBOX_WAIT_LIMIT = timedelta(minutes=15)
+
+
+@health_check("outbox")
+def outbox() -> str:
+    """No message has waited to be sent longer than OUTBOX_WAIT_LIMIT."""
+    waited = outbox_oldest_unsent_age()
+    if waited is not None and waited > OUTBOX_WAIT_LIMIT:
+        raise Unhealthy("a message has waited too long")
     return OK
 
 

@@ -1,4 +1,4 @@
-"""`/health/`: the database, Redis and a Celery worker, each with its status (issue 19).
+"""`/health/`: the database, Redis, a Celery worker and the outbox, each with its status (issue 19).
 
 Issue 19: "A health endpoint that checks the database, Redis, the worker [...] used by
 docker-compose." The worker is a real one, in a thread, on a Redis of the test's own
@@ -6,13 +6,17 @@ docker-compose." The worker is a real one, in a thread, on a Redis of the test's
 """
 
 import json
+from datetime import timedelta
 
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.test import override_settings
+from django.utils import timezone
 
 from attendance_site import health
 from attendance_site.celery import app as celery_app
+from registers.models import MessageKind, OutboxMessage, OutboxStatus
+from registers.services.outbox import outbox_add
 from tests.redis_process import RedisProcess, site_on
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +48,7 @@ def test_healthy_with_tasks_run_in_process_and_no_redis(client):
         "database": "ok",
         "redis": "not used",
         "worker": "not used",
+        "outbox": "ok",
     }
     assert response["Content-Type"] == "application/json"
     assert response["Cache-Control"] == "no-store"
@@ -56,7 +61,13 @@ def test_a_worker_answering_through_redis_is_healthy_and_without_either_it_is_50
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
         response = client.get(URL)
         assert response.status_code == 200, response.json()
-        assert _statuses(response) == {"": "ok", "database": "ok", "redis": "ok", "worker": "ok"}
+        assert _statuses(response) == {
+            "": "ok",
+            "database": "ok",
+            "redis": "ok",
+            "worker": "ok",
+            "outbox": "ok",
+        }
 
     # The worker gone: Redis still answers, nobody answers the ping.
     response = client.get(URL)
@@ -66,6 +77,7 @@ def test_a_worker_answering_through_redis_is_healthy_and_without_either_it_is_50
         "database": "ok",
         "redis": "ok",
         "worker": "failing",
+        "outbox": "ok",
     }
     assert response.json()["checks"]["worker"]["seconds"] < 3
 
@@ -124,3 +136,26 @@ def test_a_probe_from_inside_the_container_over_plain_http_is_answered(client):
     response = client.get(URL, HTTP_HOST="127.0.0.1:8000")
     assert response.status_code == 200
     assert client.get("/", HTTP_HOST="127.0.0.1:8000").status_code == 400
+
+
+def test_a_message_waiting_longer_than_three_sweeps_makes_it_503(client):
+    # Issue 19: the health endpoint checks "the outbox's oldest unsent message". One queued
+    # normally is sent within seconds; one still waiting after 15 minutes means the broker, the
+    # worker or the mail server has been failing that long.
+    with override_settings(REDIS_URL=""):
+        message = outbox_add(
+            kind=MessageKind.REGISTER_REMINDERS, about_id=1, description="Register reminders"
+        )
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            status=OutboxStatus.PENDING, created_at=timezone.now() - timedelta(minutes=14)
+        )
+        assert _statuses(client.get(URL + "?check=outbox"))["outbox"] == "ok"
+
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            created_at=timezone.now() - timedelta(minutes=16)
+        )
+        response = client.get(URL + "?check=outbox")
+    assert response.status_code == 503
+    assert _statuses(response) == {"": "failing", "outbox": "failing"}
+    # Nothing about the message itself is told.
+    assert "Register reminders" not in response.content.decode()
