@@ -49,8 +49,39 @@ pytestmark = [
 ]
 
 LONDON = ZoneInfo("Europe/London")
-FIRST_NAMES = ["Amara", "Ben", "Chloe", "Dev", "Ella", "Finn", "Grace", "Hari", "Isla", "Jack"]
-SURNAMES = ["Ashdown", "Brook", "Carter", "Dale", "Ewing", "Fairley", "Gale", "Hurst", "Ivers"]
+# Thirty made-up children, no two with the same name.
+NAMES = [
+    ("Amara", "Ashdown"),
+    ("Ben", "Brook"),
+    ("Chloe", "Carter"),
+    ("Dev", "Dale"),
+    ("Ella", "Ewing"),
+    ("Finn", "Fairley"),
+    ("Grace", "Gale"),
+    ("Hari", "Hurst"),
+    ("Isla", "Ivers"),
+    ("Jack", "Jarvis"),
+    ("Kemi", "Kerr"),
+    ("Leo", "Lund"),
+    ("Maya", "Marsh"),
+    ("Noah", "Nash"),
+    ("Olive", "Orme"),
+    ("Priya", "Pike"),
+    ("Quinn", "Quarry"),
+    ("Rosa", "Reed"),
+    ("Sami", "Shaw"),
+    ("Tom", "Tate"),
+    ("Uma", "Upton"),
+    ("Vik", "Vane"),
+    ("Willow", "Webb"),
+    ("Xander", "Yeo"),
+    ("Yara", "Young"),
+    ("Zac", "Zeal"),
+    ("Aled", "Abbott"),
+    ("Bea", "Bell"),
+    ("Cal", "Cole"),
+    ("Dina", "Drew"),
+]
 
 
 @dataclass(frozen=True)
@@ -75,10 +106,8 @@ def _class_4a(size: int) -> ClassToday:
     group = RegistrationGroupFactory(school=school, name="4A")
     group.teachers.add(teacher)
     for n in range(size):
-        pupil = PupilFactory(
-            legal_forename=FIRST_NAMES[n % len(FIRST_NAMES)],
-            legal_surname=f"{SURNAMES[n % len(SURNAMES)]}{'' if n < len(SURNAMES) else n}",
-        )
+        forename, surname = NAMES[n]
+        pupil = PupilFactory(legal_forename=forename, legal_surname=surname)
         EnrolmentFactory(pupil=pupil, school=school, start_date=day - timedelta(days=400))
         GroupMembershipFactory(group=group, pupil=pupil, start_date=day - timedelta(days=30))
     pupils = list(
@@ -107,7 +136,7 @@ def _open_register(browser, live_server, scene: ClassToday, **context):
     `page.errors` (a register page must show none)."""
     from playwright.sync_api import expect
 
-    browser_context = browser.new_context(timezone_id="Europe/London", **context)
+    browser_context = browser.new_context(timezone_id="Europe/London", locale="en-GB", **context)
     page = browser_context.new_page()
     page.errors = []
     page.on("console", lambda message: _console_error(page, message))
@@ -175,7 +204,7 @@ def test_a_teacher_takes_a_30_pupil_register_on_a_phone_by_taps_alone(
     from playwright.sync_api import expect
 
     scene = class_of_30
-    absent, late = scene.pupils[4], scene.pupils[17]
+    absent, late, ill, later = scene.pupils[1], scene.pupils[2], scene.pupils[3], scene.pupils[28]
     page = _open_register(
         browser, live_server, scene, viewport=PHONE, is_mobile=True, has_touch=True
     )
@@ -191,8 +220,19 @@ def test_a_teacher_takes_a_30_pupil_register_on_a_phone_by_taps_alone(
     _tap(page, late).tap()
     expect(_tap(page, late)).to_have_text("L Late")
     expect(page.locator(f"#arrived-{late.pk}")).to_have_value("08:57")
-    expect(counts).to_contain_text("Present 28")
-    expect(counts).to_contain_text("Absent 1")
+    # Every other code one step away: "More", then the code by its meaning.
+    page.get_by_role("button", name=f"More codes for {ill.name}").tap()
+    menu = page.get_by_role("dialog", name=f"Code for {ill.name}")
+    menu.get_by_role("button", name=re.compile(r"^I Illness")).tap()
+    expect(menu).to_be_hidden()
+    expect(_tap(page, ill)).to_contain_text("I Illness")
+    # A tap too many comes round again: absent, late, present.
+    for _ in range(3):
+        _tap(page, later).tap()
+    expect(_tap(page, later)).to_have_text("/ Present")
+    expect(page.locator(f"#arrived-{later.pk}")).to_have_value("")
+    expect(counts).to_contain_text("Present 27")
+    expect(counts).to_contain_text("Absent 2")
     expect(counts).to_contain_text("Late 1")
     expect(counts).to_contain_text("Not yet marked 0")
     # Large targets: every pupil's button and its "More" at least 44 x 44 px.
@@ -204,14 +244,18 @@ def test_a_teacher_takes_a_30_pupil_register_on_a_phone_by_taps_alone(
     assert page.locator("#register-counts").evaluate("e => e.getBoundingClientRect().top") >= 0
     expect(page.get_by_role("button", name="Save register")).to_be_in_viewport()
     _fits(page)
-    page.evaluate("window.scrollTo(0, 0)")
+    # For the README: the list at the top of the screen, the counts above it.
+    page.locator("ol.register").evaluate("list => list.scrollIntoView()")
+    page.evaluate("window.scrollBy(0, -70)")
     page.screenshot(path=results / "register-phone.png")
 
     page.get_by_role("button", name="Save register").tap()
     expect(page.locator(".messages")).to_have_text("Register saved: 30 new mark(s), 0 amended.")
     expect(page.locator("#register-status")).to_contain_text("Taken by Tess Teacher")
     assert _marks(scene) == {
-        pupil.pk: {absent.pk: ("N", None), late.pk: ("L", 12)}.get(pupil.pk, ("/", None))
+        pupil.pk: {absent.pk: ("N", None), late.pk: ("L", 12), ill.pk: ("I", None)}.get(
+            pupil.pk, ("/", None)
+        )
         for pupil in scene.pupils
     }
     _fits(page)
