@@ -166,6 +166,19 @@ def _console_error(page, message) -> None:
         page.errors.append(message.text)
 
 
+def _accessible(page) -> None:
+    """No serious or critical WCAG 2.2 AA violation found by axe-core (issue 22: "Accessible")."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    serious = [
+        (v["id"], [node["target"] for node in v["nodes"]][:3])
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
+
+
 def _unexpected(errors: list[str], *expected: str) -> list[str]:
     """The console errors other than those a test brings about on purpose: the browser logs a
     failed request (no connection, a 409 answer) as an error whoever made it."""
@@ -244,6 +257,7 @@ def test_a_teacher_takes_a_30_pupil_register_on_a_phone_by_taps_alone(
     assert page.locator("#register-counts").evaluate("e => e.getBoundingClientRect().top") >= 0
     expect(page.get_by_role("button", name="Save register")).to_be_in_viewport()
     _fits(page)
+    _accessible(page)
     # For the README: the list at the top of the screen, the counts above it.
     page.locator("ol.register").evaluate("list => list.scrollIntoView()")
     page.evaluate("window.scrollBy(0, -70)")
@@ -392,6 +406,7 @@ def test_a_stale_save_shows_the_conflict_and_overwrites_nothing(
     expect(problems).to_contain_text(f"{ben.name}: now I (Illness")
     expect(problems).to_contain_text("Olive Office")
     assert _marks(scene) == {ben.pk: ("I", None)}
+    _accessible(page)
     expect(_tap(page, ben)).to_contain_text("I")
     expect(_tap(page, scene.pupils[4])).to_have_text("N Absent")
     _fits(page)
@@ -435,6 +450,7 @@ def test_the_register_can_be_marked_with_the_keyboard_alone(
     page.keyboard.press("Enter")
     menu = page.get_by_role("dialog", name=f"Code for {ill.name}")
     expect(menu).to_be_visible()
+    _accessible(page)
     for _ in range(40):
         if page.evaluate("document.activeElement.dataset.code") == "I":
             break
@@ -502,6 +518,7 @@ def test_a_future_days_register_cannot_be_saved_and_the_teacher_moves_between_da
     expect(page.get_by_role("button", name="Save register")).to_have_count(0)
     assert _tap(page, scene.pupils[0]).is_disabled()
     _fits(page)
+    _accessible(page)
     page.get_by_role("link", name=re.compile(r"previous school day")).click()
     expect(page.get_by_role("button", name="Save register")).to_be_visible()
     assert page.errors == []
