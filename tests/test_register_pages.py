@@ -463,3 +463,40 @@ def test_a_future_days_register_shows_no_save_and_cannot_be_marked(
     # Today's register has both.
     page = client.get(_url(class_4a)).content.decode()
     assert "Save register" in page and '<fieldset class="register-lines">' in page
+
+
+def test_a_teacher_cannot_enter_a_planned_closure_but_keeps_one_the_office_recorded(
+    client, monday_morning, class_4a, pupils_4a, teacher_4a, office
+):
+    # Issue 22, item 7: `#` (planned closure) is the office's, recorded for the whole school or
+    # a phase; a teacher's register neither offers it nor accepts it, but saves one already
+    # there as it is.
+    client.force_login(teacher_4a)
+    first = pupils_4a[0]
+    response = client.post(_url(class_4a), _form(pupils_4a, codes={first.pk: "#"}))
+    assert response.status_code == 400
+    assert any(
+        "a planned closure ('#') is recorded by the office" in problem
+        for problem in response.context["problems"]
+    )
+    assert not Mark.objects.exists()
+
+    closed = MarkFactory(
+        pupil=first, school=class_4a.school, date=MONDAY, session="AM", code_id="#"
+    )
+    response = client.post(
+        _url(class_4a),
+        _form(pupils_4a, codes={first.pk: "#"}, seen={first.pk: str(closed.version)}),
+    )
+    assert response.status_code == 302
+    assert Mark.objects.get(pupil=first).code_id == "#" and Mark.objects.count() == 5
+
+
+def test_the_office_may_enter_a_planned_closure_on_a_register(
+    client, monday_morning, class_4a, pupils_4a, office
+):
+    client.force_login(office)
+    first = pupils_4a[0]
+    response = client.post(_url(class_4a), _form(pupils_4a, codes={first.pk: "#"}))
+    assert response.status_code == 302
+    assert Mark.objects.get(pupil=first).code_id == "#"
