@@ -244,20 +244,31 @@
     }
   }
 
-  // What the form holds now, to keep in this browser.
+  function drawn(line) {
+    return { code: line.code(), arrived: line.arrived ? line.arrived.value : "" };
+  }
+
+  // The marks the teacher changed from what the page first drew (the server's marks, or what
+  // it knew), to keep in this browser: each with the version of the saved mark as it was when
+  // the change was made, which the server's stale-save check compares with however late the
+  // change is sent.
   function snapshot() {
-    var draft = state.draft || { seen: {}, token: null, pending: false };
-    draft.codes = {};
-    draft.arrived = {};
+    var draft = state.draft || { changes: {}, token: null, pending: false };
+    var changes = {};
     state.lines.forEach(function (line) {
-      draft.codes[line.pupil] = line.code();
-      draft.arrived[line.pupil] = line.arrived ? line.arrived.value : "";
-      if (!(line.pupil in draft.seen)) {
-        // The versions of the marks as they were when these marks were entered: the server's
-        // stale-save check compares with them, however late the marks are sent.
-        draft.seen[line.pupil] = line.seen ? line.seen.value : "";
+      var now = drawn(line);
+      var base = state.base[line.pupil];
+      if (now.code === base.code && now.arrived === base.arrived) {
+        return; // as the page drew it: nothing to keep
       }
+      var earlier = draft.changes[line.pupil];
+      changes[line.pupil] = {
+        code: now.code,
+        arrived: now.arrived,
+        seen: earlier ? earlier.seen : base.seen,
+      };
     });
+    draft.changes = changes;
     var reason = state.form.querySelector("#reason");
     draft.reason = reason ? reason.value : "";
     return draft;
@@ -266,24 +277,31 @@
   function changed() {
     counts();
     state.draft = snapshot();
-    writeDraft();
+    if (Object.keys(state.draft.changes).length || state.draft.pending) {
+      writeDraft();
+    } else {
+      dropDraft(); // changed back to what the page drew
+    }
   }
 
+  // Put kept changes back on the page; returns how many differ from what it drew.
   function restore(draft) {
     var restored = 0;
     state.lines.forEach(function (line) {
-      if (!(line.pupil in draft.codes)) {
+      var change = draft.changes[line.pupil];
+      if (!change) {
         return;
       }
-      if (line.seen && line.pupil in draft.seen) {
-        line.seen.value = draft.seen[line.pupil];
-      }
-      if (line.code() !== draft.codes[line.pupil] || (line.arrived && line.arrived.value !== draft.arrived[line.pupil])) {
+      var now = drawn(line);
+      if (now.code !== change.code || now.arrived !== change.arrived) {
         restored += 1;
       }
-      line.set(draft.codes[line.pupil], draft.arrived[line.pupil]);
+      if (line.seen) {
+        line.seen.value = change.seen;
+      }
+      line.set(change.code, change.arrived);
       if (line.arrived) {
-        line.arrived.value = draft.arrived[line.pupil] || "";
+        line.arrived.value = change.arrived || "";
       }
     });
     var reason = state.form.querySelector("#reason");
@@ -432,25 +450,20 @@
   function answered(response, html) {
     var path = new URL(response.url, window.location.href).pathname;
     var here = path === window.location.pathname;
+    stopRetry();
     if (response.ok && here && response.redirected) {
       // Saved (or saved already by an earlier send of the same marks): the server's page.
-      stopRetry();
       dropDraft();
       swap(html, null);
       return;
     }
+    state.draft.token = null; // the server answered: the token was not used up
+    state.draft.pending = false;
     if ((response.status === 400 || response.status === 409) && here) {
-      // Refused, nothing saved: the page says why. The token was not used up.
-      stopRetry();
-      var draft = state.draft;
-      draft.token = null;
-      draft.pending = false;
-      swap(html, draft);
+      // Refused, nothing saved: the page says why.
+      swap(html, { draft: state.draft, base: response.status === 400 ? state.base : null });
       return;
     }
-    stopRetry();
-    state.draft.token = null;
-    state.draft.pending = false;
     writeDraft();
     if (!here) {
       say("Not saved: you have been signed out. Your marks are kept on this device: sign in again and open this register.", "bad");
@@ -459,10 +472,12 @@
     }
   }
 
-  // Put the server's page in place of this one, and enhance it again. After a refusal, the
-  // marks entered are put back, except a stale save's conflicts: those show the marks as they
-  // are now, with the versions the server drew (so saving again is a deliberate act).
-  function swap(html, draft) {
+  // Put the server's page in place of this one, and enhance it again. A refused register (400)
+  // is drawn as it was sent, so what the teacher changed is still measured from the marks
+  // first drawn. A stale save (409) is drawn with the marks as they are now: the teacher's
+  // other changes are put back over them, except the conflicts, which show the saved mark
+  // (saving again is a deliberate act), and their versions are the ones just drawn.
+  function swap(html, carried) {
     var page = new DOMParser().parseFromString(html, "text/html");
     var main = page.getElementById("main");
     if (!main) {
@@ -471,18 +486,14 @@
     }
     document.title = page.title;
     document.getElementById("main").replaceWith(document.adoptNode(main));
-    var carried = null;
-    if (draft) {
-      var conflicts = main.querySelectorAll(".conflicts [data-pupil]");
-      conflicts.forEach(function (conflict) {
-        var pupil = conflict.getAttribute("data-pupil");
-        delete draft.codes[pupil];
-        delete draft.arrived[pupil];
+    if (carried && !carried.base) {
+      main.querySelectorAll(".conflicts [data-pupil]").forEach(function (conflict) {
+        delete carried.draft.changes[conflict.getAttribute("data-pupil")];
       });
-      if (conflicts.length) {
-        draft.seen = {}; // the versions just drawn, as the page now shows them
-      }
-      carried = draft;
+      Object.keys(carried.draft.changes).forEach(function (pupil) {
+        var seen = main.querySelector('input[name="seen-' + pupil + '"]');
+        carried.draft.changes[pupil].seen = seen ? seen.value : "";
+      });
     }
     start(carried);
     var problems = document.getElementById("problems");
@@ -505,6 +516,7 @@
       present: form.getAttribute("data-session") === "PM" ? "\\" : "/",
       tallies: talliesData ? JSON.parse(talliesData.textContent) : {},
       lines: [],
+      base: {},
       draft: null,
       retry: state && state.retry,
       sending: false,
@@ -515,27 +527,37 @@
       var line = new Line(item);
       line.draw(readOnly);
       state.lines.push(line);
+      var first = drawn(line);
+      first.seen = line.seen ? line.seen.value : "";
+      state.base[line.pupil] = first;
     });
+    if (carried && carried.base) {
+      state.base = carried.base;
+    }
     form.classList.add("enhanced");
     document.getElementById("register-counts").hidden = false;
     if (readOnly) {
       counts();
       return;
     }
-    var stored = carried || readDraft(state.key);
-    if (stored && stored.codes) {
-      // Put the seen versions the draft started from back before taking the page's.
+    var stored = carried ? carried.draft : readDraft(state.key);
+    if (stored && stored.changes) {
       var restored = restore(stored);
-      state.draft = carried ? snapshot() : stored;
-      if (carried) {
-        state.draft.pending = false;
+      state.draft = stored;
+      state.draft = snapshot();
+      if (!carried && !Object.keys(state.draft.changes).length) {
+        // The server already has every mark kept here (an earlier save whose answer was
+        // lost, or the same marks saved by someone else): nothing is left to send.
+        dropDraft();
+      } else {
+        writeDraft();
       }
-      writeDraft();
-      if (!carried && (restored || stored.pending)) {
+      if (!carried && state.draft) {
         say(
-          "Marks entered on this device but not yet saved have been put back (" +
-            restored +
-            " changed from what the server has).",
+          restored
+            ? "Marks entered on this device but not yet saved have been put back (" +
+                restored + " different from what is saved)."
+            : "Marks entered on this device are waiting to be saved.",
           "warn"
         );
         addDiscard();
@@ -563,7 +585,7 @@
       event.preventDefault();
       save();
     });
-    if (state.draft && state.draft.pending && !carried) {
+    if (!carried && state.draft && state.draft.pending) {
       // A save that failed for the network before this page was (re)loaded: send it now.
       if (navigator.onLine === false) {
         offline();
