@@ -73,7 +73,10 @@ def register_submit(
     seen = {entry.pupil_id: entry.seen_version for entry in entries}
     # A planned closure is recorded for the whole school or a phase by the staff who keep the
     # calendar (the closure page), not entered pupil by pupil by a class teacher (issue 22).
-    records_closures = permissions.has_permission(
+    # (Asked only when a `#` is sent: a register without one needs no more queries.)
+    records_closures = not any(
+        entry.code.strip() == PLANNED_CLOSURE for entry in entries
+    ) or permissions.has_permission(
         user=by, school_id=school.pk, permission=permissions.RECORD_CLOSURES
     )
     try:
