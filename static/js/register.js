@@ -14,6 +14,7 @@
   var ABSENT = "N";
   var LATE = "L";
   var RETRY_EVERY_MS = 20000;
+  var SAVE_TIMEOUT_MS = 30000;
   var DRAFT_PREFIX = "register-draft:";
   var DRAFT_KEPT_DAYS = 14;
   var WORDS = { present: "Present", absent: "Absent", late: "Late", not_counted: "Not counted" };
@@ -396,24 +397,44 @@
     state.sending = true;
     state.saveButton.disabled = true;
     say("Saving the register…", "");
+    // A classroom's Wi-Fi can hang rather than fail: a save unanswered for long is given up
+    // as failed, and sent again with the same token.
+    var giveUp = typeof AbortController === "function" ? new AbortController() : null;
+    var timer = giveUp
+      ? window.setTimeout(function () {
+          giveUp.abort();
+        }, SAVE_TIMEOUT_MS)
+      : null;
     fetch(state.form.getAttribute("action") || window.location.pathname, {
       method: "POST",
       body: body,
       credentials: "same-origin",
       headers: { "X-Requested-With": "fetch" },
+      signal: giveUp ? giveUp.signal : undefined,
     })
-      .then(function (response) {
-        return response.text().then(function (html) {
-          answered(response, html);
-        });
-      })
-      .catch(function () {
-        offline();
-      })
-      .then(function () {
+      .then(
+        function (response) {
+          return response.text().then(
+            function (html) {
+              return { response: response, html: html };
+            },
+            function () {
+              return null; // the answer broke off
+            }
+          );
+        },
+        function () {
+          return null; // no answer: the network, not the server
+        }
+      )
+      .then(function (answer) {
+        window.clearTimeout(timer);
         state.sending = false;
-        if (state.saveButton) {
-          state.saveButton.disabled = false;
+        state.saveButton.disabled = false;
+        if (answer) {
+          answered(answer.response, answer.html);
+        } else {
+          offline();
         }
       });
   }
