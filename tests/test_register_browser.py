@@ -520,11 +520,7 @@ def test_the_form_still_works_without_javascript(
     scene = class_4a
     absent, late = scene.pupils[1], scene.pupils[3]
     page = _open_register(
-        browser,
-        live_server,
-        scene,
-        viewport={"width": 1280, "height": 800},
-        java_script_enabled=False,
+        browser, live_server, scene, viewport=PHONE, is_mobile=True, java_script_enabled=False
     )
     page.get_by_role("button", name=re.compile(r"^Mark everyone not yet marked present")).click()
     for pupil in scene.pupils:
@@ -532,8 +528,10 @@ def test_the_form_still_works_without_javascript(
     page.get_by_label(absent.name, exact=True).select_option("N")
     page.locator(f"#arrived-{late.pk}").fill("08:57")
     page.get_by_label(late.name, exact=True).select_option("L")
+    _fits(page)
     page.get_by_role("button", name="Save register").click()
     expect(page.locator(".messages")).to_have_text("Register saved: 6 new mark(s), 0 amended.")
+    _fits(page)
     assert _marks(scene) == {
         pupil.pk: {absent.pk: ("N", None), late.pk: ("L", 12)}.get(pupil.pk, ("/", None))
         for pupil in scene.pupils
