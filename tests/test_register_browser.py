@@ -560,3 +560,40 @@ def test_a_future_days_register_cannot_be_saved_and_the_teacher_moves_between_da
     page.get_by_role("link", name=re.compile(r"previous school day")).click()
     expect(page.get_by_role("button", name="Save register")).to_be_visible()
     assert page.errors == []
+
+
+def test_a_refused_register_keeps_what_the_teacher_entered_until_it_is_put_right(
+    class_4a: ClassToday, browser, live_server
+) -> None:
+    # Saving stays all or nothing with the server deciding L or U: an arrival after the
+    # session ended is refused whole, saying why; the marks entered stay on the page (and in
+    # the browser, through a reload) for the teacher to put right.
+    from playwright.sync_api import expect
+
+    scene = class_4a
+    late = scene.pupils[2]
+    page = _open_register(browser, live_server, scene, viewport=PHONE, is_mobile=True)
+    page.get_by_role("button", name=re.compile(r"^Mark everyone not yet marked present")).click()
+    _tap(page, late).click()
+    _tap(page, late).click()
+    page.locator(f"#arrived-{late.pk}").fill("16:00")
+    page.get_by_role("button", name="Save register").click()
+
+    problems = page.locator("#problems")
+    expect(problems).to_contain_text("An arrival at 16:00 is after the AM session ended")
+    expect(problems).to_be_focused()
+    assert Mark.objects.count() == 0
+    expect(_tap(page, late)).to_have_text("L Late")
+    expect(page.locator("#register-counts")).to_contain_text("Present 5")
+    page.reload()
+    expect(page.locator("#save-state")).to_contain_text("have been put back (6 different")
+    expect(page.locator(f"#arrived-{late.pk}")).to_have_value("16:00")
+
+    page.locator(f"#arrived-{late.pk}").fill("09:00")
+    page.get_by_role("button", name="Save register").click()
+    expect(page.locator(".messages")).to_have_text("Register saved: 6 new mark(s), 0 amended.")
+    assert _marks(scene) == {
+        pupil.pk: ("L", 15) if pupil == late else ("/", None) for pupil in scene.pupils
+    }
+    assert page.evaluate("Object.keys(localStorage)") == []
+    assert _unexpected(page.errors, "the server responded with a status of 400") == []
