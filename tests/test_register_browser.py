@@ -597,3 +597,29 @@ def test_a_refused_register_keeps_what_the_teacher_entered_until_it_is_put_right
     }
     assert page.evaluate("Object.keys(localStorage)") == []
     assert _unexpected(page.errors, "the server responded with a status of 400") == []
+
+
+def test_after_a_lost_answer_a_reload_shows_the_saved_register_and_sends_nothing(
+    class_4a: ClassToday, browser, live_server
+) -> None:
+    # Marks kept in the browser are the teacher's changes from what the page drew: once the
+    # server has them all (its answer was lost), a reload has nothing left to send.
+    from playwright.sync_api import expect
+
+    scene = class_4a
+    absent = scene.pupils[0]
+    page = _open_register(browser, live_server, scene, viewport=PHONE, is_mobile=True)
+    page.get_by_role("button", name=re.compile(r"^Mark everyone not yet marked present")).click()
+    _tap(page, absent).click()
+    posts = _posts_fail(page, first_reaches_server=True)
+    page.get_by_role("button", name="Save register").click()
+    expect(page.locator("#save-state")).to_contain_text("Not saved: there is no connection")
+
+    page.reload()
+    expect(page.locator("#register-status")).to_contain_text("Taken by Tess Teacher")
+    expect(_tap(page, absent)).to_have_text("N Absent")
+    expect(page.locator("#save-state")).to_be_hidden()
+    page.wait_for_timeout(1000)
+    assert len(posts) == 1
+    assert page.evaluate("Object.keys(localStorage)") == []
+    assert len(_marks(scene)) == 6 and Amendment.objects.count() == 0
