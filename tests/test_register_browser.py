@@ -482,7 +482,11 @@ def test_the_register_can_be_marked_with_the_keyboard_alone(
 
     _tab_to(page, page.get_by_role("button", name=re.compile(r"^Mark everyone not yet marked")))
     page.keyboard.press("Enter")
-    _tab_to(page, _tap(page, absent))
+    _tab_to(page, _tap(page, scene.pupils[0]))
+    # Up and down move between pupils.
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    expect(_tap(page, absent)).to_be_focused()
     page.keyboard.press("Space")
     expect(_tap(page, absent)).to_have_text("N Absent")
     more = page.get_by_role("button", name=f"More codes for {ill.name}")

@@ -149,6 +149,17 @@
     this.tap.addEventListener("click", function () {
       line.cycle();
     });
+    this.tap.addEventListener("keydown", function (event) {
+      // Up and down go to the pupil above or below, as in a list (Tab goes through "More").
+      if (event.key !== "ArrowDown" && event.key !== "ArrowUp") {
+        return;
+      }
+      var at = state.lines.indexOf(line) + (event.key === "ArrowDown" ? 1 : -1);
+      if (at >= 0 && at < state.lines.length) {
+        event.preventDefault();
+        state.lines[at].tap.focus();
+      }
+    });
     this.more.addEventListener("click", function () {
       openMenu(line);
     });
