@@ -31,6 +31,15 @@ def is_school_session(*, school: School, day: date, session: str) -> bool:
     return SchoolDay.objects.filter(school=school, date=day, **{field: True}).exists()
 
 
+def school_days_either_side(*, school: School, day: date) -> tuple[date | None, date | None]:
+    """The school days before and after `day` (None past either end of the calendar), in one
+    query: the register page's previous and next day."""
+    around = SchoolDay.objects.filter(school=school).aggregate(
+        before=Max("date", filter=Q(date__lt=day)), after=Min("date", filter=Q(date__gt=day))
+    )
+    return around["before"], around["after"]
+
+
 @dataclass(frozen=True)
 class SchoolWeek:
     number: int

@@ -3,6 +3,7 @@ from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from registers.codes import code_catalogue
 from registers.models import MarkSource
 
 register = template.Library()
@@ -16,9 +17,14 @@ def code_options(options: SafeString, selected: str) -> SafeString:
     register takes to draw (a class of 30).
     """
     value = escape(selected or "")
-    return mark_safe(
-        options.replace(f'<option value="{value}">', f'<option value="{value}" selected>', 1)
-    )
+    drawn = options.replace(f'<option value="{value}">', f'<option value="{value}" selected>', 1)
+    if selected and drawn == options:
+        # A saved code this register does not offer (a closure's `#` on a teacher's page):
+        # shown, so that saving the register sends it back unchanged.
+        entry = code_catalogue().get(selected)
+        label = f"{selected} - {entry.meaning}" if entry else selected
+        return format_html('<option value="{}" selected>{}</option>', selected, label) + options
+    return mark_safe(drawn)
 
 
 # One line of the register form. Drawn here rather than by the template engine: a class of 30
