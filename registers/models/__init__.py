@@ -1,5 +1,6 @@
 from .audit import AccessLog, RetentionRun, SubmittedForm
 from .marks import Amendment, AttendanceCode, Mark, MarkSource
+from .pupil_terms import PupilTerm
 from .pupil_weeks import PupilWeek
 from .pupils import (
     Contact,
@@ -44,6 +45,7 @@ __all__ = [
     "Membership",
     "Pupil",
     "PupilContact",
+    "PupilTerm",
     "PupilWeek",
     "Register",
     "RegisterReminder",
