@@ -21,8 +21,8 @@ overview's second table).
 Queries: the governors' dashboard makes at most six (the school's terms; figures by cohort,
 whose "All pupils" are this term's, of every pupil and of the national figures' population;
 the figures of up to three terms before it, one statement each; figures by week and by year
-group); the overview two (the period, then figures by school, of both populations), however
-many pupils or schools.
+group); the overview three (the period, the schools' terms in it, then figures by school, of
+both populations, from the terms' totals), however many pupils or schools.
 """
 
 from collections.abc import Sequence
@@ -216,7 +216,10 @@ def governors_dashboard(
     # marks, both populations in one statement), the earlier terms' one statement each
     # (benchmarks/dashboards.py).
     benchmark = national_benchmark(federation=school.federation)
-    by_cohort = figures_by_population(school_ids=ids, start=term.start, end=period_end, by="cohort")
+    # Keys that hold for a term read the totals of the school's terms (PupilTerm).
+    by_cohort = figures_by_population(
+        school_ids=ids, start=term.start, end=period_end, by="cohort", terms=terms
+    )
     rates = [Row.of(term.name, by_cohort[ALL_PUPILS].dfe, note=_term_note(term, today))] + [
         Row.of(
             each.name,
@@ -226,6 +229,7 @@ def governors_dashboard(
                 end=min(each.end, period_end),
                 codes=False,
                 dfe_population=True,
+                terms=terms,
             ),
             note=_term_note(each, today),
         )
@@ -246,7 +250,7 @@ def governors_dashboard(
         if name != ALL_PUPILS
     ]
     by_year = figures_by(
-        school_ids=ids, start=term.start, end=period_end, by="year_group", codes=False
+        school_ids=ids, start=term.start, end=period_end, by="year_group", codes=False, terms=terms
     )
     year_groups = [
         Row.of(_year_group_label(year), figures).with_gap_to(whole)
@@ -310,7 +314,13 @@ def federation_overview(
     over the national figures' population beside the national figures, and again over every
     pupil on roll (one statement for them all)."""
     ids = [school.pk for school in schools]
-    both = figures_by_population(school_ids=ids, start=start, end=end, by="school")
+    # From the totals of the schools' terms in the period (PupilTerm): one query for the terms.
+    terms = Term.objects.filter(school__in=ids, start__lte=end, end__gte=start).only(
+        "id", "school_id", "start", "end"
+    )
+    both = figures_by_population(
+        school_ids=ids, start=start, end=end, by="school", terms=list(terms)
+    )
     by_school = {key: figures.dfe for key, figures in both.items()}
     every_pupil = {key: figures.every_pupil for key, figures in both.items()}
     return FederationOverview(

@@ -49,7 +49,7 @@ mid-period counts in both classes, each for its own sessions. Marks on a day the
 class are keyed None. Year group is the pupil's current year group.
 """
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -57,12 +57,21 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import F, QuerySet
+from django.utils import timezone
 
 from registers.codes import CountsAs, code_catalogue
 from registers.lib.pupil_weeks import week_start_sql
 from registers.lib.statistics_population import born_aged_on_31_august, school_year_spans
-from registers.models import GroupMembership, Mark, Pupil, PupilWeek, RegistrationGroup, Term
+from registers.models import (
+    GroupMembership,
+    Mark,
+    Pupil,
+    PupilTerm,
+    PupilWeek,
+    RegistrationGroup,
+    Term,
+)
 
 # Cells of an aggregate-only view (governors, federation) describing fewer pupils than this are
 # not shown, so that no pupil can be recognised from a figure.
@@ -73,6 +82,7 @@ PERSISTENT_ABSENCE_PCT = 10
 SEVERE_ABSENCE_PCT = 50
 
 ONE_PLACE = Decimal("0.1")
+ONE_DAY = timedelta(days=1)
 
 COHORTS: tuple[tuple[str, str | None], ...] = (
     ("SEN support", "sen_support"),
@@ -234,80 +244,131 @@ COUNTED = ("attended", "authorised", "unauthorised")
 # add up the pupil weeks. Not a class (a pupil may change class mid-week) or a term (one may
 # end mid-week).
 WEEKLY_KEYS = ("all", "school", "pupil", "year_group", "cohort", "week")
+# Keys that are the same for all of a pupil's marks at a school in a term: their figures can
+# add up the term totals (`PupilTerm`), with the pupil weeks for what a period has of a term.
+TERM_KEYS = ("all", "school", "pupil", "year_group", "cohort")
+
+PupilIds = Collection[int] | QuerySet | None
+
+
+def _pupils_in(column: str, pupil_ids: PupilIds) -> tuple[str, list[Any]]:
+    """` AND column IN (the pupils)` and its parameters ("" for every pupil); `pupil_ids` may be
+    ids or a queryset of ids, which becomes a subquery."""
+    if pupil_ids is None:
+        return "", []
+    if isinstance(pupil_ids, QuerySet):
+        sql, params = pupil_ids.query.sql_with_params()
+        return f" AND {column} IN ({sql})", list(params)
+    condition, params = _in(column, list(pupil_ids))
+    return f" AND {condition}", params
 
 
 def _weekly_counts(
-    *, school_ids: Collection[int], start: date, end: date, pupil_ids: Collection[int] | None
+    *,
+    school_ids: Collection[int],
+    start: date,
+    end: date,
+    pupil_ids: PupilIds,
+    sign: int = 1,
+    week: bool = True,
 ) -> tuple[str, list[Any]]:
     """The period's marks counted per pupil, school and week, as a SELECT of m_pupil,
-    m_school, m_week, attended, authorised and unauthorised: the pupil weeks for the weeks
+    m_school, m_week (unless `week=False`), attended, authorised and unauthorised (times
+    `sign`, -1 for a part of a term taken away from its totals): the pupil weeks for the weeks
     wholly in the period, and the period's own marks for a week it has only part of (its first
-    and last). A part week is also read from the pupil weeks when none of the week's marks at
+    and last). A part week is read from the pupil weeks too when none of the week's marks at
     these schools fall outside the period (a term ending on a Friday, a weekend without
-    marks); a statement-level condition, not one per row, decides which."""
-    week = timedelta(days=7)
+    marks): a statement-level condition decides, once, where the one scan of the pupil weeks
+    (the covering index `pupil_week_figures_idx`) starts and stops, and whether the part week's
+    marks are read at all."""
+    q = connection.ops.quote_name
+    weeks_table, marks_table = q(PupilWeek._meta.db_table), q(Mark._meta.db_table)
+    seven = timedelta(days=7)
     first_monday = start - timedelta(days=start.weekday())
     last_monday = end - timedelta(days=end.weekday())
-    starts_on_monday = start == first_monday
-    ends_on_sunday = end == last_monday + timedelta(days=6)
-    part_weeks = []  # (Monday, the period's first day in that week, its last)
-    if first_monday == last_monday:
-        if not (starts_on_monday and ends_on_sunday):
-            part_weeks.append((first_monday, start, end))
-    else:
-        if not starts_on_monday:
-            part_weeks.append((first_monday, start, first_monday + timedelta(days=6)))
-        if not ends_on_sunday:
-            part_weeks.append((last_monday, last_monday, end))
-    whole_from = first_monday if starts_on_monday else first_monday + week
-    whole_to = last_monday if ends_on_sunday else last_monday - week
+    schools, school_params = _in("school_id", list(school_ids))
+    week_schools, _ = _in("w.school_id", list(school_ids))
 
-    def weeks(**lookups) -> tuple[str, list[Any]]:
-        rows = PupilWeek.objects.filter(school_id__in=school_ids, **lookups)
-        if pupil_ids is not None:
-            rows = rows.filter(pupil_id__in=pupil_ids)
-        sql, params = (
-            rows.order_by().values("pupil_id", "school_id", "week_start", *COUNTED).query
-        ).sql_with_params()
-        columns = ", ".join(f"w.{column}" for column in COUNTED)
+    def outside(first: date, last: date) -> tuple[str, list[Any]]:
+        """Whether any of these pupils' marks at these schools fall on `first` to `last`."""
+        pupils, pupil_params = _pupils_in("pupil_id", pupil_ids)
         return (
-            f"SELECT w.pupil_id AS m_pupil, w.school_id AS m_school, w.week_start AS m_week, "
-            f"{columns} FROM ({sql}) w",
-            list(params),
+            f"EXISTS (SELECT 1 FROM {marks_table} WHERE {schools} AND date >= %s "
+            f"AND date <= %s{pupils})",
+            [*school_params, first, last, *pupil_params],
         )
 
-    parts: list[tuple[str, list[Any]]] = []
-    if whole_from <= whole_to:
-        parts.append(weeks(week_start__gte=whole_from, week_start__lte=whole_to))
-    for monday, first, last in part_weeks:
-        outside = Mark.objects.filter(school_id__in=school_ids).filter(
-            Q(date__gte=monday, date__lt=first)
-            | Q(date__gt=last, date__lte=monday + timedelta(days=6))
-        )
-        if pupil_ids is not None:
-            outside = outside.filter(pupil_id__in=pupil_ids)
-        outside_sql, outside_params = outside.order_by().values("pk").query.sql_with_params()
-        whole_sql, whole_params = weeks(week_start=monday)
-        parts.append(
-            (
-                f"{whole_sql} WHERE NOT EXISTS ({outside_sql})",
-                [*whole_params, *outside_params],
+    # The part weeks: (Monday, the period's first day in that week, its last, whether any of
+    # the week's marks lie outside the period).
+    part_weeks = []
+    if first_monday == last_monday:
+        if start != first_monday or end != last_monday + timedelta(days=6):
+            before_sql, before_params = outside(first_monday, start - ONE_DAY)
+            after_sql, after_params = outside(end + ONE_DAY, last_monday + 6 * ONE_DAY)
+            part_weeks.append(
+                (
+                    first_monday,
+                    start,
+                    end,
+                    f"({before_sql} OR {after_sql})",
+                    before_params + after_params,
+                )
             )
+    else:
+        if start != first_monday:
+            part_weeks.append(
+                (
+                    first_monday,
+                    start,
+                    first_monday + 6 * ONE_DAY,
+                    *outside(first_monday, start - ONE_DAY),
+                )
+            )
+        if end != last_monday + 6 * ONE_DAY:
+            part_weeks.append(
+                (last_monday, last_monday, end, *outside(end + ONE_DAY, last_monday + 6 * ONE_DAY))
+            )
+    lower: tuple[str, list[Any]] = ("%s", [first_monday])
+    upper: tuple[str, list[Any]] = ("%s", [last_monday])
+    for monday, _first, _last, cut_sql, cut_params in part_weeks:
+        if monday == first_monday:
+            lower = (
+                f"CASE WHEN {cut_sql} THEN %s ELSE %s END",
+                [*cut_params, monday + seven, monday],
+            )
+        if monday == last_monday:
+            upper = (
+                f"CASE WHEN {cut_sql} THEN %s ELSE %s END",
+                [*cut_params, monday - seven, monday],
+            )
+
+    negate = "-" if sign < 0 else ""
+    week_column = ", w.week_start AS m_week" if week else ""
+    counts = ", ".join(f"{negate}w.{q(column)} AS {q(column)}" for column in COUNTED)
+    pupils, pupil_params = _pupils_in("w.pupil_id", pupil_ids)
+    parts: list[tuple[str, list[Any]]] = [
+        (
+            f"SELECT w.pupil_id AS m_pupil, w.school_id AS m_school{week_column}, {counts} "
+            f"FROM {weeks_table} w WHERE {week_schools}{pupils} "
+            f"AND w.week_start >= {lower[0]} AND w.week_start <= {upper[0]}",
+            [*school_params, *pupil_params, *lower[1], *upper[1]],
         )
+    ]
+    counted = _counted_by_what_codes_count_as(sign=sign)
+    for monday, first, last, cut_sql, cut_params in part_weeks:
         marks_sql, marks_params = _period_marks(
             school_ids=school_ids, start=first, end=last, pupil_ids=pupil_ids
         )
-        counted = _counted_by_what_codes_count_as()
         parts.append(
             (
-                f"SELECT m.m_pupil, m.m_school, %s AS m_week, "
+                f"SELECT m.m_pupil, m.m_school{', %s AS m_week' if week else ''}, "
                 f"{', '.join(sql for sql, _ in counted)} FROM ({marks_sql}) m "
-                f"WHERE EXISTS ({outside_sql}) GROUP BY m.m_pupil, m.m_school",
+                f"WHERE {cut_sql} GROUP BY m.m_pupil, m.m_school",
                 [
-                    monday,
+                    *([monday] if week else []),
                     *(value for _, values in counted for value in values),
                     *marks_params,
-                    *outside_params,
+                    *cut_params,
                 ],
             )
         )
@@ -315,6 +376,109 @@ def _weekly_counts(
         " UNION ALL ".join(sql for sql, _ in parts),
         [value for _, values in parts for value in values],
     )
+
+
+@dataclass(frozen=True)
+class _TermDates:
+    id: int
+    school_id: int
+    start: date
+    end: date
+
+
+def _terms_of(
+    *, school_ids: Collection[int], start: date, end: date, terms: Iterable[Term]
+) -> list[_TermDates]:
+    """Those of `terms` at the schools that share a day with the period."""
+    ids = set(school_ids)
+    return [
+        _TermDates(term.pk, term.school_id, term.start, term.end)
+        for term in terms
+        if term.school_id in ids and term.start <= end and term.end >= start
+    ]
+
+
+def _term_counts(
+    *,
+    school_ids: Collection[int],
+    start: date,
+    end: date,
+    pupil_ids: PupilIds,
+    terms: list[_TermDates],
+) -> tuple[str, list[Any]]:
+    """The period's marks counted per pupil and school, as a SELECT of m_pupil, m_school,
+    attended, authorised and unauthorised (one or more rows per enrolment, to be added up): the
+    term totals of the schools' terms the period covers, less what those terms have outside it,
+    and the rest of the period (days in no such term), each of those parts from the pupil
+    weeks and, where it cuts a week, the marks (`_weekly_counts`).
+
+    Which terms: for each school, its terms sharing a day with the period, in date order, except
+    one overlapping a term already taken (its days are counted once, as the rest) and one whose
+    days outside the period that can have marks (up to today) are as many as its days inside
+    (the period's part is then cheaper to count from the weeks than the term's other part). A
+    term in progress is taken: its days to come have no marks yet.
+    """
+    q = connection.ops.quote_name
+    today = timezone.localdate()
+    by_school: dict[int, list[_TermDates]] = defaultdict(list)
+    for term in sorted(terms, key=lambda term: (term.start, term.id)):
+        by_school[term.school_id].append(term)
+    taken: list[int] = []
+    rest: dict[tuple[date, date, int], list[int]] = defaultdict(list)  # (first, last, sign)
+    for school_id in school_ids:
+        cursor = start
+        for term in by_school.get(school_id, []):
+            if term.start < cursor:
+                continue
+            inside = (min(term.end, end) - max(term.start, start)).days + 1
+            outside = _days(term.start, min(start - ONE_DAY, today)) + _days(
+                end + ONE_DAY, min(term.end, today)
+            )
+            if outside >= inside:
+                continue
+            taken.append(term.id)
+            if term.start > cursor:
+                rest[(cursor, term.start - ONE_DAY, 1)].append(school_id)
+            if term.start < start:
+                rest[(term.start, start - ONE_DAY, -1)].append(school_id)
+            if term.end > end:
+                rest[(end + ONE_DAY, term.end, -1)].append(school_id)
+            cursor = term.end + ONE_DAY
+        if cursor <= end:
+            rest[(cursor, end, 1)].append(school_id)
+    parts: list[tuple[str, list[Any]]] = []
+    if taken:
+        counts = ", ".join(f"t.{q(column)}" for column in COUNTED)
+        in_terms, term_params = _in("t.term_id", taken)
+        pupils, pupil_params = _pupils_in("t.pupil_id", pupil_ids)
+        parts.append(
+            (
+                f"SELECT t.pupil_id AS m_pupil, t.school_id AS m_school, {counts} "
+                f"FROM {q(PupilTerm._meta.db_table)} t WHERE {in_terms}{pupils}",
+                [*term_params, *pupil_params],
+            )
+        )
+    for (first, last, sign), schools in rest.items():
+        parts.append(
+            _weekly_counts(
+                school_ids=schools,
+                start=first,
+                end=last,
+                pupil_ids=pupil_ids,
+                sign=sign,
+                week=False,
+            )
+        )
+    if not parts:  # no school: no rows, in the same columns
+        return _weekly_counts(school_ids=[], start=start, end=end, pupil_ids=None, week=False)
+    return (
+        " UNION ALL ".join(sql for sql, _ in parts),
+        [value for _, values in parts for value in values],
+    )
+
+
+def _days(first: date, last: date) -> int:
+    return max(0, (last - first).days + 1)
 
 
 def _keying(
@@ -384,11 +548,11 @@ def _keying(
     return None, "", "", []  # "all"
 
 
-def _counted_by_what_codes_count_as() -> list[tuple[str, list[Any]]]:
+def _counted_by_what_codes_count_as(*, sign: int = 1) -> list[tuple[str, list[Any]]]:
     """The marks `m` counted as attended, authorised and unauthorised (their sum: possible),
-    as SQL columns with their parameters. What each code counts as comes from the catalogue
-    (registers/codes.py), written into the statement as lists of codes: no join to the code
-    table for each mark."""
+    as SQL columns with their parameters, integers (times `sign`). What each code counts as
+    comes from the catalogue (registers/codes.py), written into the statement as lists of
+    codes: no join to the code table for each mark."""
     q = connection.ops.quote_name
     catalogue = code_catalogue()
     counted = []
@@ -400,8 +564,19 @@ def _counted_by_what_codes_count_as() -> list[tuple[str, list[Any]]]:
         condition, condition_params = _in(
             "m.m_code", [code for code, entry in catalogue.items() if entry.counts_as == counts_as]
         )
-        counted.append((f"{_count_where(condition)} AS {q(column)}", condition_params))
+        counted.append(
+            (
+                f"{'-' if sign < 0 else ''}{_integer(_count_where(condition))} AS {q(column)}",
+                condition_params,
+            )
+        )
     return counted
+
+
+def _integer(sql: str) -> str:
+    """An aggregate as an integer: PostgreSQL's COUNT and SUM of integers are bigints, and the
+    SUM of bigints is numeric, arithmetic several times slower than an integer's."""
+    return f"CAST({sql} AS integer)"
 
 
 def _run(
@@ -410,19 +585,31 @@ def _run(
     start: date,
     end: date,
     by: str,
-    pupil_ids: Collection[int] | None = None,
+    pupil_ids: PupilIds = None,
     codes: bool = True,
     populations: tuple[str, ...] = (EVERY_PUPIL,),
     code_pupils: bool = False,
+    terms: Iterable[Term] | None = None,
 ) -> dict[Any, dict[str, Figures]]:
     """Each key's figures of each population asked for (EVERY_PUPIL, DFE), in one statement;
-    `code_pupils` also counts the enrolments that had each code."""
+    `code_pupils` also counts the enrolments that had each code. Without counts per code, from
+    the pupil weeks, with marks only where the period cuts a week; and for keys that hold for a
+    term, given `terms` (the schools' terms the caller has loaded, any of them), from the
+    totals of those terms the period covers (`_term_counts`)."""
     q = connection.ops.quote_name
     school_ids = list(school_ids)
     if not school_ids or start > end:
         return {}
     weekly = not codes and by in WEEKLY_KEYS
-    source = _weekly_counts if weekly else _period_marks
+    source: Any = _period_marks
+    if weekly and by in TERM_KEYS and terms is not None:
+        the_terms = _terms_of(school_ids=school_ids, start=start, end=end, terms=terms)
+
+        def source(**arguments: Any) -> tuple[str, list[Any]]:
+            return _term_counts(**arguments, terms=the_terms)
+
+    elif weekly:
+        source = _weekly_counts
     # Every pupil's figures read the period whole; the population's, in school years, each
     # part numbered when there are several.
     by_population = populations != (EVERY_PUPIL,)
@@ -441,14 +628,14 @@ def _run(
     source_sql = " UNION ALL ".join(sql for sql, _ in sources)
     source_params = [value for _, values in sources for value in values]
     if weekly:
-        counted = [(f"SUM(m.{q(column)}) AS {q(column)}", []) for column in COUNTED]
+        counted = [(f"{_integer(f'SUM(m.{q(column)})')} AS {q(column)}", []) for column in COUNTED]
         code_columns: dict[str, str] = {}
     else:
         counted = _counted_by_what_codes_count_as()
         catalogue = code_catalogue()
         code_columns = {f"c{index}": code for index, code in enumerate(catalogue)} if codes else {}
         for column, code in code_columns.items():
-            counted.append((f"{_count_where('m.m_code = %s')} AS {q(column)}", [code]))
+            counted.append((f"{_integer(_count_where('m.m_code = %s'))} AS {q(column)}", [code]))
     columns = [*COUNTED, *code_columns]
 
     key, joins, cte, cte_params = _keying(
@@ -517,9 +704,9 @@ def _run(
             where = f" WHERE {q('f_' + flag)}" if flag else ""
             parts_sql.append(f"SELECT %s AS {q('key')}, per_enrolment.* FROM per_enrolment{where}")
             params.append(name)
-        rows_sql = " UNION ALL ".join(parts_sql)
+        rows_sql, key_column = f"({' UNION ALL '.join(parts_sql)}) keyed", q("key")
     else:
-        rows_sql = f"SELECT k AS {q('key')}, per_enrolment.* FROM per_enrolment"
+        rows_sql, key_column = "per_enrolment", "k"
     aggregates = [
         aggregate
         for population in populations
@@ -527,8 +714,7 @@ def _run(
     ]
     sql = (
         f"WITH {cte + ', ' if cte else ''}{per_enrolment} "
-        f"SELECT {q('key')}, {', '.join(aggregates)} "
-        f"FROM ({rows_sql}) keyed GROUP BY {q('key')}"
+        f"SELECT {key_column}, {', '.join(aggregates)} FROM {rows_sql} GROUP BY {key_column}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -621,13 +807,15 @@ def figures_for(
     codes: bool = True,
     code_pupils: bool = False,
     dfe_population: bool = False,
+    terms: Iterable[Term] | None = None,
 ) -> Figures:
     """The figures of the schools (a school, a federation), or of some of their pupils, for the
     dates `start` to `end` inclusive (a week, half term, term, year or any dates).
     `codes=False` leaves `by_code` empty, for a page that shows no code (a third faster);
     `code_pupils=True` also counts the enrolments that had each code (`pupils_by_code`).
     `dfe_population=True` counts only the national figures' population (pupils aged 5 to 15
-    on 31 August before the school year), for a figure set beside the national ones."""
+    on 31 August before the school year), for a figure set beside the national ones.
+    `terms`: the schools' terms, if the caller has them (one query fewer)."""
     population = DFE if dfe_population else EVERY_PUPIL
     rows = _run(
         school_ids=school_ids,
@@ -638,6 +826,7 @@ def figures_for(
         codes=codes,
         code_pupils=code_pupils,
         populations=(population,),
+        terms=terms,
     )
     return next((each[population] for each in rows.values()), EMPTY)
 
@@ -651,6 +840,7 @@ def figures_by(
     pupil_ids: Collection[int] | None = None,
     codes: bool = True,
     dfe_population: bool = False,
+    terms: Iterable[Term] | None = None,
 ) -> dict[Any, Figures]:
     """The figures of the schools for `start` to `end`, one entry per key:
 
@@ -676,6 +866,7 @@ def figures_by(
             pupil_ids=pupil_ids,
             codes=codes,
             populations=(population,),
+            terms=terms,
         ),
     )
     return {key: each.get(population, EMPTY) for key, each in rows.items()}
@@ -688,6 +879,7 @@ def figures_by_population(
     end: date,
     by: By,
     pupil_ids: Collection[int] | None = None,
+    terms: Iterable[Term] | None = None,
 ) -> dict[Any, PopulationFigures]:
     """`figures_by` (with `codes=False`) of every pupil and of the national figures'
     population side by side, from one statement: for a page that sets the school's figures
@@ -702,6 +894,7 @@ def figures_by_population(
             pupil_ids=pupil_ids,
             codes=False,
             populations=(EVERY_PUPIL, DFE),
+            terms=terms,
         ),
     )
     return {
