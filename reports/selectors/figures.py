@@ -249,6 +249,9 @@ WEEKLY_KEYS = ("all", "school", "pupil", "year_group", "cohort", "week")
 TERM_KEYS = ("all", "school", "pupil", "year_group", "cohort")
 
 PupilIds = Collection[int] | QuerySet | None
+# A pupil week's or term total's marks, possible or not: an enrolment that has none in a period
+# (its term's marks all outside it, taken away) has no figures, as if its marks had been read.
+_ALL_MARKS = "{t}.attended + {t}.authorised + {t}.unauthorised + {t}.not_possible"
 
 
 def _pupils_in(column: str, pupil_ids: PupilIds) -> tuple[str, list[Any]]:
@@ -345,6 +348,8 @@ def _weekly_counts(
     negate = "-" if sign < 0 else ""
     week_column = ", w.week_start AS m_week" if week else ""
     counts = ", ".join(f"{negate}w.{q(column)} AS {q(column)}" for column in COUNTED)
+    if not week:
+        counts += f", {negate}({_ALL_MARKS.format(t='w')}) AS m_marks"
     pupils, pupil_params = _pupils_in("w.pupil_id", pupil_ids)
     parts: list[tuple[str, list[Any]]] = [
         (
@@ -355,6 +360,8 @@ def _weekly_counts(
         )
     ]
     counted = _counted_by_what_codes_count_as(sign=sign)
+    if not week:
+        counted.append((f"{negate}{_integer('COUNT(*)')} AS m_marks", []))
     for monday, first, last, cut_sql, cut_params in part_weeks:
         marks_sql, marks_params = _period_marks(
             school_ids=school_ids, start=first, end=last, pupil_ids=pupil_ids
@@ -449,6 +456,7 @@ def _term_counts(
     parts: list[tuple[str, list[Any]]] = []
     if taken:
         counts = ", ".join(f"t.{q(column)}" for column in COUNTED)
+        counts += f", {_ALL_MARKS.format(t='t')} AS m_marks"
         in_terms, term_params = _in("t.term_id", taken)
         pupils, pupil_params = _pupils_in("t.pupil_id", pupil_ids)
         parts.append(
@@ -602,7 +610,8 @@ def _run(
         return {}
     weekly = not codes and by in WEEKLY_KEYS
     source: Any = _period_marks
-    if weekly and by in TERM_KEYS and terms is not None:
+    by_term = weekly and by in TERM_KEYS and terms is not None
+    if by_term:
         the_terms = _terms_of(school_ids=school_ids, start=start, end=end, terms=terms)
 
         def source(**arguments: Any) -> tuple[str, list[Any]]:
@@ -660,6 +669,7 @@ def _run(
     counts = (
         f"SELECT {', '.join(selected)}, {', '.join(sql for sql, _ in counted)} "
         f"FROM ({source_sql}) m{joins} GROUP BY {', '.join(grouped)}"
+        f"{' HAVING SUM(m.m_marks) > 0' if by_term else ''}"
     )
     # In the order of the statement: the common table expression, the counts, the marks.
     params = [*cte_params, *(value for _, values in counted for value in values), *source_params]
