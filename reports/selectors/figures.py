@@ -412,7 +412,7 @@ def _term_counts(
     end: date,
     pupil_ids: PupilIds,
     terms: list[_TermDates],
-) -> tuple[str, list[Any]]:
+) -> tuple[str, list[Any], bool]:
     """The period's marks counted per pupil and school, as a SELECT of m_pupil, m_school,
     attended, authorised and unauthorised (one or more rows per enrolment, to be added up): the
     term totals of the schools' terms the period covers, less what those terms have outside it,
@@ -431,6 +431,7 @@ def _term_counts(
     for term in sorted(terms, key=lambda term: (term.start, term.id)):
         by_school[term.school_id].append(term)
     taken: list[int] = []
+    by_term_school = {term.id: term.school_id for term in terms}
     rest: dict[tuple[date, date, int], list[int]] = defaultdict(list)  # (first, last, sign)
     for school_id in school_ids:
         cursor = start
@@ -478,10 +479,17 @@ def _term_counts(
             )
         )
     if not parts:  # no school: no rows, in the same columns
-        return _weekly_counts(school_ids=[], start=start, end=end, pupil_ids=None, week=False)
+        return (
+            *_weekly_counts(school_ids=[], start=start, end=end, pupil_ids=None, week=False),
+            True,
+        )
+    # One total per pupil, school and term, one term at each school, nothing else: one row per
+    # enrolment already.
+    one_row_each = not rest and len(taken) == len(set(by_term_school[term] for term in taken))
     return (
         " UNION ALL ".join(sql for sql, _ in parts),
         [value for _, values in parts for value in values],
+        one_row_each,
     )
 
 
@@ -609,26 +617,33 @@ def _run(
     if not school_ids or start > end:
         return {}
     weekly = not codes and by in WEEKLY_KEYS
-    source: Any = _period_marks
     by_term = weekly and by in TERM_KEYS and terms is not None
-    if by_term:
-        the_terms = _terms_of(school_ids=school_ids, start=start, end=end, terms=terms)
+    the_terms = (
+        _terms_of(school_ids=school_ids, start=start, end=end, terms=terms) if by_term else []
+    )
 
-        def source(**arguments: Any) -> tuple[str, list[Any]]:
+    def source(**arguments: Any) -> tuple[str, list[Any], bool]:
+        """The rows to count, and whether they are already one per key and enrolment (a
+        pupil week by week; a term's total, when each school has one term in the period and
+        nothing else), so that they need no adding up per enrolment."""
+        if by_term:
             return _term_counts(**arguments, terms=the_terms)
+        if weekly:
+            return (*_weekly_counts(**arguments), by == "week")
+        return (*_period_marks(**arguments), False)
 
-    elif weekly:
-        source = _weekly_counts
     # Every pupil's figures read the period whole; the population's, in school years, each
     # part numbered when there are several.
     by_population = populations != (EVERY_PUPIL,)
     spans = school_year_spans(start, end) if by_population else []
     several = len(spans) > 1
     parts = [(span.first, span.last) for span in spans] or [(start, end)]
-    sources = [
+    read = [
         source(school_ids=school_ids, start=first, end=last, pupil_ids=pupil_ids)
         for first, last in parts
     ]
+    one_row_each = all(each for _, _, each in read)
+    sources = [(sql, params) for sql, params, _ in read]
     if several:
         sources = [
             (f"SELECT s.*, {number} AS m_part FROM ({sql}) s", params)
@@ -636,9 +651,12 @@ def _run(
         ]
     source_sql = " UNION ALL ".join(sql for sql, _ in sources)
     source_params = [value for _, values in sources for value in values]
-    if weekly:
-        counted = [(f"{_integer(f'SUM(m.{q(column)})')} AS {q(column)}", []) for column in COUNTED]
+    if weekly and one_row_each:
+        counted = [(f"m.{q(column)} AS {q(column)}", []) for column in COUNTED]
         code_columns: dict[str, str] = {}
+    elif weekly:
+        counted = [(f"{_integer(f'SUM(m.{q(column)})')} AS {q(column)}", []) for column in COUNTED]
+        code_columns = {}
     else:
         counted = _counted_by_what_codes_count_as()
         catalogue = code_catalogue()
@@ -668,9 +686,12 @@ def _run(
     ]
     counts = (
         f"SELECT {', '.join(selected)}, {', '.join(sql for sql, _ in counted)} "
-        f"FROM ({source_sql}) m{joins} GROUP BY {', '.join(grouped)}"
-        f"{' HAVING SUM(m.m_marks) > 0' if by_term else ''}"
+        f"FROM ({source_sql}) m{joins}"
     )
+    if not one_row_each:
+        counts += f" GROUP BY {', '.join(grouped)}"
+        if by_term:  # an enrolment whose marks in its terms all lie outside the period
+            counts += " HAVING SUM(m.m_marks) > 0"
     # In the order of the statement: the common table expression, the counts, the marks.
     params = [*cte_params, *(value for _, values in counted for value in values), *source_params]
     if by_population:
