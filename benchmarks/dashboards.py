@@ -35,7 +35,6 @@ import statistics
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from datetime import time as clock
-from decimal import Decimal
 from typing import Any
 
 import common
@@ -55,11 +54,12 @@ def aggregates(only: str = "") -> str:
     `only` a condition on the rows (the national figures' population)."""
     where = f"{only} AND " if only else ""
     sums = "" if not only else f" FILTER (WHERE {only})"
+    possible, absent = "e.a + e.b + e.u", "(e.b + e.u)"
     return (
-        f"COUNT(*) FILTER (WHERE {where}e.a + e.b + e.u > 0), "
+        f"COUNT(*) FILTER (WHERE {where}{possible} > 0), "
         f"SUM(e.a){sums}, SUM(e.b){sums}, SUM(e.u){sums}, "
-        f"COUNT(*) FILTER (WHERE {where}e.a + e.b + e.u > 0 AND (e.b + e.u) * 10 >= e.a + e.b + e.u), "
-        f"COUNT(*) FILTER (WHERE {where}e.a + e.b + e.u > 0 AND (e.b + e.u) * 2 >= e.a + e.b + e.u)"
+        f"COUNT(*) FILTER (WHERE {where}{possible} > 0 AND {absent} * 10 >= {possible}), "
+        f"COUNT(*) FILTER (WHERE {where}{possible} > 0 AND {absent} * 2 >= {possible})"
     )
 
 

@@ -248,6 +248,9 @@ WEEKLY_KEYS = ("all", "school", "pupil", "year_group", "cohort", "week")
 # add up the term totals (`PupilTerm`), with the pupil weeks for what a period has of a term.
 TERM_KEYS = ("all", "school", "pupil", "year_group", "cohort")
 
+# Each term's figures, its first day to its last, read from its totals alone (`figures_of_terms`).
+WHOLE_TERM = "whole term"
+
 PupilIds = Collection[int] | QuerySet | None
 # A pupil week's or term total's marks, possible or not: an enrolment that has none in a period
 # (its term's marks all outside it, taken away) has no figures, as if its marks had been read.
@@ -493,6 +496,28 @@ def _term_counts(
     )
 
 
+def _whole_term_totals(
+    *,
+    school_ids: Collection[int],
+    start: date,
+    end: date,
+    pupil_ids: PupilIds,
+    terms: list[_TermDates],
+) -> tuple[str, list[Any]]:
+    """The totals of the terms lying wholly in the period, as a SELECT of m_pupil, m_school,
+    m_term, attended, authorised and unauthorised: one row per pupil and term."""
+    q = connection.ops.quote_name
+    ids = [term.id for term in terms if start <= term.start and term.end <= end] or [0]
+    in_terms, term_params = _in("t.term_id", ids)
+    pupils, pupil_params = _pupils_in("t.pupil_id", pupil_ids)
+    counts = ", ".join(f"t.{q(column)}" for column in COUNTED)
+    return (
+        f"SELECT t.pupil_id AS m_pupil, t.school_id AS m_school, t.term_id AS m_term, {counts} "
+        f"FROM {q(PupilTerm._meta.db_table)} t WHERE {in_terms}{pupils}",
+        [*term_params, *pupil_params],
+    )
+
+
 def _days(first: date, last: date) -> int:
     return max(0, (last - first).days + 1)
 
@@ -515,6 +540,8 @@ def _keying(
     ids = ", ".join(["%s"] * len(school_ids))
     if by == "school":
         return "m.m_school", "", "", []
+    if by == WHOLE_TERM:
+        return "m.m_term", "", "", []
     if by == "pupil":
         return "m.m_pupil", "", "", []
     if by == "year_group":
@@ -616,8 +643,8 @@ def _run(
     school_ids = list(school_ids)
     if not school_ids or start > end:
         return {}
-    weekly = not codes and by in WEEKLY_KEYS
-    by_term = weekly and by in TERM_KEYS and terms is not None
+    weekly = not codes and by in (*WEEKLY_KEYS, WHOLE_TERM)
+    by_term = weekly and by in (*TERM_KEYS, WHOLE_TERM) and terms is not None
     the_terms = (
         _terms_of(school_ids=school_ids, start=start, end=end, terms=terms) if by_term else []
     )
@@ -626,6 +653,8 @@ def _run(
         """The rows to count, and whether they are already one per key and enrolment (a
         pupil week by week; a term's total, when each school has one term in the period and
         nothing else), so that they need no adding up per enrolment."""
+        if by == WHOLE_TERM:
+            return (*_whole_term_totals(**arguments, terms=the_terms), True)
         if by_term:
             return _term_counts(**arguments, terms=the_terms)
         if weekly:
@@ -901,6 +930,29 @@ def figures_by(
         ),
     )
     return {key: each.get(population, EMPTY) for key, each in rows.items()}
+
+
+def figures_of_terms(
+    *, terms: Sequence[Term], pupil_ids: PupilIds = None, dfe_population: bool = False
+) -> dict[int, Figures]:
+    """Each term's figures (by term id), its first day to its last, as `figures_for` with
+    `codes=False` would give them one by one, from the terms' totals in one statement.
+    `dfe_population=True` counts only the national figures' population of each term's school
+    year."""
+    if not terms:
+        return {}
+    population = DFE if dfe_population else EVERY_PUPIL
+    rows = _run(
+        school_ids={term.school_id for term in terms},
+        start=min(term.start for term in terms),
+        end=max(term.end for term in terms),
+        by=WHOLE_TERM,
+        pupil_ids=pupil_ids,
+        codes=False,
+        populations=(population,),
+        terms=terms,
+    )
+    return {term.pk: rows.get(term.pk, {}).get(population, EMPTY) for term in terms}
 
 
 def figures_by_population(
