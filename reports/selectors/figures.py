@@ -744,18 +744,20 @@ def _run(
                 f"SUM({q(column)}) AS {q(column)}, SUM({only}) AS {q(DFE + column)}"
                 for column, only in zip(columns, dfe, strict=True)
             ]
-            grouping = f" GROUP BY {', '.join(kept)}"
+            per_enrolment = (
+                f"per_part AS ({counts}), per_enrolment AS (SELECT {', '.join(kept)}, "
+                f"{', '.join(values)} FROM (SELECT pp.*, CASE WHEN {of_age} THEN 1 ELSE 0 END "
+                f"AS in_dfe FROM per_part pp JOIN {pupils} d ON d.id = pp.pupil_id) pp "
+                f"GROUP BY {', '.join(kept)})"
+            )
         else:
-            values = [
-                f"{q(column)}, {only} AS {q(DFE + column)}"
-                for column, only in zip(columns, dfe, strict=True)
-            ]
-            grouping = ""
-        per_enrolment = (
-            f"per_part AS ({counts}), per_enrolment AS (SELECT {', '.join(kept)}, "
-            f"{', '.join(values)} FROM (SELECT pp.*, CASE WHEN {of_age} THEN 1 ELSE 0 END "
-            f"AS in_dfe FROM per_part pp JOIN {pupils} d ON d.id = pp.pupil_id) pp{grouping})"
-        )
+            # One part: each enrolment's row marked as the population's or not, which its
+            # figures then filter on (no second set of columns to add up).
+            per_enrolment = (
+                f"per_part AS ({counts}), per_enrolment AS (SELECT pp.*, CASE WHEN {of_age} "
+                f"THEN 1 ELSE 0 END AS in_dfe FROM per_part pp "
+                f"JOIN {pupils} d ON d.id = pp.pupil_id)"
+            )
     else:
         per_enrolment = f"per_enrolment AS ({counts})"
     if by == "cohort":
@@ -767,10 +769,16 @@ def _run(
         rows_sql, key_column = f"({' UNION ALL '.join(parts_sql)}) keyed", q("key")
     else:
         rows_sql, key_column = "per_enrolment", "k"
+    # The population's figures: its own columns added up over several parts, else every
+    # pupil's columns of the rows marked as its.
     aggregates = [
         aggregate
         for population in populations
-        for aggregate in _aggregates(population, columns, code_pupils=code_pupils)
+        for aggregate in (
+            _aggregates(EVERY_PUPIL, columns, code_pupils=code_pupils, only="in_dfe = 1")
+            if population == DFE and not several
+            else _aggregates(population, columns, code_pupils=code_pupils)
+        )
     ]
     sql = (
         f"WITH {cte + ', ' if cte else ''}{per_enrolment} "
@@ -791,28 +799,37 @@ def _run(
     }
 
 
-def _aggregates(population: str, columns: list[str], *, code_pupils: bool) -> list[str]:
+def _aggregates(
+    population: str, columns: list[str], *, code_pupils: bool, only: str = ""
+) -> list[str]:
     """One population's figures over the per-enrolment rows: enrolments with a possible
     session, the sessions attended, authorised and unauthorised, the enrolments at or over 10 %
     and 50 % absence, each code's sessions, and with `code_pupils` the enrolments that had each
-    code."""
+    code; of the rows meeting `only` if given."""
     q = connection.ops.quote_name
     attended, authorised, unauthorised = (q(population + column) for column in COUNTED)
     possible = f"({attended} + {authorised} + {unauthorised})"
     absent = f"({authorised} + {unauthorised})"
-    has_possible = f"{possible} > 0"
+    has_possible = f"{only + ' AND ' if only else ''}{possible} > 0"
+
+    def total(column: str) -> str:
+        if not only:
+            return f"SUM({column})"
+        if connection.features.supports_aggregate_filter_clause:
+            return f"SUM({column}) FILTER (WHERE {only})"
+        return f"SUM(CASE WHEN {only} THEN {column} ELSE 0 END)"
+
+    # COUNT(*) FILTER where the database has it: no CASE evaluated for every enrolment.
     return [
-        f"COUNT(CASE WHEN {has_possible} THEN 1 END)",
-        f"SUM({attended})",
-        f"SUM({authorised})",
-        f"SUM({unauthorised})",
-        f"COUNT(CASE WHEN {has_possible} AND {absent} * 100 >= "
-        f"{possible} * {PERSISTENT_ABSENCE_PCT} THEN 1 END)",
-        f"COUNT(CASE WHEN {has_possible} AND {absent} * 100 >= "
-        f"{possible} * {SEVERE_ABSENCE_PCT} THEN 1 END)",
-        *(f"SUM({q(population + column)})" for column in columns[len(COUNTED) :]),
+        _count_where(has_possible),
+        total(attended),
+        total(authorised),
+        total(unauthorised),
+        _count_where(f"{has_possible} AND {absent} * 100 >= {possible} * {PERSISTENT_ABSENCE_PCT}"),
+        _count_where(f"{has_possible} AND {absent} * 100 >= {possible} * {SEVERE_ABSENCE_PCT}"),
+        *(total(q(population + column)) for column in columns[len(COUNTED) :]),
         *(
-            f"COUNT(CASE WHEN {q(population + column)} > 0 THEN 1 END)"
+            _count_where(f"{only + ' AND ' if only else ''}{q(population + column)} > 0")
             for column in (columns[len(COUNTED) :] if code_pupils else [])
         ),
     ]
