@@ -26,8 +26,8 @@ totals (`registers_pupilterm`) for whole terms and the pupil weeks for the trend
 pupils for the cohorts, year groups and dates of birth (the national figures' population: aged
 5 to 15 on 31 August before the school year, its dates worked out here), and count enrolments
 at 10 % and 50 % absence in integers. They know what this data is (the period is whole terms,
-no mark falls outside a term's weeks), which the application must not assume; the rows being
-equal shows it did not need to.
+one term per school in the overview's, no mark outside a term's weeks), which the application
+must not assume; the rows being equal shows it did not need to.
 """
 
 import argparse
@@ -125,18 +125,17 @@ FROM (
 GROUP BY e.week_start
 """
 
-# The overview: every school's enrolments in the period (its terms in it, whole), of both
-# populations.
+# The overview: every school's enrolments in the period, of both populations. Each school has
+# one term in it, whole, so a pupil's total for that term is the enrolment's figures.
 OVERVIEW = f"""
 SELECT e.school_id, {aggregates()}, {aggregates("e.dfe")}
 FROM (
-    SELECT t.school_id, SUM(t.attended) AS a, SUM(t.authorised) AS b, SUM(t.unauthorised) AS u,
+    SELECT t.school_id, t.attended AS a, t.authorised AS b, t.unauthorised AS u,
            p.date_of_birth BETWEEN %(born_from)s AND %(born_to)s AS dfe
     FROM registers_term term
     JOIN registers_pupilterm t ON t.term_id = term.id
     JOIN registers_pupil p ON p.id = t.pupil_id
     WHERE term.school_id = ANY(%(schools)s) AND term.start >= %(start)s AND term."end" <= %(end)s
-    GROUP BY t.school_id, t.pupil_id, p.date_of_birth
 ) e
 GROUP BY e.school_id
 """
