@@ -132,10 +132,11 @@ SELECT e.school_id, {aggregates()}, {aggregates("e.dfe")}
 FROM (
     SELECT t.school_id, t.attended AS a, t.authorised AS b, t.unauthorised AS u,
            p.date_of_birth BETWEEN %(born_from)s AND %(born_to)s AS dfe
-    FROM registers_term term
-    JOIN registers_pupilterm t ON t.term_id = term.id
-    JOIN registers_pupil p ON p.id = t.pupil_id
-    WHERE term.school_id = ANY(%(schools)s) AND term.start >= %(start)s AND term."end" <= %(end)s
+    FROM registers_pupilterm t JOIN registers_pupil p ON p.id = t.pupil_id
+    WHERE t.term_id = ANY(ARRAY(
+        SELECT id FROM registers_term
+        WHERE school_id = ANY(%(schools)s) AND start >= %(start)s AND "end" <= %(end)s
+    ))
 ) e
 GROUP BY e.school_id
 """
