@@ -24,11 +24,24 @@ How (one SQL statement per call, however many pupils or marks):
    week), the whole weeks of the period are read from `PupilWeek` instead: each pupil's marks
    at a school counted by week, kept by triggers (registers/lib/pupil_weeks.py), ten times
    fewer rows; only the part weeks at the period's ends are counted from marks
-   (`_weekly_counts`). At scale (benchmarks/dashboards.py) a federation's term is 325,000
-   pupil weeks rather than 3.3 million marks.
+   (`_weekly_counts`), and the pupil weeks are read in one scan of the covering index
+   `pupil_week_figures_idx`, whose ends a condition decided once for the statement sets. At
+   scale (benchmarks/dashboards.py) a federation's term is 325,000 pupil weeks rather than 3.3
+   million marks.
+   For keys that are the same all term (school, pupil, year group, cohort), given the terms
+   the caller has loaded (`terms=`), the terms the period covers are read from `PupilTerm`:
+   each pupil's marks counted per term by the same triggers, one row per pupil and term (25,000
+   for a federation's term), less what a term has outside the period, plus the days of the
+   period in none of them, both from the pupil weeks as above (`_term_counts`). Without
+   `terms` the figures are the same, from the weeks. `figures_of_terms` gives several whole
+   terms' figures from their totals in one statement.
+   Rows that are already one per key and enrolment (a pupil week, by week; one whole term's
+   totals per school) are not added up again.
 2. An outer query groups those per-enrolment rows by the key, summing the counts and counting
    the enrolments with a possible session, and those at or over 10 % and 50 % absence (compared
-   in integers: absence * 10 >= possible, so exactly 10 % is persistent).
+   in integers: absence * 10 >= possible, so exactly 10 % is persistent). The counts per
+   enrolment are integers (a bigint's sum is numeric in PostgreSQL, several times slower), and
+   counted with FILTER where the database has it.
 For cohorts, the per-enrolment rows are repeated once per cohort the pupil belongs to
 (UNION ALL over a common table expression), so the same statement gives every cohort.
 
@@ -894,7 +907,8 @@ def figures_for(
     `code_pupils=True` also counts the enrolments that had each code (`pupils_by_code`).
     `dfe_population=True` counts only the national figures' population (pupils aged 5 to 15
     on 31 August before the school year), for a figure set beside the national ones.
-    `terms`: the schools' terms, if the caller has them (one query fewer)."""
+    `terms` (any of the schools' terms the caller has loaded): with `codes=False`, the terms
+    the period covers are read from their totals (the same figures, fewer rows read)."""
     population = DFE if dfe_population else EVERY_PUPIL
     rows = _run(
         school_ids=school_ids,
@@ -932,7 +946,9 @@ def figures_by(
     limits the figures to those pupils; `codes=False` leaves every `by_code` empty;
     `dfe_population=True` counts only the national figures' population (its keys are still
     those of every pupil's marks, with zeros where none of its pupils has one, so that a
-    trend's weeks are numbered alike for both).
+    trend's weeks are numbered alike for both). `terms` (any of the schools' terms the caller
+    has loaded): with `codes=False` and a key that holds all term (not "week", "group" or
+    "term"), the terms the period covers are read from their totals (the same figures).
     """
     population = DFE if dfe_population else EVERY_PUPIL
     rows = _keyed(
@@ -985,7 +1001,7 @@ def figures_by_population(
 ) -> dict[Any, PopulationFigures]:
     """`figures_by` (with `codes=False`) of every pupil and of the national figures'
     population side by side, from one statement: for a page that sets the school's figures
-    beside the national ones and keeps its own beside them."""
+    beside the national ones and keeps its own beside them. `terms` as for `figures_by`."""
     rows = _keyed(
         by,
         _run(
