@@ -9,6 +9,8 @@ the embedded SQLite (row triggers) alike.
 """
 
 import random
+import threading
+import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from io import StringIO
@@ -16,11 +18,18 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import connection, transaction
 from django.db.models import F
 
 from registers.codes import code_catalogue
 from registers.models import Mark, PupilTerm, Term
-from reports.selectors.figures import figures_by, figures_by_population, figures_for
+from reports.selectors.dashboards import federation_overview
+from reports.selectors.figures import (
+    figures_by,
+    figures_by_population,
+    figures_for,
+    figures_of_terms,
+)
 from tests.factories import EnrolmentFactory, MarkFactory, PupilFactory, TermFactory
 
 pytestmark = pytest.mark.django_db
@@ -329,3 +338,95 @@ def test_a_whole_term_is_read_from_its_totals_in_one_query(
 
     assert from_totals.attended == from_marks.attended + 100 * totals
     assert figures_tuple(without_terms) == figures_tuple(from_marks)
+
+
+def test_figures_of_terms_are_each_terms_figures_from_its_marks(school, other_school):
+    # Issue #23: the governors' earlier terms, whole, from their totals in one statement.
+    marks = RandomMarks(11, [school, other_school])
+    TermFactory(school=school, name="Spring 2026", start=date(2026, 1, 5), end=date(2026, 3, 27))
+    marks.write_many(300)
+    terms = list(Term.objects.all())
+
+    for dfe in (False, True):
+        found = figures_of_terms(terms=terms, dfe_population=dfe)
+        assert {pk: figures_tuple(each) for pk, each in found.items()} == {
+            term.pk: figures_tuple(
+                figures_for(
+                    school_ids=[term.school_id],
+                    start=term.start,
+                    end=term.end,
+                    dfe_population=dfe,
+                )
+            )
+            for term in terms
+        }
+
+
+def test_the_federation_overview_of_a_term_reads_its_totals(
+    school, other_school, django_assert_num_queries
+):
+    # Issue #23: "the federation overview ... from totals kept per pupil and term"; two
+    # queries (the schools' terms in the period, then the figures) however many schools.
+    other_school.federation = school.federation
+    other_school.save()
+    marks = RandomMarks(5, [school, other_school])
+    marks.write_many(200)
+    autumn = Term.objects.get(school=school)
+    schools = [school, other_school]
+    before = federation_overview(
+        federation=school.federation, schools=schools, start=autumn.start, end=autumn.end
+    )
+    # The probe: every pupil's autumn total 50 attended sessions more.
+    PupilTerm.objects.update(attended=F("attended") + 50)
+    pupils = PupilTerm.objects.filter(attended__gt=50).count()
+
+    with django_assert_num_queries(2):
+        after = federation_overview(
+            federation=school.federation, schools=schools, start=autumn.start, end=autumn.end
+        )
+
+    assert before.all_pupils_total.pupils == pupils
+    assert before.all_pupils_total.attendance < after.all_pupils_total.attendance
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_register_saved_while_a_term_is_moved_is_counted_once_under_its_new_dates(school):
+    # Issue #23: the office moves the autumn term's first day while a teacher saves a register
+    # on it. Whichever commits first, the mark counts once, under the term's new dates.
+    pupil = PupilFactory()
+    autumn = Term.objects.get(school=school)
+    barrier = threading.Barrier(2)
+    failures = []
+
+    def save_register() -> None:
+        try:
+            barrier.wait(timeout=10)
+            with transaction.atomic():
+                MarkFactory(pupil=pupil, school=school, date=date(2025, 9, 2), code_id="/")
+                time.sleep(0.3)  # still open when the term is moved
+        except Exception as error:  # the outcome under test
+            failures.append(error)
+        finally:
+            connection.close()
+
+    def move_term() -> None:
+        try:
+            barrier.wait(timeout=10)
+            time.sleep(0.1)
+            with transaction.atomic():
+                Term.objects.filter(pk=autumn.pk).update(start=date(2025, 9, 1))
+        except Exception as error:  # the outcome under test
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save_register), threading.Thread(target=move_term)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert failures == []
+    assert term_totals() == {(pupil.pk, school.pk, autumn.pk): (1, 0, 0, 0)}
+    assert term_totals() == counted_from_marks()
