@@ -165,6 +165,7 @@ def main() -> None:
 
     from attendance_site.two_step import SECOND_STEP_DUE
     from registers.models import Membership, Role
+    from registers.selectors.statistics import Figures, figures_sum
     from reports.selectors.dashboards import (
         PREVIOUS_TERMS_SHOWN,
         Row,
@@ -174,7 +175,6 @@ def main() -> None:
         school_terms,
         term_for_dashboard,
     )
-    from reports.selectors.figures import Figures, figures_sum
 
     school = data.schools[0]
     afternoon = datetime.combine(

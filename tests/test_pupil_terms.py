@@ -23,13 +23,13 @@ from django.db.models import F
 
 from registers.codes import code_catalogue
 from registers.models import Mark, PupilTerm, Term
-from reports.selectors.dashboards import federation_overview
-from reports.selectors.figures import (
+from registers.selectors.statistics import (
     figures_by,
     figures_by_population,
     figures_for,
     figures_of_terms,
 )
+from reports.selectors.dashboards import federation_overview
 from tests.factories import EnrolmentFactory, MarkFactory, PupilFactory, TermFactory
 
 pytestmark = pytest.mark.django_db
