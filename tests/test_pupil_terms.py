@@ -303,15 +303,20 @@ def test_figures_from_the_term_totals_are_the_figures_from_the_marks(school, oth
                             by,
                             pupil_ids,
                         )
-                both = figures_by_population(
-                    school_ids=ids, start=start, end=end, by="school", terms=terms
-                )
-                dfe = figures_by(
-                    school_ids=ids, start=start, end=end, by="school", dfe_population=True
-                )
-                assert {key: figures_tuple(each.dfe) for key, each in both.items()} == (
-                    as_tuples(dfe)
-                ), (today, start, end)
+                for by in (*KEYS, "week"):
+                    both = figures_by_population(
+                        school_ids=ids, start=start, end=end, by=by, terms=terms
+                    )
+                    dfe = figures_by(
+                        school_ids=ids, start=start, end=end, by=by, dfe_population=True
+                    )
+                    every = figures_by(school_ids=ids, start=start, end=end, by=by)
+                    assert {key: figures_tuple(each.dfe) for key, each in both.items()} == (
+                        as_tuples(dfe)
+                    ), (today, start, end, by)
+                    assert {
+                        key: figures_tuple(each.every_pupil) for key, each in both.items()
+                    } == as_tuples(every), (today, start, end, by)
 
 
 def test_a_whole_term_is_read_from_its_totals_in_one_query(

@@ -728,6 +728,16 @@ def _run(
         *(["m.m_part"] if several else []),
         *(f"p.{q(f)}" for f in flags),
     ]
+    # The pupil's date of birth, for the population of one school year, read in the same join
+    # as the key's (a cohort, a year group) or, for rows already one per enrolment, a join of
+    # its own here: the pupils are joined once.
+    pupils = q(Pupil._meta.db_table)
+    born_here = by_population and not several and (by in ("cohort", "year_group") or one_row_each)
+    if born_here:
+        if by not in ("cohort", "year_group"):
+            joins += f" JOIN {pupils} p ON p.id = m.m_pupil"
+        selected.append("p.date_of_birth AS born")
+        grouped.append("p.date_of_birth")
     counts = (
         f"SELECT {', '.join(selected)}, {', '.join(sql for sql, _ in counted)} "
         f"FROM ({source_sql}) m{joins}"
@@ -742,9 +752,9 @@ def _run(
         # Each enrolment's counts (one row per part when there are several) joined to the
         # pupil's date of birth: the population's are those of the parts in which the pupil
         # was of its age. Several parts are added up again into one row per enrolment.
-        pupils = q(Pupil._meta.db_table)
+        born = "pp.born" if born_here else "d.date_of_birth"
         of_age = " OR ".join(
-            ("(pp.part = %s AND " if several else "(") + "d.date_of_birth BETWEEN %s AND %s)"
+            ("(pp.part = %s AND " if several else "(") + f"{born} BETWEEN %s AND %s)"
             for _span in spans
         )
         for number, span in enumerate(spans):
@@ -768,10 +778,10 @@ def _run(
         else:
             # One part: each enrolment's row marked as the population's or not, which its
             # figures then filter on (no second set of columns to add up).
+            join = "" if born_here else f" JOIN {pupils} d ON d.id = pp.pupil_id"
             per_enrolment = (
                 f"per_part AS ({counts}), per_enrolment AS (SELECT pp.*, CASE WHEN {of_age} "
-                f"THEN 1 ELSE 0 END AS in_dfe FROM per_part pp "
-                f"JOIN {pupils} d ON d.id = pp.pupil_id)"
+                f"THEN 1 ELSE 0 END AS in_dfe FROM per_part pp{join})"
             )
     else:
         per_enrolment = f"per_enrolment AS ({counts})"
