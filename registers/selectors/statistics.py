@@ -452,10 +452,11 @@ def _term_counts(
     by_term_school = {term.id: term.school_id for term in terms}
     rest: dict[tuple[date, date, int], list[int]] = defaultdict(list)  # (first, last, sign)
     for school_id in school_ids:
-        cursor = start
+        cursor = start  # the period's first day not yet counted
+        last_taken: date | None = None  # the last day of the last term taken
         for term in by_school.get(school_id, []):
-            if term.start < cursor:
-                continue
+            if last_taken is not None and term.start <= last_taken:
+                continue  # it overlaps a term taken: its days are counted once, as the rest
             inside = (min(term.end, end) - max(term.start, start)).days + 1
             outside = _days(term.start, min(start - ONE_DAY, today)) + _days(
                 end + ONE_DAY, min(term.end, today)
@@ -469,7 +470,7 @@ def _term_counts(
                 rest[(term.start, start - ONE_DAY, -1)].append(school_id)
             if term.end > end:
                 rest[(end + ONE_DAY, term.end, -1)].append(school_id)
-            cursor = term.end + ONE_DAY
+            cursor, last_taken = term.end + ONE_DAY, term.end
         if cursor <= end:
             rest[(cursor, end, 1)].append(school_id)
     parts: list[tuple[str, list[Any]]] = []
