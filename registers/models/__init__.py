@@ -1,6 +1,7 @@
 from .audit import AccessLog, RetentionRun, SubmittedForm
 from .marks import Amendment, AttendanceCode, Mark, MarkSource
 from .outbox import Channel, MessageKind, OutboxMessage, OutboxStatus
+from .pupil_terms import PupilTerm
 from .pupil_weeks import PupilWeek
 from .pupils import (
     Contact,
@@ -51,6 +52,7 @@ __all__ = [
     "Membership",
     "Pupil",
     "PupilContact",
+    "PupilTerm",
     "PupilWeek",
     "Register",
     "RegisterReminder",
