@@ -3,11 +3,14 @@
 from dataclasses import dataclass
 from datetime import date
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
 
 from registers import permissions
 from registers.codes import DUAL_REGISTERED
+from registers.lib import statements
 from registers.lib.calendar import AM, SESSIONS, session_order, weekly_session
 from registers.models import (
     Amendment,
@@ -178,14 +181,24 @@ class RegisterSheet:
     session: str
     lines: list[RegisterLine]
     register: Register | None  # None until first taken
+    # Whether the day is a school session for the class's school, when read with the sheet
+    # (None: not read; `session_problem` asks).
+    school_session: bool | None = None
 
 
 def register_sheet(*, group: RegistrationGroup, day: date, session: str) -> RegisterSheet:
     """What a register shows: every pupil on roll in the class, with any mark already saved.
 
-    Four queries whatever the class size. Marks saved before the register was taken (an
-    absence the office logged, a closure, approved leave) show as already known.
+    Marks saved before the register was taken (an absence the office logged, a closure,
+    approved leave) show as already known. On PostgreSQL two fixed statements (the sheet, then
+    the codes expected); on SQLite the ORM's five queries.
     """
+    if statements.prepared_statements():
+        return _register_sheet_fixed(group=group, day=day, session=session)
+    return _register_sheet_orm(group=group, day=day, session=session)
+
+
+def _register_sheet_orm(*, group: RegistrationGroup, day: date, session: str) -> RegisterSheet:
     # Each pupil with the weekly sessions at another school of the line that puts them on roll.
     on_roll = enrolments_on(school=group.school, day=day).filter(pupil=OuterRef("pk"))
     pupils = list(
@@ -207,10 +220,23 @@ def register_sheet(*, group: RegistrationGroup, day: date, session: str) -> Regi
         .first()
     )
     this_session = weekly_session(day, session)
+    dual = {pupil.pk for pupil in pupils if this_session in (pupil.other_school_sessions or [])}
+    return _sheet(
+        group=group,
+        day=day,
+        session=session,
+        pupils=pupils,
+        marks=marks,
+        dual=dual,
+        register=register,
+        school_session=None,
+    )
+
+
+def _sheet(*, group, day, session, pupils, marks, dual, register, school_session) -> RegisterSheet:
     expected = {
-        pupil.pk: (DUAL_REGISTERED, "dual registration, at the other school this session")
-        for pupil in pupils
-        if this_session in (pupil.other_school_sessions or [])
+        pupil_id: (DUAL_REGISTERED, "dual registration, at the other school this session")
+        for pupil_id in dual
     }
     # Imported here: the absences app builds on the registers, not the other way round.
     from absences.selectors import expected_codes
@@ -235,6 +261,120 @@ def register_sheet(*, group: RegistrationGroup, day: date, session: str) -> Regi
             for p in pupils
         ],
         register=register,
+        school_session=school_session,
+    )
+
+
+def _fields(model) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]
+
+
+def _columns(alias: str, model, prefix: str = "") -> str:
+    return ", ".join(f"{alias}.{prefix}{field.column}" for field in model._meta.concrete_fields)
+
+
+_USER_FIELDS = _fields(get_user_model())
+_REGISTER_FIELDS = _fields(Register)
+_PUPIL_FIELDS = _fields(Pupil)
+_MARK_FIELDS = _fields(Mark)
+
+
+# One row per pupil of the class that day, on the school's roll (`group_pupils_on`), with
+# whether the line that puts them on roll has them at another school this session, and their
+# mark with its number of amendments; each row also carries whether the day is a school
+# session for it and the register with who took it and last saved it. One row with no pupil
+# when the class has none that day.
+_SHEET = f"""
+SELECT
+    EXISTS (
+        SELECT 1 FROM registers_schoolday d
+        WHERE d.school_id = %(school)s AND d.date = %(day)s
+            AND CASE WHEN %(session)s = 'AM' THEN d.am ELSE d.pm END
+    ),
+    {_columns("r", Register)},
+    {_columns("tb", get_user_model())},
+    {_columns("lb", get_user_model())},
+    {_columns("p", Pupil)}, p.dual,
+    {_columns("p", Mark, "mark_")}, p.amendments
+FROM (SELECT 1) AS one
+LEFT JOIN (
+    registers_register r
+    JOIN auth_user tb ON tb.id = r.taken_by_id
+    JOIN auth_user lb ON lb.id = r.last_saved_by_id
+) ON r.group_id = %(group)s AND r.date = %(day)s AND r.session = %(session)s
+LEFT JOIN (
+    SELECT {_columns("p", Pupil)},
+        COALESCE((
+            SELECT e.other_school_sessions ? %(weekly)s FROM registers_enrolment e
+            WHERE e.pupil_id = p.id AND e.school_id = %(school)s AND e.start_date <= %(day)s
+                AND (e.leaving_date IS NULL OR e.leaving_date >= %(day)s)
+            ORDER BY e.start_date LIMIT 1
+        ), false) AS dual,
+        {", ".join(f"m.{f.column} AS mark_{f.column}" for f in Mark._meta.concrete_fields)},
+        (SELECT count(*) FROM registers_amendment a WHERE a.mark_id = m.id) AS amendments
+    FROM registers_pupil p
+    LEFT JOIN registers_mark m ON m.pupil_id = p.id AND m.school_id = %(school)s
+        AND m.date = %(day)s AND m.session = %(session)s
+    WHERE p.id IN (
+        SELECT gm.pupil_id FROM registers_groupmembership gm
+        WHERE gm.group_id = %(group)s AND gm.start_date <= %(day)s
+            AND (gm.end_date IS NULL OR gm.end_date >= %(day)s)
+    ) AND EXISTS (
+        SELECT 1 FROM registers_enrolment e
+        WHERE e.pupil_id = p.id AND e.school_id = %(school)s AND e.start_date <= %(day)s
+            AND (e.leaving_date IS NULL OR e.leaving_date >= %(day)s)
+    )
+) AS p ON true
+ORDER BY p.legal_surname, p.legal_forename, p.id
+"""
+
+
+def _register_sheet_fixed(*, group: RegistrationGroup, day: date, session: str) -> RegisterSheet:
+    rows = statements.fetch(
+        _SHEET,
+        {
+            "school": group.school_id,
+            "group": group.pk,
+            "day": day,
+            "session": session,
+            "weekly": weekly_session(day, session),
+        },
+    )
+    user_model, alias = get_user_model(), DEFAULT_DB_ALIAS
+    users = 1 + len(_REGISTER_FIELDS)
+    pupil_at = users + 2 * len(_USER_FIELDS)
+    mark_at = pupil_at + len(_PUPIL_FIELDS) + 1
+    first = rows[0]
+    register = None
+    if first[1] is not None:
+        register = Register.from_db(alias, _REGISTER_FIELDS, first[1:users])
+        register.taken_by = user_model.from_db(
+            alias, _USER_FIELDS, first[users : users + len(_USER_FIELDS)]
+        )
+        register.last_saved_by = user_model.from_db(
+            alias, _USER_FIELDS, first[users + len(_USER_FIELDS) : pupil_at]
+        )
+    pupils, marks, dual = [], {}, set()
+    for row in rows:
+        if row[pupil_at] is None:
+            continue  # no pupil in the class that day
+        pupil = Pupil.from_db(alias, _PUPIL_FIELDS, row[pupil_at : mark_at - 1])
+        pupils.append(pupil)
+        if row[mark_at - 1]:
+            dual.add(pupil.pk)
+        if row[mark_at] is not None:
+            mark = Mark.from_db(alias, _MARK_FIELDS, row[mark_at : mark_at + len(_MARK_FIELDS)])
+            mark.amendment_count = row[-1]  # type: ignore[attr-defined]
+            marks[pupil.pk] = mark
+    return _sheet(
+        group=group,
+        day=day,
+        session=session,
+        pupils=pupils,
+        marks=marks,
+        dual=dual,
+        register=register,
+        school_session=bool(first[0]),
     )
 
 

@@ -164,13 +164,14 @@ def _render_register(
             "reason": request.POST.get("reason", ""),
             "code_options_html": _code_options_html(sheet.session),
             "session_problem": session_problem(
-                school=sheet.group.school, day=sheet.day, session=sheet.session
+                school=sheet.group.school,
+                day=sheet.day,
+                session=sheet.session,
+                school_session=sheet.school_session,
             ),
             "other_session": PM if sheet.session == AM else AM,
-            "keeps_histories": access.has_permission(
-                user=request.user,
-                school_id=sheet.group.school_id,
-                permission=permissions.VIEW_PUPIL_HISTORY,
+            "keeps_histories": access.may_at_group_school(
+                user=request.user, group=sheet.group, permission=permissions.VIEW_PUPIL_HISTORY
             ),
             "saved_marks": any(line["mark"] for line in lines),
         },

@@ -176,13 +176,22 @@ def late_mark(*, times: SessionTimes | None, session: str, arrived_at: time) -> 
     return MarkWrite(pupil_id=0, code=code, minutes_late=minutes)
 
 
-def session_problem(*, school: School, day: date, session: str) -> str | None:
-    """Why marks cannot be entered for that session, or None."""
+def session_problem(
+    *, school: School, day: date, session: str, school_session: bool | None = None
+) -> str | None:
+    """Why marks cannot be entered for that session, or None. `school_session`: whether it is
+    one, when the caller has read it already (the register's sheet); else it is asked."""
     if day > timezone.localdate():
         return f"{day:%-d %B %Y} is still to come: a register is taken on the day."
-    if not is_school_session(school=school, day=day, session=session):
-        return f"{day:%A %-d %B %Y} {session} is not a school session at {school.name}."
+    if school_session is None:
+        school_session = is_school_session(school=school, day=day, session=session)
+    if not school_session:
+        return not_a_school_session(school=school, day=day, session=session)
     return None
+
+
+def not_a_school_session(*, school: School, day: date, session: str) -> str:
+    return f"{day:%A %-d %B %Y} {session} is not a school session at {school.name}."
 
 
 def _locked_mark(*, school: School, pupil: Pupil, day: date, session: str) -> Mark | None:
