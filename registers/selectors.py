@@ -279,6 +279,19 @@ _PUPIL_FIELDS = _fields(Pupil)
 _MARK_FIELDS = _fields(Mark)
 
 
+# `group_pupils_on` in SQL: the pupils (p) in the class that day and on the school's roll.
+_CLASS_PUPILS = """
+    p.id IN (
+        SELECT gm.pupil_id FROM registers_groupmembership gm
+        WHERE gm.group_id = %(group)s AND gm.start_date <= %(day)s
+            AND (gm.end_date IS NULL OR gm.end_date >= %(day)s)
+    ) AND EXISTS (
+        SELECT 1 FROM registers_enrolment e
+        WHERE e.pupil_id = p.id AND e.school_id = %(school)s AND e.start_date <= %(day)s
+            AND (e.leaving_date IS NULL OR e.leaving_date >= %(day)s)
+    )
+"""
+
 # One row per pupil of the class that day, on the school's roll (`group_pupils_on`), with
 # whether the line that puts them on roll has them at another school this session, and their
 # mark with its number of amendments; each row also carries whether the day is a school
@@ -315,15 +328,7 @@ LEFT JOIN (
     FROM registers_pupil p
     LEFT JOIN registers_mark m ON m.pupil_id = p.id AND m.school_id = %(school)s
         AND m.date = %(day)s AND m.session = %(session)s
-    WHERE p.id IN (
-        SELECT gm.pupil_id FROM registers_groupmembership gm
-        WHERE gm.group_id = %(group)s AND gm.start_date <= %(day)s
-            AND (gm.end_date IS NULL OR gm.end_date >= %(day)s)
-    ) AND EXISTS (
-        SELECT 1 FROM registers_enrolment e
-        WHERE e.pupil_id = p.id AND e.school_id = %(school)s AND e.start_date <= %(day)s
-            AND (e.leaving_date IS NULL OR e.leaving_date >= %(day)s)
-    )
+    WHERE {_CLASS_PUPILS}
 ) AS p ON true
 ORDER BY p.legal_surname, p.legal_forename, p.id
 """
@@ -376,6 +381,40 @@ def _register_sheet_fixed(*, group: RegistrationGroup, day: date, session: str) 
         register=register,
         school_session=bool(first[0]),
     )
+
+
+# The class locked for saving its register (see `registers.services.register`), whether the
+# day is a school session for it, and its pupils that day (`group_pupils_on`), in one
+# statement; one row with no pupil when the class has none that day.
+_CLASS_LOCKED = f"""
+SELECT
+    EXISTS (
+        SELECT 1 FROM registers_schoolday d
+        WHERE d.school_id = %(school)s AND d.date = %(day)s
+            AND CASE WHEN %(session)s = 'AM' THEN d.am ELSE d.pm END
+    ),
+    {_columns("p", Pupil)}
+FROM registers_registrationgroup g
+LEFT JOIN (SELECT {_columns("p", Pupil)} FROM registers_pupil p WHERE {_CLASS_PUPILS}) AS p
+    ON true
+WHERE g.id = %(group)s
+ORDER BY p.legal_surname, p.legal_forename, p.id
+FOR UPDATE OF g
+"""
+
+
+def class_locked_for_register(
+    *, group: RegistrationGroup, day: date, session: str
+) -> tuple[bool, list[Pupil]]:
+    """Lock the class (PostgreSQL, in the caller's transaction) and read whether the day is a
+    school session for it and the register's pupils (`group_pupils_on`), in one statement."""
+    rows = statements.fetch(
+        _CLASS_LOCKED,
+        {"school": group.school_id, "group": group.pk, "day": day, "session": session},
+    )
+    alias = DEFAULT_DB_ALIAS
+    pupils = [Pupil.from_db(alias, _PUPIL_FIELDS, row[1:]) for row in rows if row[1] is not None]
+    return bool(rows[0][0]), pupils
 
 
 class RegisterState:
