@@ -73,6 +73,7 @@ def may_at_group_school(
     return bool(_roles_at_group(user, group) & permissions.roles_with(permission))
 
 
+_LARGEST_ID = 2**63 - 1  # a BigAutoField's
 _SCHOOL_FIELDS = [field.attname for field in School._meta.concrete_fields]
 # The class, its school, whether the user teaches it, and the user's roles at the school, one
 # row per role (registers.permissions: a membership there, or FEDERATION_ADMIN held at any school
@@ -104,7 +105,8 @@ def get_group_for_register(*, user: AbstractBaseUser, group_id: int) -> Registra
         statements.fetch(
             _GROUP_FOR_REGISTER, [user.pk, user.pk, permissions.FEDERATION_ADMIN, group_id]
         )
-        if user.is_authenticated
+        # An id past the column's range names no class (and SQLite could not even bind it).
+        if user.is_authenticated and 0 < group_id <= _LARGEST_ID
         else []
     )
     roles = frozenset(row[2] for row in rows if row[2] is not None)

@@ -265,19 +265,53 @@ def _sheet(*, group, day, session, pupils, marks, dual, register, school_session
     )
 
 
-def _fields(model) -> list[str]:
-    return [field.attname for field in model._meta.concrete_fields]
+def _fields(model, *, leaving: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(attribute, column) of the model's fields, but those left for a page that never reads
+    them (loaded only if asked for)."""
+    return [
+        (field.attname, field.column)
+        for field in model._meta.concrete_fields
+        if field.attname not in leaving
+    ]
 
 
-def _columns(alias: str, model, prefix: str = "") -> str:
-    return ", ".join(f"{alias}.{prefix}{field.column}" for field in model._meta.concrete_fields)
+def _columns(alias: str, fields: list[tuple[str, str]], prefix: str = "") -> str:
+    return ", ".join(f"{alias}.{prefix}{column}" for _, column in fields)
 
 
-_USER_FIELDS = _fields(get_user_model())
-_REGISTER_FIELDS = _fields(Register)
-_PUPIL_FIELDS = _fields(Pupil)
-_MARK_FIELDS = _fields(Mark)
+def _names(fields: list[tuple[str, str]]) -> list[str]:
+    return [name for name, _ in fields]
 
+
+# Who took and last saved a register, by name only (`staff_name`).
+_USER_NAME = [
+    field
+    for field in _fields(get_user_model())
+    if field[0] in ("id", "username", "first_name", "last_name")
+]
+_REGISTER = _fields(Register)
+_PUPIL = _fields(Pupil)
+_PUPIL_FIELDS = _names(_PUPIL)
+# A sheet's marks are shown, never written from: when each was first recorded stays unread.
+_SHEET_MARK = _fields(Mark, leaving=("recorded_at",))
+
+# Whether the day is a school session for the class's school, and the register with who took
+# it and last saved it (no register: NULLs).
+_SHEET_HEAD = f"""
+SELECT
+    EXISTS (
+        SELECT 1 FROM registers_schoolday d
+        WHERE d.school_id = %(school)s AND d.date = %(day)s
+            AND CASE WHEN %(session)s = 'AM' THEN d.am ELSE d.pm END
+    ),
+    {_columns("r", _REGISTER)}, {_columns("tb", _USER_NAME)}, {_columns("lb", _USER_NAME)}
+FROM (SELECT 1) AS one
+LEFT JOIN (
+    registers_register r
+    JOIN auth_user tb ON tb.id = r.taken_by_id
+    JOIN auth_user lb ON lb.id = r.last_saved_by_id
+) ON r.group_id = %(group)s AND r.date = %(day)s AND r.session = %(session)s
+"""
 
 # `group_pupils_on` in SQL: the pupils (p) in the class that day and on the school's roll.
 _CLASS_PUPILS = """
@@ -292,83 +326,54 @@ _CLASS_PUPILS = """
     )
 """
 
-# One row per pupil of the class that day, on the school's roll (`group_pupils_on`), with
-# whether the line that puts them on roll has them at another school this session, and their
-# mark with its number of amendments; each row also carries whether the day is a school
-# session for it and the register with who took it and last saved it. One row with no pupil
-# when the class has none that day.
-_SHEET = f"""
-SELECT
-    EXISTS (
-        SELECT 1 FROM registers_schoolday d
-        WHERE d.school_id = %(school)s AND d.date = %(day)s
-            AND CASE WHEN %(session)s = 'AM' THEN d.am ELSE d.pm END
-    ),
-    {_columns("r", Register)},
-    {_columns("tb", get_user_model())},
-    {_columns("lb", get_user_model())},
-    {_columns("p", Pupil)}, p.dual,
-    {_columns("p", Mark, "mark_")}, p.amendments
-FROM (SELECT 1) AS one
-LEFT JOIN (
-    registers_register r
-    JOIN auth_user tb ON tb.id = r.taken_by_id
-    JOIN auth_user lb ON lb.id = r.last_saved_by_id
-) ON r.group_id = %(group)s AND r.date = %(day)s AND r.session = %(session)s
-LEFT JOIN (
-    SELECT {_columns("p", Pupil)},
-        COALESCE((
-            SELECT e.other_school_sessions ? %(weekly)s FROM registers_enrolment e
-            WHERE e.pupil_id = p.id AND e.school_id = %(school)s AND e.start_date <= %(day)s
-                AND (e.leaving_date IS NULL OR e.leaving_date >= %(day)s)
-            ORDER BY e.start_date LIMIT 1
-        ), false) AS dual,
-        {", ".join(f"m.{f.column} AS mark_{f.column}" for f in Mark._meta.concrete_fields)},
-        (SELECT count(*) FROM registers_amendment a WHERE a.mark_id = m.id) AS amendments
-    FROM registers_pupil p
-    LEFT JOIN registers_mark m ON m.pupil_id = p.id AND m.school_id = %(school)s
-        AND m.date = %(day)s AND m.session = %(session)s
-    WHERE {_CLASS_PUPILS}
-) AS p ON true
+# One row per pupil of the class that day, on the school's roll, with whether the line that
+# puts them on roll has them at another school this session, and their mark with its number
+# of amendments.
+_SHEET_LINES = f"""
+SELECT {_columns("p", _PUPIL)},
+    COALESCE((
+        SELECT e.other_school_sessions ? %(weekly)s FROM registers_enrolment e
+        WHERE e.pupil_id = p.id AND e.school_id = %(school)s AND e.start_date <= %(day)s
+            AND (e.leaving_date IS NULL OR e.leaving_date >= %(day)s)
+        ORDER BY e.start_date LIMIT 1
+    ), false),
+    {_columns("m", _SHEET_MARK)},
+    (SELECT count(*) FROM registers_amendment a WHERE a.mark_id = m.id)
+FROM registers_pupil p
+LEFT JOIN registers_mark m ON m.pupil_id = p.id AND m.school_id = %(school)s
+    AND m.date = %(day)s AND m.session = %(session)s
+WHERE {_CLASS_PUPILS}
 ORDER BY p.legal_surname, p.legal_forename, p.id
 """
 
 
 def _register_sheet_fixed(*, group: RegistrationGroup, day: date, session: str) -> RegisterSheet:
-    rows = statements.fetch(
-        _SHEET,
-        {
-            "school": group.school_id,
-            "group": group.pk,
-            "day": day,
-            "session": session,
-            "weekly": weekly_session(day, session),
-        },
-    )
+    params = {
+        "school": group.school_id,
+        "group": group.pk,
+        "day": day,
+        "session": session,
+        "weekly": weekly_session(day, session),
+    }
+    head = statements.fetch(_SHEET_HEAD, params)[0]
     user_model, alias = get_user_model(), DEFAULT_DB_ALIAS
-    users = 1 + len(_REGISTER_FIELDS)
-    pupil_at = users + 2 * len(_USER_FIELDS)
-    mark_at = pupil_at + len(_PUPIL_FIELDS) + 1
-    first = rows[0]
     register = None
-    if first[1] is not None:
-        register = Register.from_db(alias, _REGISTER_FIELDS, first[1:users])
-        register.taken_by = user_model.from_db(
-            alias, _USER_FIELDS, first[users : users + len(_USER_FIELDS)]
-        )
-        register.last_saved_by = user_model.from_db(
-            alias, _USER_FIELDS, first[users + len(_USER_FIELDS) : pupil_at]
-        )
+    if head[1] is not None:
+        users = 1 + len(_REGISTER)
+        register = Register.from_db(alias, _names(_REGISTER), head[1:users])
+        names = _names(_USER_NAME)
+        register.taken_by = user_model.from_db(alias, names, head[users : users + len(names)])
+        register.last_saved_by = user_model.from_db(alias, names, head[users + len(names) :])
     pupils, marks, dual = [], {}, set()
-    for row in rows:
-        if row[pupil_at] is None:
-            continue  # no pupil in the class that day
-        pupil = Pupil.from_db(alias, _PUPIL_FIELDS, row[pupil_at : mark_at - 1])
+    mark_at = len(_PUPIL) + 1
+    mark_fields = _names(_SHEET_MARK)
+    for row in statements.fetch(_SHEET_LINES, params):
+        pupil = Pupil.from_db(alias, _PUPIL_FIELDS, row[: mark_at - 1])
         pupils.append(pupil)
         if row[mark_at - 1]:
             dual.add(pupil.pk)
         if row[mark_at] is not None:
-            mark = Mark.from_db(alias, _MARK_FIELDS, row[mark_at : mark_at + len(_MARK_FIELDS)])
+            mark = Mark.from_db(alias, mark_fields, row[mark_at:-1])
             mark.amendment_count = row[-1]  # type: ignore[attr-defined]
             marks[pupil.pk] = mark
     return _sheet(
@@ -379,7 +384,7 @@ def _register_sheet_fixed(*, group: RegistrationGroup, day: date, session: str) 
         marks=marks,
         dual=dual,
         register=register,
-        school_session=bool(first[0]),
+        school_session=bool(head[0]),
     )
 
 
@@ -393,9 +398,9 @@ SELECT
         WHERE d.school_id = %(school)s AND d.date = %(day)s
             AND CASE WHEN %(session)s = 'AM' THEN d.am ELSE d.pm END
     ),
-    {_columns("p", Pupil)}
+    {_columns("p", _PUPIL)}
 FROM registers_registrationgroup g
-LEFT JOIN (SELECT {_columns("p", Pupil)} FROM registers_pupil p WHERE {_CLASS_PUPILS}) AS p
+LEFT JOIN (SELECT {_columns("p", _PUPIL)} FROM registers_pupil p WHERE {_CLASS_PUPILS}) AS p
     ON true
 WHERE g.id = %(group)s
 ORDER BY p.legal_surname, p.legal_forename, p.id
