@@ -18,11 +18,24 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
+from django.db.backends.utils import CursorDebugWrapper
 
 
 def prepared_statements() -> bool:
     """Whether this database takes the fixed statements (PostgreSQL with psycopg 3)."""
     return connection.vendor == "postgresql"
+
+
+class _Logged(CursorDebugWrapper):
+    """Logs a fixed statement with its values in place, as Django logs its own (it would log
+    PostgreSQL's $1 placeholders, or nothing once the statement is prepared)."""
+
+    def debug_sql(self, sql=None, params=None, use_last_executed_query=False, many=False):
+        try:
+            shown = self.db.ops.compose_sql(sql, params)
+        except Exception:  # a value the client cannot quote: the statement as written
+            shown = sql
+        return super().debug_sql(shown, params, use_last_executed_query=False, many=many)
 
 
 def _cursor() -> Any:
@@ -31,8 +44,11 @@ def _cursor() -> Any:
     connection.ensure_connection()
     with connection.wrap_database_errors:
         # Django's own wrapper (query logging, execute_wrapper, error translation) around a
-        # server-binding cursor; `_prepare_cursor` is how Django wraps every cursor it makes.
-        return connection._prepare_cursor(ServerBindingCursor(connection.connection))
+        # server-binding cursor.
+        raw = ServerBindingCursor(connection.connection)
+        if connection.queries_logged:
+            return _Logged(raw, connection)
+        return connection.make_cursor(raw)
 
 
 def fetch(sql: str, params: Sequence[Any]) -> list[tuple]:
