@@ -79,6 +79,7 @@ def main() -> None:
     gunicorn = _gunicorn_start(args.port, args.workers)
     # CPU seconds of this process's waited-for descendants: locust, then gunicorn and workers.
     before = _children_cpu()
+    load_before = os.getloadavg()
     try:
         locust = subprocess.run(
             [
@@ -105,10 +106,19 @@ def main() -> None:
             },
         )
         after_locust = _children_cpu()
+        load_after = os.getloadavg()
+        # The PostgreSQL backends of gunicorn's workers (persistent connections), read before
+        # they close: the database's share of each register.
+        postgres_cpu = _postgres_backends_cpu()
     finally:
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=60)
-    cpu = {"locust": after_locust - before, "gunicorn": _children_cpu() - after_locust}
+    cpu = {
+        "locust": after_locust - before,
+        "gunicorn": _children_cpu() - after_locust,
+        "postgres": postgres_cpu,
+        "load": (load_before, load_after),
+    }
     if not results_file.exists():
         sys.exit(f"locust stopped without results (exit {locust.returncode}).")
     results = json.loads(results_file.read_text())
@@ -300,12 +310,34 @@ def _marks_problems(saved: list[list]) -> list[str]:
     return problems
 
 
+def _postgres_backends_cpu() -> float:
+    """CPU seconds used so far by the PostgreSQL backends connected to the load database,
+    but this process's own (read from /proc: PostgreSQL runs on this machine)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        pids = [pid for (pid,) in cursor.fetchall()]
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone, or another machine's
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def _children_cpu() -> float:
     times = os.times()
     return times.children_user + times.children_system
 
 
-def _report(args, saved: list[list], requests: list[list], cpu: dict[str, float]) -> None:
+def _report(args, saved: list[list], requests: list[list], cpu: dict) -> None:
     """Rates over the run (first request sent to last answer) and percentiles of every request,
     failures included."""
     print()
@@ -320,7 +352,15 @@ def _report(args, saved: list[list], requests: list[list], cpu: dict[str, float]
     first = min(started for _name, started, _ms, _ok in requests)
     last = max(started + ms / 1000 for _name, started, ms, _ok in requests)
     seconds = last - first
-    print(f"{'':18}{'requests':>9}{'failed':>8}{'per s':>8}{'median':>10}{'p95':>10}{'p99':>10}")
+    load_before, load_after = cpu["load"]
+    print(
+        "Load average (1, 5, 15 min) when locust started: "
+        + " ".join(f"{figure:.1f}" for figure in load_before)
+        + "; when it stopped: "
+        + " ".join(f"{figure:.1f}" for figure in load_after)
+        + " (other work on this shared machine slows every figure)."
+    )
+    print(f"{'':18}{'requests':>9}{'failed':>8}{'per s':>8}{'p50':>10}{'p95':>10}{'p99':>10}")
     for name in ("open register", "submit register"):
         times = sorted(ms for n, _started, ms, _ok in requests if n == name)
         failed = sum(1 for n, _started, _ms, ok in requests if n == name and not ok)
@@ -340,10 +380,19 @@ def _report(args, saved: list[list], requests: list[list], cpu: dict[str, float]
     )
     print(f"Saved: {len(saved):,} registers with {marks:,} marks.")
     if saved:
+        cores = len(os.sched_getaffinity(0))
+        per_register = (cpu["gunicorn"] + cpu["postgres"]) * 1000 / len(saved)
         print(
-            f"CPU: gunicorn {cpu['gunicorn']:.0f} s ({cpu['gunicorn'] * 1000 / len(saved):.0f} ms "
-            f"per register opened and saved), locust {cpu['locust']:.0f} s, over {seconds:.0f} s "
-            f"on {len(os.sched_getaffinity(0))} CPUs (PostgreSQL's not counted)."
+            f"CPU: gunicorn {cpu['gunicorn']:.1f} s ({cpu['gunicorn'] * 1000 / len(saved):.1f} ms "
+            f"per register opened and saved), its PostgreSQL backends {cpu['postgres']:.1f} s "
+            f"({cpu['postgres'] * 1000 / len(saved):.1f} ms), locust {cpu['locust']:.1f} s, over "
+            f"{seconds:.0f} s on {cores} CPUs: {cpu['gunicorn'] + cpu['postgres']:.0f} of the "
+            f"{seconds * cores:.0f} CPU seconds there were went to the application."
+        )
+        print(
+            f"At {per_register:.1f} ms of CPU per register (application and database), {cores} "
+            f"CPUs to itself would save at most {cores * 1000 / per_register:.0f} registers a "
+            "second."
         )
 
 
