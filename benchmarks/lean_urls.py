@@ -22,6 +22,7 @@ from django.urls import path
 
 from attendance_site.urls import urlpatterns as site_urlpatterns
 from registers import views
+from registers.lib import statements
 
 CSRF_TOKEN = "{{csrf-token}}"
 FORM_ONCE = "{{form-once}}"
@@ -60,13 +61,11 @@ def capture_view(request, group_id: int, day: str, session: str):
         )
 
 
-def _send(statements) -> None:
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
-    connection.ensure_connection()
-    binding = connection._prepare_cursor(ServerBindingCursor(connection.connection))
-    with connection.cursor() as plain, binding:
-        for sql, params, server in statements:
+def _send(sent) -> None:
+    # The application's fixed statements through the same kind of cursor (server-bound,
+    # prepared), the ORM's through Django's ordinary one.
+    with connection.cursor() as plain, statements._cursor() as binding:
+        for sql, params, server in sent:
             cursor = binding if server else plain
             cursor.execute(sql, params)
             if cursor.description is not None:

@@ -148,6 +148,8 @@ class Scene:
         from django.urls import clear_url_caches, reverse
 
         settings.ROOT_URLCONF = "lean_urls"
+        # As in production: no query log kept (it costs every statement some CPU).
+        settings.DEBUG = False
         clear_url_caches()
         client = Client(HTTP_HOST="localhost")  # an ALLOWED_HOSTS name; no test instrumentation
         client.force_login(self.teacher)

@@ -69,35 +69,64 @@ def marks_write(
     by: AbstractBaseUser,
     source: str,
     reason: str,
+    new_marks_wanted: bool = True,
 ) -> WriteResult:
     """Create the new marks and amend the changed ones, in a fixed number of queries.
 
     `existing` holds the pupils' current marks for the session, read with a lock by the caller.
-    A write equal to the current mark changes nothing; a different one needs `reason`.
+    A write equal to the current mark changes nothing; a different one needs `reason`. With
+    `new_marks_wanted` off (a register, which answers with counts), the marks created are not
+    returned in `marks`, and on PostgreSQL are written without being made into objects.
     """
     now = timezone.now()
-    new, changed = [], []
+    new: list[MarkWrite] = []
+    changed = []
     for write in writes:
         current = existing.get(write.pupil_id)
         if current is None:
-            new.append(
-                Mark(
-                    pupil_id=write.pupil_id,
-                    school=school,
-                    date=day,
-                    session=session,
-                    code_id=write.code,
-                    minutes_late=write.minutes_late,
-                    source=source,
-                    recorded_by=by,
-                    recorded_at=now,
-                )
-            )
+            new.append(write)
         elif (current.code_id, current.minutes_late) != (write.code, write.minutes_late):
             changed.append((current, write))
     if changed and not reason.strip():
         raise DomainError("Give the reason for changing marks that were already saved.")
-    _marks_insert(new)
+    created: dict[int, Mark] = {}
+    if new and (new_marks_wanted or not statements.prepared_statements()):
+        marks = [
+            Mark(
+                pupil_id=write.pupil_id,
+                school=school,
+                date=day,
+                session=session,
+                code_id=write.code,
+                minutes_late=write.minutes_late,
+                source=source,
+                recorded_by=by,
+                recorded_at=now,
+            )
+            for write in new
+        ]
+        _marks_insert(
+            school=school,
+            day=day,
+            session=session,
+            source=source,
+            by=by,
+            now=now,
+            writes=new,
+            objects=marks,
+        )
+        created = {mark.pupil_id: mark for mark in marks}
+    elif new:
+        _marks_insert(
+            school=school,
+            day=day,
+            session=session,
+            source=source,
+            by=by,
+            now=now,
+            writes=new,
+            objects=None,
+        )
     if changed:
         name, position = staff_name(by), staff_position(user=by, school=school)
         Amendment.objects.bulk_create(
@@ -123,7 +152,7 @@ def marks_write(
         created=len(new),
         amended=len(changed),
         unchanged=len(writes) - len(new) - len(changed),
-        marks={**existing, **{mark.pupil_id: mark for mark in new}},
+        marks={**existing, **created},
     )
 
 
@@ -139,29 +168,31 @@ RETURNING pupil_id, id
 """
 
 
-def _marks_insert(new: list[Mark]) -> None:
-    """Insert the new marks of one session, by one person and source, setting their ids."""
-    if not new or not statements.prepared_statements():
-        Mark.objects.bulk_create(new)
+def _marks_insert(
+    *, school, day, session, source, by, now, writes: list[MarkWrite], objects: list[Mark] | None
+) -> None:
+    """Insert the new marks of one session, by one person and source; `objects`, the same
+    marks as objects (needed on SQLite), are given their ids."""
+    if not statements.prepared_statements():
+        Mark.objects.bulk_create(objects or [])
         return
-    first = new[0]
     ids = dict(
         statements.fetch(
             _MARKS_INSERT,
             {
-                "school": first.school_id,
-                "day": first.date,
-                "session": first.session,
-                "source": first.source,
-                "by": first.recorded_by_id,
-                "now": first.recorded_at,
-                "pupils": [mark.pupil_id for mark in new],
-                "codes": [mark.code_id for mark in new],
-                "minutes": [mark.minutes_late for mark in new],
+                "school": school.pk,
+                "day": day,
+                "session": session,
+                "source": source,
+                "by": getattr(by, "pk", None),
+                "now": now,
+                "pupils": [write.pupil_id for write in writes],
+                "codes": [write.code for write in writes],
+                "minutes": [write.minutes_late for write in writes],
             },
         )
     )
-    for mark in new:
+    for mark in objects or []:
         mark.pk = ids[mark.pupil_id]
         mark._state.adding = False
 

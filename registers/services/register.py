@@ -198,6 +198,7 @@ def _save(group, day, session, entries, seen, by, reason) -> WriteResult:
         by=by,
         source=MarkSource.REGISTER,
         reason=reason,
+        new_marks_wanted=False,  # the page and the API answer with counts
     )
     now = timezone.now()
     if statements.prepared_statements():
