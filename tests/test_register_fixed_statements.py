@@ -14,9 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from absences.models import LeaveDecision, LeaveRequest, PartTimeTimetable, ReportedAbsence
-from registers import access, selectors
+from registers import access
 from registers.codes import code_catalogue
 from registers.models import Amendment, Mark, MarkSource, Register, Role
+from registers.selectors import registers as selectors
 from registers.services.register import RegisterEntry, register_submit
 from registers.templatetags.register_tags import register_line, register_lines
 from tests.conftest import LONDON, MONDAY

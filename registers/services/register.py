@@ -8,12 +8,13 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
-from registers.errors import DomainError, StaleSave
+from core.errors import DomainError
+from registers.errors import StaleSave
 from registers.lib import statements
 from registers.lib.calendar import SESSIONS
 from registers.models import Mark, MarkSource, Register, RegistrationGroup
 from registers.selectors import class_locked_for_register, group_pupils_on
-from registers.selectors_monitor import register_window_for_pupils
+from registers.selectors.monitor import register_window_for_pupils
 from registers.services.marks import (
     MarkWrite,
     WriteResult,
@@ -40,8 +41,7 @@ class RegisterRefused(DomainError):
     """The register cannot be saved as sent; `problems` lists every reason, nothing was saved."""
 
     def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__(" ".join(problems))
+        super().__init__(" ".join(problems), problems=problems)
 
 
 def register_submit(
