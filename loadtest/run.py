@@ -51,10 +51,16 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=2 * len(os.sched_getaffinity(0)) + 1, help="gunicorn"
     )
+    parser.add_argument(
+        "--redis",
+        default=os.environ.get("LOAD_REDIS_URL", ""),
+        help="a Redis URL for gunicorn's REDIS_URL (sessions read from Redis, as in the "
+        "docker-compose deployment); default none: sessions in the database",
+    )
     args = parser.parse_args()
 
     url = os.environ.get("LOAD_DATABASE_URL") or DEFAULT_DATABASE_URL
-    environment = _environment(url, args.port)
+    environment = _environment(url, args.port, redis=args.redis)
     os.environ.update(environment)
     _database_recreate(url)
     OUTPUT.mkdir(parents=True, exist_ok=True)
@@ -136,7 +142,7 @@ def main() -> None:
     )
 
 
-def _environment(url: str, port: int) -> dict[str, str]:
+def _environment(url: str, port: int, *, redis: str = "") -> dict[str, str]:
     """Production settings on loopback: no TLS in front, so no redirect to https."""
     return {
         "DATABASE_URL": url + ("&" if "?" in url else "?") + "conn_max_age=600",
@@ -150,7 +156,7 @@ def _environment(url: str, port: int) -> dict[str, str]:
         "SECURE_HSTS_SECONDS": "0",
         "LOG_LEVEL": "WARNING",
         "STATIC_ROOT": str(OUTPUT / "static"),
-        "REDIS_URL": "",
+        "REDIS_URL": redis,
     }
 
 
@@ -344,7 +350,8 @@ def _report(args, saved: list[list], requests: list[list], cpu: dict) -> None:
     print(common.machine())
     print(
         f"Load test: {args.users} teachers at once for {args.time}, gunicorn with "
-        f"{args.workers} sync workers on 127.0.0.1, generate_trust {' '.join(TRUST)}."
+        f"{args.workers} sync workers on 127.0.0.1, generate_trust {' '.join(TRUST)}; sessions "
+        f"{'read from Redis' if args.redis else 'in the database'}."
     )
     if not requests:
         print("No requests were made.")
