@@ -21,8 +21,8 @@ from django.middleware.csrf import get_token
 from django.urls import path
 
 from attendance_site.urls import urlpatterns as site_urlpatterns
-from registers import views
 from registers.lib import statements
+from registers.views import registers as views
 
 CSRF_TOKEN = "{{csrf-token}}"
 FORM_ONCE = "{{form-once}}"

@@ -92,7 +92,7 @@ class Scene:
 
     @classmethod
     def build(cls, *, school, runs: int) -> "Scene":
-        from registers.models import RegistrationGroup, SchoolDay
+        from registers.models import Mark, RegistrationGroup, SchoolDay
         from registers.selectors import group_pupils_on
 
         group = (
@@ -101,19 +101,26 @@ class Scene:
             .order_by("pk")
             .first()
         )
-        days = list(SchoolDay.objects.filter(school=school).order_by("-date")[:runs])
+        days = list(SchoolDay.objects.filter(school=school).order_by("-date")[: runs + 10])
+        pupils = list(group_pupils_on(group=group, day=days[0].date))
+        # Sessions whose marks a run stopped midway left deleted are passed over.
+        marked = set(
+            Mark.objects.filter(
+                school=school, pupil=pupils[0], date__gte=days[-1].date
+            ).values_list("date", "session")
+        )
         sessions = sorted(
             (day.date, session)
             for day in days
             for session, is_open in (("AM", day.am), ("PM", day.pm))
-            if is_open
+            if is_open and (day.date, session) in marked
         )[-runs:]
         if len(sessions) < runs:
             sys.exit(f"The school has {len(sessions)} sessions; {runs} are needed.")
         return cls(
             teacher=group.teachers.get(),
             group=group,
-            pupils=list(group_pupils_on(group=group, day=sessions[-1][0])),
+            pupils=pupils,
             sessions=sessions,
             phase=school.session_times.get(),
         )
