@@ -83,9 +83,12 @@ def main() -> None:
     results_file.unlink(missing_ok=True)
 
     gunicorn = _gunicorn_start(args.port, args.workers)
-    # CPU seconds of this process's waited-for descendants: locust, then gunicorn and workers.
+    # CPU seconds of this process's waited-for descendants: locust.
     before = _children_cpu()
     load_before = os.getloadavg()
+    # gunicorn's and its backends' CPU while locust runs, without the workers' start-up.
+    gunicorn_before = _process_tree_cpu(gunicorn.pid)
+    postgres_before = _postgres_backends_cpu()
     try:
         locust = subprocess.run(
             [
@@ -113,15 +116,16 @@ def main() -> None:
         )
         after_locust = _children_cpu()
         load_after = os.getloadavg()
+        gunicorn_cpu = _process_tree_cpu(gunicorn.pid) - gunicorn_before
         # The PostgreSQL backends of gunicorn's workers (persistent connections), read before
         # they close: the database's share of each register.
-        postgres_cpu = _postgres_backends_cpu()
+        postgres_cpu = _postgres_backends_cpu() - postgres_before
     finally:
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=60)
     cpu = {
         "locust": after_locust - before,
-        "gunicorn": _children_cpu() - after_locust,
+        "gunicorn": gunicorn_cpu,
         "postgres": postgres_cpu,
         "load": (load_before, load_after),
     }
@@ -316,6 +320,24 @@ def _marks_problems(saved: list[list]) -> list[str]:
     return problems
 
 
+def _cpu_of(pid: int) -> float:
+    """CPU seconds a process has used (from /proc), 0 if it has gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def _process_tree_cpu(pid: int) -> float:
+    """CPU seconds of gunicorn's master and its workers so far."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return _cpu_of(pid) + sum(_cpu_of(int(child)) for child in children)
+
+
 def _postgres_backends_cpu() -> float:
     """CPU seconds used so far by the PostgreSQL backends connected to the load database,
     but this process's own (read from /proc: PostgreSQL runs on this machine)."""
@@ -327,15 +349,7 @@ def _postgres_backends_cpu() -> float:
             "AND pid <> pg_backend_pid()"
         )
         pids = [pid for (pid,) in cursor.fetchall()]
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # gone, or another machine's
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
+    return sum(_cpu_of(pid) for pid in pids)
 
 
 def _children_cpu() -> float:
@@ -390,8 +404,9 @@ def _report(args, saved: list[list], requests: list[list], cpu: dict) -> None:
         cores = len(os.sched_getaffinity(0))
         per_register = (cpu["gunicorn"] + cpu["postgres"]) * 1000 / len(saved)
         print(
-            f"CPU: gunicorn {cpu['gunicorn']:.1f} s ({cpu['gunicorn'] * 1000 / len(saved):.1f} ms "
-            f"per register opened and saved), its PostgreSQL backends {cpu['postgres']:.1f} s "
+            f"CPU while locust ran: gunicorn {cpu['gunicorn']:.1f} s "
+            f"({cpu['gunicorn'] * 1000 / len(saved):.1f} ms per register opened and saved), "
+            f"its PostgreSQL backends {cpu['postgres']:.1f} s "
             f"({cpu['postgres'] * 1000 / len(saved):.1f} ms), locust {cpu['locust']:.1f} s, over "
             f"{seconds:.0f} s on {cores} CPUs: {cpu['gunicorn'] + cpu['postgres']:.0f} of the "
             f"{seconds * cores:.0f} CPU seconds there were went to the application."
