@@ -127,6 +127,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL's JIT compiles a large statement (the statistics, the threshold) afresh each
     # time, adding 0.3-0.5 s to answers that take 0.1 s: it never pays for itself here.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # The register's fixed statements (registers/lib/statements.py) are prepared on a
+    # connection's second use of each, so PostgreSQL parses and plans them once per connection.
+    # Django's own queries bind on the client and are never prepared. Off
+    # (DATABASE_PREPARED_STATEMENTS=0) behind a pooler that cannot keep prepared statements.
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = (
+        1 if env.bool("DATABASE_PREPARED_STATEMENTS", default=True) else None
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -114,7 +114,14 @@ def machine() -> str:
 # --years 1 --seed 1`, about 9.6 million marks. Built once into its own database and reused by
 # every benchmark that needs it (thresholds, register, dashboards).
 SCALE_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/attendance_bench_trust"
-SCALE_ARGUMENTS = {"schools": 50, "pupils_per_school": 500, "years": 1, "seed": 1}
+# BENCH_SCALE_SCHOOLS builds fewer schools for quick iterations on a benchmark whose cost does
+# not depend on the trust's size (the register); the README's figures are for 50.
+SCALE_ARGUMENTS = {
+    "schools": int(os.environ.get("BENCH_SCALE_SCHOOLS") or 50),
+    "pupils_per_school": 500,
+    "years": 1,
+    "seed": 1,
+}
 
 
 @dataclass(frozen=True)

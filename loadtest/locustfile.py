@@ -6,8 +6,9 @@ class and the school sessions whose registers they take, oldest first. Each simu
 
 1. opens the register page of the next session (GET: the rendered form with the CSRF token
    and a line per pupil);
-2. submits it through the page's own form (POST): everyone present but a pupil or two ill,
-   at an appointment or absent without a reason yet, as a morning usually goes;
+2. submits it through the page's own form (POST, with the page's CSRF and one-time form
+   tokens): everyone present but a pupil or two ill, at an appointment or absent without a
+   reason yet, as a morning usually goes;
 3. moves on to the next session, with no pause: each teacher stands for a class of a school
    where all registers are being taken at the same minute.
 
@@ -26,6 +27,7 @@ from locust import FastHttpUser, constant, events, task
 from requests.cookies import create_cookie
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+FORM_ONCE = re.compile(r'name="form_once" value="([^"]+)"')
 PUPIL = re.compile(r'name="code-(\d+)"')
 TEACHERS: list[dict] = []
 SAVED: list[list] = []  # [class id, day, session, pupils] of each register saved
@@ -86,11 +88,18 @@ class Teacher(FastHttpUser):
         url = f"/registers/{self.teacher['group']}/{day}/{session}/"
         with self.client.get(url, name="open register", catch_response=True) as page:
             token = CSRF.search(page.text or "")
+            once = FORM_ONCE.search(page.text or "")
             pupils = PUPIL.findall(page.text or "")
-            if page.status_code != 200 or token is None:
+            if page.status_code != 200 or token is None or once is None:
                 page.failure(f"opening answered {page.status_code}")
                 return
-        data = [("csrfmiddlewaretoken", token.group(1)), ("action", "save"), ("reason", "")]
+        data = [
+            ("csrfmiddlewaretoken", token.group(1)),
+            # The page's one-time token, as a browser sends it (registers/middleware.py).
+            ("form_once", once.group(1)),
+            ("action", "save"),
+            ("reason", ""),
+        ]
         for pupil, code in _codes(pupils, session, self.turn).items():
             data += [
                 ("pupil", pupil),

@@ -51,10 +51,16 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=2 * len(os.sched_getaffinity(0)) + 1, help="gunicorn"
     )
+    parser.add_argument(
+        "--redis",
+        default=os.environ.get("LOAD_REDIS_URL", ""),
+        help="a Redis URL for gunicorn's REDIS_URL (the cache and Celery's broker, as in the "
+        "docker-compose deployment); default none (sessions are in the database either way)",
+    )
     args = parser.parse_args()
 
     url = os.environ.get("LOAD_DATABASE_URL") or DEFAULT_DATABASE_URL
-    environment = _environment(url, args.port)
+    environment = _environment(url, args.port, redis=args.redis)
     os.environ.update(environment)
     _database_recreate(url)
     OUTPUT.mkdir(parents=True, exist_ok=True)
@@ -77,8 +83,12 @@ def main() -> None:
     results_file.unlink(missing_ok=True)
 
     gunicorn = _gunicorn_start(args.port, args.workers)
-    # CPU seconds of this process's waited-for descendants: locust, then gunicorn and workers.
+    # CPU seconds of this process's waited-for descendants: locust.
     before = _children_cpu()
+    load_before = os.getloadavg()
+    # gunicorn's and its backends' CPU while locust runs, without the workers' start-up.
+    gunicorn_before = _process_tree_cpu(gunicorn.pid)
+    postgres_before = _postgres_backends_cpu()
     try:
         locust = subprocess.run(
             [
@@ -105,10 +115,20 @@ def main() -> None:
             },
         )
         after_locust = _children_cpu()
+        load_after = os.getloadavg()
+        gunicorn_cpu = _process_tree_cpu(gunicorn.pid) - gunicorn_before
+        # The PostgreSQL backends of gunicorn's workers (persistent connections), read before
+        # they close: the database's share of each register.
+        postgres_cpu = _postgres_backends_cpu() - postgres_before
     finally:
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=60)
-    cpu = {"locust": after_locust - before, "gunicorn": _children_cpu() - after_locust}
+    cpu = {
+        "locust": after_locust - before,
+        "gunicorn": gunicorn_cpu,
+        "postgres": postgres_cpu,
+        "load": (load_before, load_after),
+    }
     if not results_file.exists():
         sys.exit(f"locust stopped without results (exit {locust.returncode}).")
     results = json.loads(results_file.read_text())
@@ -126,7 +146,7 @@ def main() -> None:
     )
 
 
-def _environment(url: str, port: int) -> dict[str, str]:
+def _environment(url: str, port: int, *, redis: str = "") -> dict[str, str]:
     """Production settings on loopback: no TLS in front, so no redirect to https."""
     return {
         "DATABASE_URL": url + ("&" if "?" in url else "?") + "conn_max_age=600",
@@ -140,7 +160,7 @@ def _environment(url: str, port: int) -> dict[str, str]:
         "SECURE_HSTS_SECONDS": "0",
         "LOG_LEVEL": "WARNING",
         "STATIC_ROOT": str(OUTPUT / "static"),
-        "REDIS_URL": "",
+        "REDIS_URL": redis,
     }
 
 
@@ -300,19 +320,52 @@ def _marks_problems(saved: list[list]) -> list[str]:
     return problems
 
 
+def _cpu_of(pid: int) -> float:
+    """CPU seconds a process has used (from /proc), 0 if it has gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def _process_tree_cpu(pid: int) -> float:
+    """CPU seconds of gunicorn's master and its workers so far."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return _cpu_of(pid) + sum(_cpu_of(int(child)) for child in children)
+
+
+def _postgres_backends_cpu() -> float:
+    """CPU seconds used so far by the PostgreSQL backends connected to the load database,
+    but this process's own (read from /proc: PostgreSQL runs on this machine)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        pids = [pid for (pid,) in cursor.fetchall()]
+    return sum(_cpu_of(pid) for pid in pids)
+
+
 def _children_cpu() -> float:
     times = os.times()
     return times.children_user + times.children_system
 
 
-def _report(args, saved: list[list], requests: list[list], cpu: dict[str, float]) -> None:
+def _report(args, saved: list[list], requests: list[list], cpu: dict) -> None:
     """Rates over the run (first request sent to last answer) and percentiles of every request,
     failures included."""
     print()
     print(common.machine())
     print(
         f"Load test: {args.users} teachers at once for {args.time}, gunicorn with "
-        f"{args.workers} sync workers on 127.0.0.1, generate_trust {' '.join(TRUST)}."
+        f"{args.workers} sync workers on 127.0.0.1, generate_trust {' '.join(TRUST)}; "
+        f"{'with' if args.redis else 'without'} Redis."
     )
     if not requests:
         print("No requests were made.")
@@ -320,7 +373,15 @@ def _report(args, saved: list[list], requests: list[list], cpu: dict[str, float]
     first = min(started for _name, started, _ms, _ok in requests)
     last = max(started + ms / 1000 for _name, started, ms, _ok in requests)
     seconds = last - first
-    print(f"{'':18}{'requests':>9}{'failed':>8}{'per s':>8}{'median':>10}{'p95':>10}{'p99':>10}")
+    load_before, load_after = cpu["load"]
+    print(
+        "Load average (1, 5, 15 min) when locust started: "
+        + " ".join(f"{figure:.1f}" for figure in load_before)
+        + "; when it stopped: "
+        + " ".join(f"{figure:.1f}" for figure in load_after)
+        + " (other work on this shared machine slows every figure)."
+    )
+    print(f"{'':18}{'requests':>9}{'failed':>8}{'per s':>8}{'p50':>10}{'p95':>10}{'p99':>10}")
     for name in ("open register", "submit register"):
         times = sorted(ms for n, _started, ms, _ok in requests if n == name)
         failed = sum(1 for n, _started, _ms, ok in requests if n == name and not ok)
@@ -340,10 +401,20 @@ def _report(args, saved: list[list], requests: list[list], cpu: dict[str, float]
     )
     print(f"Saved: {len(saved):,} registers with {marks:,} marks.")
     if saved:
+        cores = len(os.sched_getaffinity(0))
+        per_register = (cpu["gunicorn"] + cpu["postgres"]) * 1000 / len(saved)
         print(
-            f"CPU: gunicorn {cpu['gunicorn']:.0f} s ({cpu['gunicorn'] * 1000 / len(saved):.0f} ms "
-            f"per register opened and saved), locust {cpu['locust']:.0f} s, over {seconds:.0f} s "
-            f"on {len(os.sched_getaffinity(0))} CPUs (PostgreSQL's not counted)."
+            f"CPU while locust ran: gunicorn {cpu['gunicorn']:.1f} s "
+            f"({cpu['gunicorn'] * 1000 / len(saved):.1f} ms per register opened and saved), "
+            f"its PostgreSQL backends {cpu['postgres']:.1f} s "
+            f"({cpu['postgres'] * 1000 / len(saved):.1f} ms), locust {cpu['locust']:.1f} s, over "
+            f"{seconds:.0f} s on {cores} CPUs: {cpu['gunicorn'] + cpu['postgres']:.0f} of the "
+            f"{seconds * cores:.0f} CPU seconds there were went to the application."
+        )
+        print(
+            f"At {per_register:.1f} ms of CPU per register (application and database), {cores} "
+            f"CPUs to itself would save at most {cores * 1000 / per_register:.0f} registers a "
+            "second."
         )
 
 

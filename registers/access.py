@@ -8,10 +8,12 @@ message names nothing (`registers.permissions.require_permission`).
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from registers import permissions
+from registers.lib import statements
 from registers.models import (
     Contact,
     Enrolment,
@@ -44,7 +46,7 @@ def groups_for_registers(*, user: AbstractBaseUser) -> QuerySet[RegistrationGrou
 
 def can_take_register(*, user: AbstractBaseUser, group: RegistrationGroup) -> bool:
     """Any class for the whole-school roles; a teacher only a class they teach."""
-    granted = permissions.permissions_of(permissions.roles_at(user=user, school_id=group.school_id))
+    granted = permissions.permissions_of(_roles_at_group(user, group))
     if permissions.TAKE_ANY_REGISTER in granted:
         return True
     if permissions.TAKE_REGISTER not in granted:
@@ -56,23 +58,69 @@ def can_take_register(*, user: AbstractBaseUser, group: RegistrationGroup) -> bo
     return taught
 
 
+def _roles_at_group(user: AbstractBaseUser, group: RegistrationGroup) -> frozenset[str]:
+    """The user's roles at the class's school: read with the class by `get_group_for_register`,
+    else asked of `registers.permissions`."""
+    roles = getattr(group, "user_roles", None)
+    if roles is None:
+        roles = permissions.roles_at(user=user, school_id=group.school_id)
+    return roles
+
+
+def may_at_group_school(
+    *, user: AbstractBaseUser, group: RegistrationGroup, permission: str
+) -> bool:
+    """Whether the user holds `permission` at the school of a class loaded here (no query)."""
+    return bool(_roles_at_group(user, group) & permissions.roles_with(permission))
+
+
+_LARGEST_ID = 2**63 - 1  # a BigAutoField's
+_SCHOOL_FIELDS = [field.attname for field in School._meta.concrete_fields]
+# The class, its school, whether the user teaches it, and the user's roles at the school, one
+# row per role (registers.permissions: a membership there, or FEDERATION_ADMIN held at any school
+# of its federation), in one fixed statement: the access check needs nothing else.
+_GROUP_FOR_REGISTER = f"""
+SELECT g.name,
+    EXISTS (
+        SELECT 1 FROM registers_registrationgroup_teachers t
+        WHERE t.registrationgroup_id = g.id AND t.user_id = %s
+    ),
+    m.role,
+    {", ".join(f"s.{name}" for name in _SCHOOL_FIELDS)}
+FROM registers_registrationgroup g
+JOIN registers_school s ON s.id = g.school_id
+LEFT JOIN registers_membership m ON m.user_id = %s AND (
+    m.school_id = s.id
+    OR (m.role = %s AND m.school_id IN (
+        SELECT f.id FROM registers_school f WHERE f.federation_id = s.federation_id
+    ))
+)
+WHERE g.id = %s
+"""
+
+
 def get_group_for_register(*, user: AbstractBaseUser, group_id: int) -> RegistrationGroup:
-    """The class with its school and whether the user teaches it, in one query."""
-    group = (
-        RegistrationGroup.objects.select_related("school")
-        .annotate(
-            taught_by_user=Exists(
-                RegistrationGroup.teachers.through.objects.filter(
-                    registrationgroup_id=OuterRef("pk"), user_id=user.pk
-                )
-            )
+    """The class with its school, whether the user teaches it and the user's roles at the
+    school, in one query (none more for the page's checks: `may_at_group_school`)."""
+    rows = (
+        statements.fetch(
+            _GROUP_FOR_REGISTER, [user.pk, user.pk, permissions.FEDERATION_ADMIN, group_id]
         )
-        .filter(pk=group_id)
-        .order_by()
-        .first()
+        # An id past the column's range names no class (and SQLite could not even bind it).
+        if user.is_authenticated and 0 < group_id <= _LARGEST_ID
+        else []
     )
-    if group is None or not permissions.roles_at(user=user, school_id=group.school_id):
+    roles = frozenset(row[2] for row in rows if row[2] is not None)
+    if not rows or not roles:
         raise Http404("No such class.")
+    name, taught, _role, *school_values = rows[0]
+    school = School.from_db(DEFAULT_DB_ALIAS, _SCHOOL_FIELDS, school_values)
+    group = RegistrationGroup.from_db(
+        DEFAULT_DB_ALIAS, ["id", "school_id", "name"], [group_id, school.pk, name]
+    )
+    group.school = school
+    group.taught_by_user = bool(taught)  # type: ignore[attr-defined]
+    group.user_roles = roles  # type: ignore[attr-defined]
     if not can_take_register(user=user, group=group):
         raise PermissionDenied(NOT_YOURS)
     return group

@@ -9,7 +9,9 @@ from tests.test_register_pages import _take, _url
 
 
 def _membership_reads(queries) -> int:
-    return sum('FROM "registers_membership"' in q["sql"] for q in queries.captured_queries)
+    # The ORM quotes the table's name; the register's fixed statement (issue #23), which reads
+    # the roles with the class, does not.
+    return sum("registers_membership" in q["sql"] for q in queries.captured_queries)
 
 
 def test_a_register_page_reads_the_users_roles_once_for_all_its_access_checks(

@@ -16,6 +16,7 @@ from django.db.models import (
 
 from absences.models import LeaveDecision, LeaveRequest, PartTimeTimetable, ReportedAbsence
 from registers.codes import PART_TIME_TIMETABLE
+from registers.lib import statements
 from registers.lib.calendar import AM, PM, weekly_session
 from registers.models import School
 from registers.selectors.expected import ExpectedCode
@@ -63,6 +64,75 @@ def expected_codes(
     Approved leave comes before an absence a parent reported, which comes before a part-time
     timetable's C2: the most specific decision wins.
     """
+    this_week = weekly_session(day, session)
+    if statements.prepared_statements():
+        rows = statements.fetch(
+            _EXPECTED,
+            {"school": school.pk, "pupils": list(pupil_ids), "day": day, "weekly": this_week},
+        )
+    else:
+        rows = _expected_rows_orm(school=school, pupil_ids=pupil_ids, day=day, week=this_week)
+    expected: dict[int, ExpectedCode] = {}
+    for (
+        pupil_id,
+        kind,
+        code,
+        reason,
+        first_day,
+        first_session,
+        last_day,
+        last_session,
+        off_this_week,
+        _,
+    ) in rows:
+        span = ReportedAbsence(
+            first_day=first_day,
+            first_session=first_session,
+            last_day=last_day,
+            last_session=last_session,
+        )
+        covered = span.covers(day, session)
+        if kind == TIMETABLE and off_this_week:
+            expected[pupil_id] = ExpectedCode(code, "part-time timetable")
+        elif kind == REPORTED and covered:
+            expected[pupil_id] = ExpectedCode(code, f"reported: {reason}")
+        elif kind == LEAVE and covered:
+            expected[pupil_id] = ExpectedCode(code, "approved leave of absence")
+    return expected
+
+
+# The three kinds as rows of one shape, in the order they are applied (a later row wins):
+# timetables, then reports (the latest call last), then approved leave. A timetable's row says
+# whether this weekly session ('Mon AM') is one of its sessions off.
+_EXPECTED = f"""
+SELECT * FROM (
+    SELECT t.pupil_id, {TIMETABLE} AS kind, '{PART_TIME_TIMETABLE}' AS code, NULL AS reason,
+        t.start AS first_day, '{AM}' AS first_session, t."end" AS last_day,
+        '{PM}' AS last_session, COALESCE(t.sessions_off ? %(weekly)s, false) AS off_this_week,
+        NULL::timestamptz AS logged
+    FROM absences_parttimetimetable t
+    WHERE t.school_id = %(school)s AND t.pupil_id = ANY(%(pupils)s)
+        AND t.start <= %(day)s AND t."end" >= %(day)s
+    UNION ALL
+    SELECT a.pupil_id, {REPORTED}, a.code, a.reason, a.first_day, a.first_session, a.last_day,
+        a.last_session, false, a.logged_at
+    FROM absences_reportedabsence a
+    WHERE a.school_id = %(school)s AND a.pupil_id = ANY(%(pupils)s)
+        AND a.first_day <= %(day)s AND a.last_day >= %(day)s
+    UNION ALL
+    SELECT l.pupil_id, {LEAVE}, l.category, NULL, l.approved_first_day,
+        l.approved_first_session, l.approved_last_day, l.approved_last_session, false, NULL
+    FROM absences_leaverequest l
+    WHERE l.school_id = %(school)s AND l.pupil_id = ANY(%(pupils)s)
+        AND l.decision = '{LeaveDecision.APPROVED.value}'
+        AND l.approved_first_day <= %(day)s AND l.approved_last_day >= %(day)s
+) AS known
+ORDER BY kind, logged NULLS FIRST
+"""
+
+
+def _expected_rows_orm(*, school: School, pupil_ids: list[int], day: date, week: str) -> list:
+    """The rows of `_EXPECTED`, through the ORM (SQLite)."""
     timetables = _rows(
         PartTimeTimetable.objects.filter(
             school=school, pupil_id__in=pupil_ids, start__lte=day, end__gte=day
@@ -97,35 +167,9 @@ def expected_codes(
         code_or_category=F("category"),
         **_span("approved_"),
     )
-    rows = list(timetables.union(reports, leave, all=True))
-    # Timetables, then reports (the latest call wins where two cover the same session), then
-    # approved leave.
+    rows = [
+        (*row[:8], week in (row[8] or []), row[9])
+        for row in timetables.union(reports, leave, all=True)
+    ]
     rows.sort(key=lambda row: (row[1], row[9].timestamp() if row[9] else 0.0))
-    expected: dict[int, ExpectedCode] = {}
-    this_week = weekly_session(day, session)
-    for (
-        pupil_id,
-        kind,
-        code,
-        reason,
-        first_day,
-        first_session,
-        last_day,
-        last_session,
-        off,
-        _,
-    ) in rows:
-        span = ReportedAbsence(
-            first_day=first_day,
-            first_session=first_session,
-            last_day=last_day,
-            last_session=last_session,
-        )
-        covered = span.covers(day, session)
-        if kind == TIMETABLE and this_week in (off or []):
-            expected[pupil_id] = ExpectedCode(code, "part-time timetable")
-        elif kind == REPORTED and covered:
-            expected[pupil_id] = ExpectedCode(code, f"reported: {reason}")
-        elif kind == LEAVE and covered:
-            expected[pupil_id] = ExpectedCode(code, "approved leave of absence")
-    return expected
+    return rows

@@ -9,6 +9,7 @@ from registers.selectors.registers import (
     RegisterState,
     SchoolToday,
     SchoolWeek,
+    class_locked_for_register,
     enrolments_on,
     group_pupils_on,
     is_school_session,
@@ -26,6 +27,7 @@ from registers.selectors.registers import (
 )
 
 __all__ = [
+    "class_locked_for_register",
     "is_school_session",
     "SchoolWeek",
     "school_weeks",

@@ -3,11 +3,14 @@
 from dataclasses import dataclass
 from datetime import date
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
 
 from registers import permissions
 from registers.codes import DUAL_REGISTERED
+from registers.lib import statements
 from registers.lib.calendar import AM, SESSIONS, session_order, weekly_session
 from registers.models import (
     Amendment,
@@ -192,14 +195,24 @@ class RegisterSheet:
     session: str
     lines: list[RegisterLine]
     register: Register | None  # None until first taken
+    # Whether the day is a school session for the class's school, when read with the sheet
+    # (None: not read; `session_problem` asks).
+    school_session: bool | None = None
 
 
 def register_sheet(*, group: RegistrationGroup, day: date, session: str) -> RegisterSheet:
     """What a register shows: every pupil on roll in the class, with any mark already saved.
 
-    Four queries whatever the class size. Marks saved before the register was taken (an
-    absence the office logged, a closure, approved leave) show as already known.
+    Marks saved before the register was taken (an absence the office logged, a closure,
+    approved leave) show as already known. On PostgreSQL two fixed statements (the sheet, then
+    the codes expected); on SQLite the ORM's five queries.
     """
+    if statements.prepared_statements():
+        return _register_sheet_fixed(group=group, day=day, session=session)
+    return _register_sheet_orm(group=group, day=day, session=session)
+
+
+def _register_sheet_orm(*, group: RegistrationGroup, day: date, session: str) -> RegisterSheet:
     # Each pupil with the weekly sessions at another school of the line that puts them on roll.
     on_roll = enrolments_on(school=group.school, day=day).filter(pupil=OuterRef("pk"))
     pupils = list(
@@ -221,10 +234,23 @@ def register_sheet(*, group: RegistrationGroup, day: date, session: str) -> Regi
         .first()
     )
     this_session = weekly_session(day, session)
+    dual = {pupil.pk for pupil in pupils if this_session in (pupil.other_school_sessions or [])}
+    return _sheet(
+        group=group,
+        day=day,
+        session=session,
+        pupils=pupils,
+        marks=marks,
+        dual=dual,
+        register=register,
+        school_session=None,
+    )
+
+
+def _sheet(*, group, day, session, pupils, marks, dual, register, school_session) -> RegisterSheet:
     expected = {
-        pupil.pk: (DUAL_REGISTERED, "dual registration, at the other school this session")
-        for pupil in pupils
-        if this_session in (pupil.other_school_sessions or [])
+        pupil_id: (DUAL_REGISTERED, "dual registration, at the other school this session")
+        for pupil_id in dual
     }
     expected.update(
         (pupil_id, (known.code, known.why))
@@ -246,7 +272,165 @@ def register_sheet(*, group: RegistrationGroup, day: date, session: str) -> Regi
             for p in pupils
         ],
         register=register,
+        school_session=school_session,
     )
+
+
+def _fields(model, *, leaving: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(attribute, column) of the model's fields, but those left for a page that never reads
+    them (loaded only if asked for)."""
+    return [
+        (field.attname, field.column)
+        for field in model._meta.concrete_fields
+        if field.attname not in leaving
+    ]
+
+
+def _columns(alias: str, fields: list[tuple[str, str]], prefix: str = "") -> str:
+    return ", ".join(f"{alias}.{prefix}{column}" for _, column in fields)
+
+
+def _names(fields: list[tuple[str, str]]) -> list[str]:
+    return [name for name, _ in fields]
+
+
+# Who took and last saved a register, by name only (`staff_name`).
+_USER_NAME = [
+    field
+    for field in _fields(get_user_model())
+    if field[0] in ("id", "username", "first_name", "last_name")
+]
+_REGISTER = _fields(Register)
+_PUPIL = _fields(Pupil)
+_PUPIL_FIELDS = _names(_PUPIL)
+# A sheet's marks are shown, never written from: when each was first recorded stays unread.
+_SHEET_MARK = _fields(Mark, leaving=("recorded_at",))
+
+# Whether the day is a school session for the class's school, and the register with who took
+# it and last saved it (no register: NULLs).
+_SHEET_HEAD = f"""
+SELECT
+    EXISTS (
+        SELECT 1 FROM registers_schoolday d
+        WHERE d.school_id = %(school)s AND d.date = %(day)s
+            AND CASE WHEN %(session)s = 'AM' THEN d.am ELSE d.pm END
+    ),
+    {_columns("r", _REGISTER)}, {_columns("tb", _USER_NAME)}, {_columns("lb", _USER_NAME)}
+FROM (SELECT 1) AS one
+LEFT JOIN (
+    registers_register r
+    JOIN auth_user tb ON tb.id = r.taken_by_id
+    JOIN auth_user lb ON lb.id = r.last_saved_by_id
+) ON r.group_id = %(group)s AND r.date = %(day)s AND r.session = %(session)s
+"""
+
+# `group_pupils_on` in SQL: the pupils (p) in the class that day and on the school's roll.
+_CLASS_PUPILS = """
+    p.id IN (
+        SELECT gm.pupil_id FROM registers_groupmembership gm
+        WHERE gm.group_id = %(group)s AND gm.start_date <= %(day)s
+            AND (gm.end_date IS NULL OR gm.end_date >= %(day)s)
+    ) AND EXISTS (
+        SELECT 1 FROM registers_enrolment e
+        WHERE e.pupil_id = p.id AND e.school_id = %(school)s AND e.start_date <= %(day)s
+            AND (e.leaving_date IS NULL OR e.leaving_date >= %(day)s)
+    )
+"""
+
+# One row per pupil of the class that day, on the school's roll, with whether the line that
+# puts them on roll has them at another school this session, and their mark with its number
+# of amendments.
+_SHEET_LINES = f"""
+SELECT {_columns("p", _PUPIL)},
+    COALESCE((
+        SELECT e.other_school_sessions ? %(weekly)s FROM registers_enrolment e
+        WHERE e.pupil_id = p.id AND e.school_id = %(school)s AND e.start_date <= %(day)s
+            AND (e.leaving_date IS NULL OR e.leaving_date >= %(day)s)
+        ORDER BY e.start_date LIMIT 1
+    ), false),
+    {_columns("m", _SHEET_MARK)},
+    (SELECT count(*) FROM registers_amendment a WHERE a.mark_id = m.id)
+FROM registers_pupil p
+LEFT JOIN registers_mark m ON m.pupil_id = p.id AND m.school_id = %(school)s
+    AND m.date = %(day)s AND m.session = %(session)s
+WHERE {_CLASS_PUPILS}
+ORDER BY p.legal_surname, p.legal_forename, p.id
+"""
+
+
+def _register_sheet_fixed(*, group: RegistrationGroup, day: date, session: str) -> RegisterSheet:
+    params = {
+        "school": group.school_id,
+        "group": group.pk,
+        "day": day,
+        "session": session,
+        "weekly": weekly_session(day, session),
+    }
+    head = statements.fetch(_SHEET_HEAD, params)[0]
+    user_model, alias = get_user_model(), DEFAULT_DB_ALIAS
+    register = None
+    if head[1] is not None:
+        users = 1 + len(_REGISTER)
+        register = Register.from_db(alias, _names(_REGISTER), head[1:users])
+        names = _names(_USER_NAME)
+        register.taken_by = user_model.from_db(alias, names, head[users : users + len(names)])
+        register.last_saved_by = user_model.from_db(alias, names, head[users + len(names) :])
+    pupils, marks, dual = [], {}, set()
+    mark_at = len(_PUPIL) + 1
+    mark_fields = _names(_SHEET_MARK)
+    for row in statements.fetch(_SHEET_LINES, params):
+        pupil = Pupil.from_db(alias, _PUPIL_FIELDS, row[: mark_at - 1])
+        pupils.append(pupil)
+        if row[mark_at - 1]:
+            dual.add(pupil.pk)
+        if row[mark_at] is not None:
+            mark = Mark.from_db(alias, mark_fields, row[mark_at:-1])
+            mark.amendment_count = row[-1]  # type: ignore[attr-defined]
+            marks[pupil.pk] = mark
+    return _sheet(
+        group=group,
+        day=day,
+        session=session,
+        pupils=pupils,
+        marks=marks,
+        dual=dual,
+        register=register,
+        school_session=bool(head[0]),
+    )
+
+
+# The class locked for saving its register (see `registers.services.register`), whether the
+# day is a school session for it, and its pupils that day (`group_pupils_on`), in one
+# statement; one row with no pupil when the class has none that day.
+_CLASS_LOCKED = f"""
+SELECT
+    EXISTS (
+        SELECT 1 FROM registers_schoolday d
+        WHERE d.school_id = %(school)s AND d.date = %(day)s
+            AND CASE WHEN %(session)s = 'AM' THEN d.am ELSE d.pm END
+    ),
+    {_columns("p", _PUPIL)}
+FROM registers_registrationgroup g
+LEFT JOIN (SELECT {_columns("p", _PUPIL)} FROM registers_pupil p WHERE {_CLASS_PUPILS}) AS p
+    ON true
+WHERE g.id = %(group)s
+ORDER BY p.legal_surname, p.legal_forename, p.id
+FOR UPDATE OF g
+"""
+
+
+def class_locked_for_register(
+    *, group: RegistrationGroup, day: date, session: str
+) -> tuple[bool, list[Pupil]]:
+    """Lock the class (PostgreSQL, in the caller's transaction) and read whether the day is a
+    school session for it and the register's pupils (`group_pupils_on`), in one statement."""
+    rows = statements.fetch(
+        _CLASS_LOCKED,
+        {"school": group.school_id, "group": group.pk, "day": day, "session": session},
+    )
+    alias = DEFAULT_DB_ALIAS
+    pupils = [Pupil.from_db(alias, _PUPIL_FIELDS, row[1:]) for row in rows if row[1] is not None]
+    return bool(rows[0][0]), pupils
 
 
 class RegisterState:

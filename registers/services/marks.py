@@ -16,6 +16,7 @@ from django.utils import timezone
 from core.errors import AlreadyRecorded, DomainError
 from registers.codes import LATE_AFTER_CLOSE, LATE_BEFORE_CLOSE, code_catalogue, code_problem
 from registers.errors import Conflict, StaleSave
+from registers.lib import statements
 from registers.lib.calendar import AM
 from registers.models import (
     Amendment,
@@ -69,35 +70,64 @@ def marks_write(
     by: AbstractBaseUser,
     source: str,
     reason: str,
+    new_marks_wanted: bool = True,
 ) -> WriteResult:
     """Create the new marks and amend the changed ones, in a fixed number of queries.
 
     `existing` holds the pupils' current marks for the session, read with a lock by the caller.
-    A write equal to the current mark changes nothing; a different one needs `reason`.
+    A write equal to the current mark changes nothing; a different one needs `reason`. With
+    `new_marks_wanted` off (a register, which answers with counts), the marks created are not
+    returned in `marks`, and on PostgreSQL are written without being made into objects.
     """
     now = timezone.now()
-    new, changed = [], []
+    new: list[MarkWrite] = []
+    changed = []
     for write in writes:
         current = existing.get(write.pupil_id)
         if current is None:
-            new.append(
-                Mark(
-                    pupil_id=write.pupil_id,
-                    school=school,
-                    date=day,
-                    session=session,
-                    code_id=write.code,
-                    minutes_late=write.minutes_late,
-                    source=source,
-                    recorded_by=by,
-                    recorded_at=now,
-                )
-            )
+            new.append(write)
         elif (current.code_id, current.minutes_late) != (write.code, write.minutes_late):
             changed.append((current, write))
     if changed and not reason.strip():
         raise DomainError("Give the reason for changing marks that were already saved.")
-    Mark.objects.bulk_create(new)
+    created: dict[int, Mark] = {}
+    if new and (new_marks_wanted or not statements.prepared_statements()):
+        marks = [
+            Mark(
+                pupil_id=write.pupil_id,
+                school=school,
+                date=day,
+                session=session,
+                code_id=write.code,
+                minutes_late=write.minutes_late,
+                source=source,
+                recorded_by=by,
+                recorded_at=now,
+            )
+            for write in new
+        ]
+        _marks_insert(
+            school=school,
+            day=day,
+            session=session,
+            source=source,
+            by=by,
+            now=now,
+            writes=new,
+            objects=marks,
+        )
+        created = {mark.pupil_id: mark for mark in marks}
+    elif new:
+        _marks_insert(
+            school=school,
+            day=day,
+            session=session,
+            source=source,
+            by=by,
+            now=now,
+            writes=new,
+            objects=None,
+        )
     if changed:
         name, position = staff_name(by), staff_position(user=by, school=school)
         Amendment.objects.bulk_create(
@@ -123,8 +153,49 @@ def marks_write(
         created=len(new),
         amended=len(changed),
         unchanged=len(writes) - len(new) - len(changed),
-        marks={**existing, **{mark.pupil_id: mark for mark in new}},
+        marks={**existing, **created},
     )
+
+
+# The new marks of a session in one fixed statement (the pupil weeks' triggers count them as
+# for any insert); their ids come back with their pupils.
+_MARKS_INSERT = """
+INSERT INTO registers_mark (pupil_id, school_id, date, session, code, minutes_late, source,
+    recorded_by_id, recorded_at, version)
+SELECT pupil, %(school)s, %(day)s, %(session)s, code, minutes, %(source)s, %(by)s, %(now)s, 1
+FROM unnest(%(pupils)s::bigint[], %(codes)s::varchar[], %(minutes)s::smallint[])
+    AS new (pupil, code, minutes)
+RETURNING pupil_id, id
+"""
+
+
+def _marks_insert(
+    *, school, day, session, source, by, now, writes: list[MarkWrite], objects: list[Mark] | None
+) -> None:
+    """Insert the new marks of one session, by one person and source; `objects`, the same
+    marks as objects (needed on SQLite), are given their ids."""
+    if not statements.prepared_statements():
+        Mark.objects.bulk_create(objects or [])
+        return
+    ids = dict(
+        statements.fetch(
+            _MARKS_INSERT,
+            {
+                "school": school.pk,
+                "day": day,
+                "session": session,
+                "source": source,
+                "by": getattr(by, "pk", None),
+                "now": now,
+                "pupils": [write.pupil_id for write in writes],
+                "codes": [write.code for write in writes],
+                "minutes": [write.minutes_late for write in writes],
+            },
+        )
+    )
+    for mark in objects or []:
+        mark.pk = ids[mark.pupil_id]
+        mark._state.adding = False
 
 
 def conflict_for(mark: Mark, pupil: Pupil) -> Conflict:
@@ -176,13 +247,22 @@ def late_mark(*, times: SessionTimes | None, session: str, arrived_at: time) -> 
     return MarkWrite(pupil_id=0, code=code, minutes_late=minutes)
 
 
-def session_problem(*, school: School, day: date, session: str) -> str | None:
-    """Why marks cannot be entered for that session, or None."""
+def session_problem(
+    *, school: School, day: date, session: str, school_session: bool | None = None
+) -> str | None:
+    """Why marks cannot be entered for that session, or None. `school_session`: whether it is
+    one, when the caller has read it already (the register's sheet); else it is asked."""
     if day > timezone.localdate():
         return f"{day:%-d %B %Y} is still to come: a register is taken on the day."
-    if not is_school_session(school=school, day=day, session=session):
-        return f"{day:%A %-d %B %Y} {session} is not a school session at {school.name}."
+    if school_session is None:
+        school_session = is_school_session(school=school, day=day, session=session)
+    if not school_session:
+        return not_a_school_session(school=school, day=day, session=session)
     return None
+
+
+def not_a_school_session(*, school: School, day: date, session: str) -> str:
+    return f"{day:%A %-d %B %Y} {session} is not a school session at {school.name}."
 
 
 def _locked_mark(*, school: School, pupil: Pupil, day: date, session: str) -> Mark | None:

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, time
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
@@ -12,15 +12,17 @@ from core.errors import DomainError
 from registers import permissions
 from registers.codes import PLANNED_CLOSURE
 from registers.errors import StaleSave
+from registers.lib import statements
 from registers.lib.calendar import SESSIONS
 from registers.models import Mark, MarkSource, Register, RegistrationGroup
-from registers.selectors import group_pupils_on
+from registers.selectors import class_locked_for_register, group_pupils_on
 from registers.selectors.monitor import register_window_for_pupils
 from registers.services.marks import (
     MarkWrite,
     WriteResult,
     conflict_for,
     marks_write,
+    not_a_school_session,
     resolved_write,
     session_problem,
 )
@@ -64,7 +66,11 @@ def register_submit(
     school = group.school
     if session not in SESSIONS:
         raise RegisterRefused([f"'{session}' is not a session: use AM or PM."])
-    problem = session_problem(school=school, day=day, session=session)
+    # With the fixed statements, whether it is a school session is read under the class's lock.
+    fixed = statements.prepared_statements()
+    problem = session_problem(
+        school=school, day=day, session=session, school_session=True if fixed else None
+    )
     if problem:
         raise RegisterRefused([problem])
     if any(entry.arrived_at is not None for entry in entries):
@@ -159,14 +165,33 @@ def _save(group, day, session, entries, seen, by, reason, records_closures) -> W
     # the mark rows, which are locked here too, so neither can overwrite the other unseen. The
     # lines are checked against the marks read under the lock: a refusal writes nothing.
     # (Unordered: the model's ordering would join, and so lock, the school's row as well.)
-    list(RegistrationGroup.objects.select_for_update().filter(pk=group.pk).order_by().values("pk"))
-    pupils = {pupil.pk: pupil for pupil in group_pupils_on(group=group, day=day)}
-    existing = {
-        mark.pupil_id: mark
-        for mark in Mark.objects.select_for_update().filter(
-            school=group.school, date=day, session=session, pupil_id__in=list(pupils)
+    if statements.prepared_statements():
+        school_session, class_pupils = class_locked_for_register(
+            group=group, day=day, session=session
         )
-    }
+        if not school_session:
+            raise RegisterRefused(
+                [not_a_school_session(school=group.school, day=day, session=session)]
+            )
+        pupils = {pupil.pk: pupil for pupil in class_pupils}
+        existing = {
+            mark.pupil_id: mark
+            for mark in marks_locked(school=group.school, day=day, session=session, pupils=pupils)
+        }
+    else:
+        list(
+            RegistrationGroup.objects.select_for_update()
+            .filter(pk=group.pk)
+            .order_by()
+            .values("pk")
+        )
+        pupils = {pupil.pk: pupil for pupil in group_pupils_on(group=group, day=day)}
+        existing = {
+            mark.pupil_id: mark
+            for mark in Mark.objects.select_for_update().filter(
+                school=group.school, date=day, session=session, pupil_id__in=list(pupils)
+            )
+        }
     writes, problems = _writes(
         entries,
         pupils,
@@ -198,8 +223,12 @@ def _save(group, day, session, entries, seen, by, reason, records_closures) -> W
         by=by,
         source=MarkSource.REGISTER,
         reason=reason,
+        new_marks_wanted=False,  # the page and the API answer with counts
     )
     now = timezone.now()
+    if statements.prepared_statements():
+        _register_saved_fixed(group, day, session, pupils, by, now)
+        return result
     register = Register.objects.filter(group=group, date=day, session=session)
     if not register.update(last_saved_by=by, last_saved_at=now):
         # First taken. The class is locked, so no one else is creating this register now.
@@ -215,6 +244,52 @@ def _save(group, day, session, entries, seen, by, reason, records_closures) -> W
             taken_after_close=_taken_after_close(group, day, session, pupils, now),
         )
     return result
+
+
+# The register first taken, or saved again (who and when): one statement. The class is locked,
+# so no one else is creating it meanwhile.
+_REGISTER_SAVED = """
+INSERT INTO registers_register (school_id, group_id, date, session, taken_by_id, taken_at,
+    last_saved_by_id, last_saved_at, taken_after_close)
+VALUES (%(school)s, %(group)s, %(day)s, %(session)s, %(by)s, %(now)s, %(by)s, %(now)s,
+    %(late)s)
+ON CONFLICT (group_id, date, session) DO UPDATE
+SET last_saved_by_id = EXCLUDED.last_saved_by_id, last_saved_at = EXCLUDED.last_saved_at
+"""
+
+
+def _register_saved_fixed(group, day, session, pupils, by, now) -> None:
+    statements.execute(
+        _REGISTER_SAVED,
+        {
+            "school": group.school_id,
+            "group": group.pk,
+            "day": day,
+            "session": session,
+            "by": by.pk,
+            "now": now,
+            # Kept only when the register is first taken (asks nothing for a day gone by).
+            "late": _taken_after_close(group, day, session, pupils, now),
+        },
+    )
+
+
+_MARKS_LOCKED = f"""
+SELECT {", ".join(field.column for field in Mark._meta.concrete_fields)}
+FROM registers_mark
+WHERE school_id = %(school)s AND date = %(day)s AND session = %(session)s
+    AND pupil_id = ANY(%(pupils)s)
+FOR UPDATE
+"""
+_MARK_FIELDS = [field.attname for field in Mark._meta.concrete_fields]
+
+
+def marks_locked(*, school, day: date, session: str, pupils) -> list[Mark]:
+    """The session's marks of these pupils, locked (PostgreSQL, in the caller's transaction)."""
+    rows = statements.fetch(
+        _MARKS_LOCKED, {"school": school.pk, "day": day, "session": session, "pupils": list(pupils)}
+    )
+    return [Mark.from_db(DEFAULT_DB_ALIAS, _MARK_FIELDS, row) for row in rows]
 
 
 def _taken_after_close(group, day, session, pupils, now) -> bool:

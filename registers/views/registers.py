@@ -205,8 +205,8 @@ def _render_register(
     request, sheet, lines, *, problems=(), conflicts=(), status=200
 ) -> HttpResponse:
     school = sheet.group.school
-    records_closures = access.has_permission(
-        user=request.user, school_id=school.pk, permission=permissions.RECORD_CLOSURES
+    records_closures = access.may_at_group_school(
+        user=request.user, group=sheet.group, permission=permissions.RECORD_CLOSURES
     )
     options_html, menu_html = _code_options_html(sheet.session, records_closures)
     previous_day, next_day = selectors.school_days_either_side(school=school, day=sheet.day)
@@ -222,17 +222,20 @@ def _render_register(
             "code_options_html": options_html,
             "code_menu_html": menu_html,
             "code_tallies": _code_tallies(),
-            "session_problem": session_problem(school=school, day=sheet.day, session=sheet.session),
+            "session_problem": session_problem(
+                school=school,
+                day=sheet.day,
+                session=sheet.session,
+                school_session=sheet.school_session,
+            ),
             "other_session": PM if sheet.session == AM else AM,
             "previous_day": previous_day,
             "next_day": next_day,
             "today": timezone.localdate(),
             "draft_key": f"register-draft:{sheet.group.pk}:{sheet.day}:{sheet.session}:"
             f"{request.user.pk}",
-            "keeps_histories": access.has_permission(
-                user=request.user,
-                school_id=sheet.group.school_id,
-                permission=permissions.VIEW_PUPIL_HISTORY,
+            "keeps_histories": access.may_at_group_school(
+                user=request.user, group=sheet.group, permission=permissions.VIEW_PUPIL_HISTORY
             ),
             "saved_marks": any(line["mark"] for line in lines),
         },
