@@ -3,8 +3,9 @@
 Hundreds of thousands of marks through the ORM take a minute; here they go in as rows. On
 PostgreSQL by COPY (through psycopg 3) with the marks table's indexes, constraints and triggers
 set aside and rebuilt once at the end, as a restore would; on SQLite by `executemany` with the
-triggers that count pupil weeks dropped for the load. Either way the pupil weeks are counted
-once afterwards (`pupil_weeks_rebuild`), so they equal the marks as the triggers would keep them.
+triggers that count pupil weeks dropped for the load. Either way the pupil weeks and the term
+totals are counted once afterwards (`pupil_weeks_rebuild`, `pupil_terms_rebuild`), so they
+equal the marks as the triggers would keep them.
 
 The rows are consistent by construction (their planner made them), which is what makes setting
 the checks aside safe.
@@ -16,7 +17,12 @@ from datetime import date, datetime
 
 from django.db import DatabaseError, connection, transaction
 
-from registers.lib.pupil_weeks import pupil_weeks_rebuild, triggers_drop, triggers_install
+from registers.lib.pupil_weeks import (
+    pupil_terms_rebuild,
+    pupil_weeks_rebuild,
+    triggers_drop,
+    triggers_install,
+)
 from registers.models import (
     Contact,
     Enrolment,
@@ -209,6 +215,7 @@ def bulk_load_end(statements: list[str]) -> None:
     else:
         triggers_install(connection)
     pupil_weeks_rebuild(connection)
+    pupil_terms_rebuild(connection)
 
 
 def vacuum() -> None:

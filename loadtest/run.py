@@ -54,8 +54,8 @@ def main() -> None:
     parser.add_argument(
         "--redis",
         default=os.environ.get("LOAD_REDIS_URL", ""),
-        help="a Redis URL for gunicorn's REDIS_URL (sessions read from Redis, as in the "
-        "docker-compose deployment); default none: sessions in the database",
+        help="a Redis URL for gunicorn's REDIS_URL (its cache and Celery's broker, as in the "
+        "docker-compose deployment); default none",
     )
     args = parser.parse_args()
 
@@ -364,8 +364,8 @@ def _report(args, saved: list[list], requests: list[list], cpu: dict) -> None:
     print(common.machine())
     print(
         f"Load test: {args.users} teachers at once for {args.time}, gunicorn with "
-        f"{args.workers} sync workers on 127.0.0.1, generate_trust {' '.join(TRUST)}; sessions "
-        f"{'read from Redis' if args.redis else 'in the database'}."
+        f"{args.workers} sync workers on 127.0.0.1, generate_trust {' '.join(TRUST)}; "
+        f"{'with' if args.redis else 'without'} Redis."
     )
     if not requests:
         print("No requests were made.")

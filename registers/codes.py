@@ -125,3 +125,42 @@ def code_problem(code: str, *, on: date, session: str, born: date | None) -> str
 
 def present_code(session: str) -> str:
     return PRESENT_AM if session == AM else PRESENT_PM
+
+
+def register_codes(*, session: str, records_closures: bool) -> list:
+    """The codes a class register for `session` offers, in the catalogue's order.
+
+    Not a code the 2024 regulations withdrew, not the other session's present mark (the AM
+    register never offers `\\`), and the planned-closure mark `#` only to staff who record
+    closures: a teacher does not close the school from a class register (issue 22, item 7).
+    """
+    other_present = PRESENT_PM if session == AM else PRESENT_AM
+    return [
+        entry
+        for code, entry in code_catalogue().items()
+        if entry.valid_until is None
+        and code != other_present
+        and (records_closures or code != PLANNED_CLOSURE)
+    ]
+
+
+class Tally(models.TextChoices):
+    """How the register page counts a mark while it is being taken: the teacher's words."""
+
+    PRESENT = "present", "Present or attending"
+    LATE = "late", "Late"
+    ABSENT = "absent", "Absent"
+    NOT_COUNTED = "not_counted", "Not counted"
+
+
+def tally(code: str) -> str:
+    """What a code counts as on the register's running counts: `L` and `U` are both a pupil
+    who arrived late (the server decides which from the arrival time); every other code by
+    what it counts as in the statistics."""
+    if code in (LATE_BEFORE_CLOSE, LATE_AFTER_CLOSE):
+        return Tally.LATE
+    return {
+        CountsAs.ATTENDANCE: Tally.PRESENT,
+        CountsAs.AUTHORISED: Tally.ABSENT,
+        CountsAs.UNAUTHORISED: Tally.ABSENT,
+    }.get(counts_as(code), Tally.NOT_COUNTED)

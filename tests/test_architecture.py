@@ -109,6 +109,19 @@ def test_no_import_runs_from_a_lower_layer_to_a_higher_one():
     assert upward == [], "imports against the layers:\n" + "\n".join(upward)
 
 
+def test_no_two_modules_import_each_other():
+    lines: dict[tuple[str, str], int] = {}
+    for module, found in IMPORTS.items():
+        for line, target in found:
+            lines.setdefault((module, target), line)
+    both_ways = sorted(
+        f"{_where(a, line)} imports {b}, and {_where(b, lines[(b, a)])} imports {a}"
+        for (a, b), line in lines.items()
+        if a < b and (b, a) in lines
+    )
+    assert both_ways == [], "modules importing each other:\n" + "\n".join(both_ways)
+
+
 def _definitions() -> dict[str, list[str]]:
     found = defaultdict(list)
     for module, path in MODULES.items():

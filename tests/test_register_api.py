@@ -317,6 +317,27 @@ def test_an_unknown_or_withdrawn_code_is_refused_and_nothing_saved(
     assert not Register.objects.exists()
 
 
+@time_machine.travel(MONDAY_10AM, tick=False)
+def test_a_teacher_cannot_enter_a_planned_closure_through_the_api_and_the_office_can(
+    client, teacher_4a, office, class_4a, pupils_4a
+):
+    # Issue 22, item 7: `#` (planned closure) is recorded by the office for the whole school or
+    # a phase, not by a class teacher; the API applies the same rule as the page.
+    payload = _all_present(pupils_4a)
+    payload["marks"][1]["code"] = "#"
+    client.force_login(teacher_4a)
+    response = client.post(_register_url(class_4a.pk), payload, content_type=JSON)
+    assert response.status_code == 400
+    assert response.json()["problems"] == [
+        f"{pupils_4a[1].name}: a planned closure ('#') is recorded by the office for the whole "
+        "school or phase, not on a class register."
+    ]
+    assert not Mark.objects.exists()
+    client.force_login(office)
+    assert client.post(_register_url(class_4a.pk), payload, content_type=JSON).status_code == 200
+    assert Mark.objects.get(pupil=pupils_4a[1]).code_id == "#"
+
+
 @pytest.mark.parametrize(
     ("day", "problem"),
     [

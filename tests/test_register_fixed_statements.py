@@ -294,7 +294,7 @@ def test_the_lines_drawn_at_once_are_the_lines_drawn_one_by_one(school, office):
     )
     for keeps in (False, True):
         one_by_one = "".join(
-            f"\n      {register_line(line, options, keeps, school.pk)}\n    " for line in lines
+            f"\n        {register_line(line, options, keeps, school.pk)}\n      " for line in lines
         )
         assert str(register_lines(lines, options, keeps, school.pk)) == one_by_one
     assert "O&#x27;Brien &amp; &lt;Sons&gt;" in one_by_one

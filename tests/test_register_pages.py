@@ -62,15 +62,41 @@ def test_a_teacher_opens_their_class_register_with_every_pupil_on_roll(
         assert f'<label for="arrived-{pupil.pk}">' in page
 
 
+def _offered(page: str) -> set[str]:
+    """The codes the no-script picker offers (the options, not the tap menu's buttons)."""
+    return {
+        code
+        for code, entry in code_catalogue().items()
+        if f'<option value="{code}">{code} - {entry.meaning}</option>' in page
+    }
+
+
 def test_the_code_picker_offers_every_2024_code_with_its_meaning_and_no_withdrawn_one(
-    client, monday_morning, class_4a, pupils_4a, teacher_4a
+    client, monday_morning, class_4a, pupils_4a, office
 ):
+    client.force_login(office)
+    page = client.get(_url(class_4a)).content.decode()
+    current = {code for code, entry in code_catalogue().items() if entry.valid_until is None}
+    # Issue 22, item 7: the AM register does not offer the afternoon's present mark.
+    assert _offered(page) == current - {"\\"}
+    assert page.index('value="N"') < page.index('value="K"')  # common codes first
+    pm = client.get(_url(class_4a, "PM")).content.decode()
+    assert _offered(pm) == current - {"/"}
+
+
+def test_a_teacher_is_not_offered_the_planned_closure_mark(
+    client, monday_morning, class_4a, pupils_4a, teacher_4a, office
+):
+    # Issue 22, item 7: "teachers are offered # (planned closure)"; the office records closures.
     client.force_login(teacher_4a)
     page = client.get(_url(class_4a)).content.decode()
-    for code, entry in code_catalogue().items():
-        option = f'<option value="{code}">{code} - {entry.meaning}</option>'
-        assert (option in page) is (entry.valid_until is None), code
-    assert page.index('value="N"') < page.index('value="K"')  # common codes first
+    assert "#" not in _offered(page) and 'data-code="#"' not in page
+    assert {"N", "L", "I", "M", "C2", "Y4"} <= _offered(page)
+    # A closure already recorded is still shown on the teacher's register, so that saving the
+    # register sends it back as it is.
+    MarkFactory(pupil=pupils_4a[0], school=class_4a.school, date=MONDAY, session="AM", code_id="#")
+    page = client.get(_url(class_4a)).content.decode()
+    assert '<option value="#" selected>#' in page
 
 
 def test_a_teacher_cannot_open_another_classs_register(client, monday_morning, school, teacher_4a):
@@ -409,3 +435,68 @@ def test_the_closure_form_offers_the_date_as_a_date_picker_reads_it(
     client.force_login(office)
     page = client.get(reverse("school_closure", args=[school.pk])).content.decode()
     assert 'type="date" name="date" value="2025-09-08"' in page
+
+
+def test_a_teacher_moves_to_the_previous_and_next_school_day_and_the_other_session(
+    client, monday_morning, class_4a, pupils_4a, teacher_4a
+):
+    # Issue 22, item 4: "A teacher cannot reach another day's register from the pages".
+    # Monday 8 September: the previous school day is Friday 5 September (the first of term
+    # is 3 September), the next Tuesday 9 September.
+    client.force_login(teacher_4a)
+    page = client.get(_url(class_4a)).content.decode()
+    assert f'href="{_url(class_4a, "AM", date(2025, 9, 5))}" rel="prev"' in page
+    assert f'href="{_url(class_4a, "AM", date(2025, 9, 9))}" rel="next"' in page
+    assert f'href="{_url(class_4a, "PM")}">PM</a>' in page
+    assert f'href="{_url(class_4a, "AM")}" aria-current="page">AM</a>' in page
+
+
+def test_a_future_days_register_shows_no_save_and_cannot_be_marked(
+    client, monday_morning, class_4a, pupils_4a, teacher_4a
+):
+    # Issue 22, item 4: "a future day's register shows Save"; a register is taken on the day.
+    client.force_login(teacher_4a)
+    page = client.get(_url(class_4a, "AM", date(2025, 9, 9))).content.decode()
+    assert "9 September 2025 is still to come" in page
+    assert "Save register" not in page and "Mark everyone" not in page
+    assert '<fieldset class="register-lines" disabled>' in page
+    # Today's register has both.
+    page = client.get(_url(class_4a)).content.decode()
+    assert "Save register" in page and '<fieldset class="register-lines">' in page
+
+
+def test_a_teacher_cannot_enter_a_planned_closure_but_keeps_one_the_office_recorded(
+    client, monday_morning, class_4a, pupils_4a, teacher_4a, office
+):
+    # Issue 22, item 7: `#` (planned closure) is the office's, recorded for the whole school or
+    # a phase; a teacher's register neither offers it nor accepts it, but saves one already
+    # there as it is.
+    client.force_login(teacher_4a)
+    first = pupils_4a[0]
+    response = client.post(_url(class_4a), _form(pupils_4a, codes={first.pk: "#"}))
+    assert response.status_code == 400
+    assert any(
+        "a planned closure ('#') is recorded by the office" in problem
+        for problem in response.context["problems"]
+    )
+    assert not Mark.objects.exists()
+
+    closed = MarkFactory(
+        pupil=first, school=class_4a.school, date=MONDAY, session="AM", code_id="#"
+    )
+    response = client.post(
+        _url(class_4a),
+        _form(pupils_4a, codes={first.pk: "#"}, seen={first.pk: str(closed.version)}),
+    )
+    assert response.status_code == 302
+    assert Mark.objects.get(pupil=first).code_id == "#" and Mark.objects.count() == 5
+
+
+def test_the_office_may_enter_a_planned_closure_on_a_register(
+    client, monday_morning, class_4a, pupils_4a, office
+):
+    client.force_login(office)
+    first = pupils_4a[0]
+    response = client.post(_url(class_4a), _form(pupils_4a, codes={first.pk: "#"}))
+    assert response.status_code == 302
+    assert Mark.objects.get(pupil=first).code_id == "#"

@@ -1,4 +1,5 @@
-"""The database triggers that keep `PupilWeek` equal to the marks, and its recount.
+"""The database triggers that keep `PupilWeek` and `PupilTerm` equal to the marks, and their
+recounts.
 
 Triggers rather than application code because marks have many writers (the register, the
 office's recodes, leave, closures, imports, COPY, retention, raw SQL in a migration): a count
@@ -9,8 +10,16 @@ PostgreSQL: one statement-level trigger per event with transition tables, so a s
 writing 20 or 2 million marks updates each pupil's week once (sorted, so that two transactions
 lock the same weeks in the same order). SQLite (the laptop default) has only row triggers.
 
-Used by migration 0006 and `rebuild_pupil_weeks`; takes a connection, never a model, so that
-the migration can call it.
+The term totals (`PupilTerm`, issue #23) are kept by the same statements: a mark counts in
+every term of its school containing its date. A term is counted again from its marks when it
+is made or its dates or school change, by a row trigger on the terms table (terms are few and
+rarely edited; on PostgreSQL it locks the marks against writes until its transaction ends, so
+that a register saved meanwhile is counted under the term's new dates, once). A term deleted
+takes its totals with it (the foreign key's cascade).
+
+Used by migrations 0006 and 0017 and `rebuild_pupil_weeks`; takes a connection, never a model,
+so that a migration can call it (0006 installs the triggers as they were then, without the
+terms, whose table 0017 makes).
 """
 
 from collections.abc import Collection
@@ -20,6 +29,8 @@ from registers.codes import CountsAs
 MARKS = "registers_mark"
 WEEKS = "registers_pupilweek"
 CODES = "registers_attendancecode"
+TERMS = "registers_term"
+TOTALS = "registers_pupilterm"
 COUNTS = ("attended", "authorised", "unauthorised", "not_possible")
 # What each count adds up: the codes whose AttendanceCode.counts_as is this.
 COUNTS_AS = {
@@ -30,6 +41,10 @@ COUNTS_AS = {
 }
 TRIGGERS = ("insert", "update", "delete")
 FUNCTION = "registers_pupil_weeks_count"
+TERM_FUNCTION = "registers_pupil_terms_count"
+TERM_TRIGGERS = ("insert", "update")
+# The terms of a mark `m`'s school that contain its date.
+TERMS_OF_MARK = 't.school_id = {m}.school_id AND t.start <= {m}.date AND t."end" >= {m}.date'
 
 
 def week_start_sql(vendor: str, column: str) -> str:
@@ -44,26 +59,46 @@ def week_start_sql(vendor: str, column: str) -> str:
     )
 
 
-def triggers_install(connection) -> None:
+def triggers_install(connection, *, terms: bool = True) -> None:
+    """The triggers on the marks (and, with `terms`, those keeping the term totals, whose table
+    exists from migration 0017)."""
     with connection.cursor() as cursor:
-        for statement in _trigger_statements(connection.vendor):
+        for statement in _trigger_statements(connection.vendor, terms=terms):
             cursor.execute(statement)
 
 
 def triggers_drop(connection) -> None:
     with connection.cursor() as cursor:
-        on_marks = f" ON {MARKS}" if connection.vendor == "postgresql" else ""
+        postgresql = connection.vendor == "postgresql"
         for event in TRIGGERS:
-            cursor.execute(f"DROP TRIGGER IF EXISTS {FUNCTION}_{event}{on_marks}")
-        if connection.vendor == "postgresql":
+            on = f" ON {MARKS}" if postgresql else ""
+            cursor.execute(f"DROP TRIGGER IF EXISTS {FUNCTION}_{event}{on}")
+        for event in TERM_TRIGGERS:
+            on = f" ON {TERMS}" if postgresql else ""
+            if not postgresql or _table_exists(cursor, TERMS):
+                cursor.execute(f"DROP TRIGGER IF EXISTS {TERM_FUNCTION}_{event}{on}")
+        if postgresql:
             cursor.execute(f"DROP FUNCTION IF EXISTS {FUNCTION}()")
+            cursor.execute(f"DROP FUNCTION IF EXISTS {TERM_FUNCTION}()")
 
 
-def pupil_weeks_rebuild(connection, *, school_ids: Collection[int] | None = None) -> int:
-    """Recount the pupil weeks of the schools (every school if None) from their marks, in one
-    transaction of the caller's; returns the number of weeks. On PostgreSQL marks can be read
-    but not written until that transaction ends (a write meanwhile would be counted twice or
-    not at all)."""
+def _table_exists(cursor, table: str) -> bool:
+    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [table])
+    return bool(cursor.fetchone()[0])
+
+
+def _sums(mark: str = "m", code: str = "c") -> str:
+    """Each count of the marks `mark` joined to their codes `code`, as SQL columns."""
+    return ", ".join(
+        f"SUM(CASE WHEN {code}.counts_as = '{COUNTS_AS[count]}' THEN 1 ELSE 0 END)"
+        for count in COUNTS
+    )
+
+
+def pupil_terms_rebuild(connection, *, school_ids: Collection[int] | None = None) -> int:
+    """Recount the term totals of the schools (every school if None) from their marks, in one
+    transaction of the caller's; returns the number of totals. As `pupil_weeks_rebuild`, marks
+    can be read but not written meanwhile on PostgreSQL."""
     where, params = "", []
     if school_ids is not None:
         school_ids = list(school_ids)
@@ -71,35 +106,114 @@ def pupil_weeks_rebuild(connection, *, school_ids: Collection[int] | None = None
             return 0
         where = f" WHERE school_id IN ({', '.join(['%s'] * len(school_ids))})"
         params = school_ids
-    week = week_start_sql(connection.vendor, "m.date")
+    terms_where = where.replace("school_id", "t.school_id")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"LOCK TABLE {MARKS} IN SHARE MODE")
+        cursor.execute(f"DELETE FROM {TOTALS}{where}", params)
+        cursor.execute(
+            f"INSERT INTO {TOTALS} (pupil_id, school_id, term_id, {', '.join(COUNTS)}) "
+            f"SELECT m.pupil_id, m.school_id, t.id, {_sums()} "
+            f"FROM {TERMS} t JOIN {MARKS} m ON {TERMS_OF_MARK.format(m='m')} "
+            f"JOIN {CODES} c ON c.code = m.code{terms_where} "
+            "GROUP BY m.pupil_id, m.school_id, t.id",
+            params,
+        )
+        return cursor.rowcount
+
+
+def _schools_where(school_ids: list[int] | None, column: str = "school_id") -> tuple[str, list]:
+    if school_ids is None:
+        return "", []
+    return f" WHERE {column} IN ({', '.join(['%s'] * len(school_ids))})", list(school_ids)
+
+
+def _counted_from_marks_sql(vendor: str, school_ids: list[int] | None) -> tuple[str, list]:
+    """SELECT pupil_id, school_id, week_start and the four counts, from the marks: what the
+    pupil weeks must hold. The one statement the recount writes and the check compares."""
+    where, params = _schools_where(school_ids, "m.school_id")
+    week = week_start_sql(vendor, "m.date")
     sums = ", ".join(
-        f"SUM(CASE WHEN c.counts_as = '{COUNTS_AS[count]}' THEN 1 ELSE 0 END)" for count in COUNTS
+        f"SUM(CASE WHEN c.counts_as = '{COUNTS_AS[count]}' THEN 1 ELSE 0 END) AS {count}"
+        for count in COUNTS
     )
-    marks_where = where.replace("school_id", "m.school_id")
+    return (
+        f"SELECT m.pupil_id AS pupil_id, m.school_id AS school_id, {week} AS week_start, {sums} "
+        f"FROM {MARKS} m JOIN {CODES} c ON c.code = m.code{where} "
+        "GROUP BY 1, 2, 3",
+        params,
+    )
+
+
+def pupil_weeks_rebuild(connection, *, school_ids: Collection[int] | None = None) -> int:
+    """Recount the pupil weeks of the schools (every school if None) from their marks, in one
+    transaction of the caller's; returns the number of weeks. On PostgreSQL marks can be read
+    but not written until that transaction ends (a write meanwhile would be counted twice or
+    not at all)."""
+    if school_ids is not None:
+        school_ids = list(school_ids)
+        if not school_ids:
+            return 0
+    where, params = _schools_where(school_ids)
+    counted, counted_params = _counted_from_marks_sql(connection.vendor, school_ids)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"LOCK TABLE {MARKS} IN SHARE MODE")
         cursor.execute(f"DELETE FROM {WEEKS}{where}", params)
         cursor.execute(
             f"INSERT INTO {WEEKS} (pupil_id, school_id, week_start, {', '.join(COUNTS)}) "
-            f"SELECT m.pupil_id, m.school_id, {week}, {sums} "
-            f"FROM {MARKS} m JOIN {CODES} c ON c.code = m.code{marks_where} "
-            "GROUP BY 1, 2, 3",
-            params,
+            + counted,
+            counted_params,
         )
         return cursor.rowcount
 
 
-def _trigger_statements(vendor: str) -> list[str]:
+def pupil_weeks_differing(
+    connection, *, school_ids: Collection[int] | None = None
+) -> dict[int, int]:
+    """For each school (of `school_ids`, or every one) whose pupil weeks differ from its marks,
+    how many pupil weeks differ: a count wrong, a week missing or a week with no marks.
+
+    One statement, so one snapshot: marks written meanwhile are seen with their counts or not
+    at all (the triggers write both in one transaction). What the marks give is added and what
+    is stored taken away, week by week; a week where anything is left over differs
+    (`week_rows` catches a stored week with no marks, even one of zeros).
+    """
+    if school_ids is not None:
+        school_ids = list(school_ids)
+        if not school_ids:
+            return {}
+    where, params = _schools_where(school_ids)
+    counted, counted_params = _counted_from_marks_sql(connection.vendor, school_ids)
+    counts = ", ".join(COUNTS)
+    stored = ", ".join(f"-{count}" for count in COUNTS)
+    differs = " OR ".join(f"SUM({count}) <> 0" for count in ("week_rows", *COUNTS))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT school_id, COUNT(*) FROM ("
+            "  SELECT pupil_id, school_id, week_start FROM ("
+            f"    SELECT 1 AS week_rows, pupil_id, school_id, week_start, {counts}"
+            f"    FROM ({counted}) d"
+            f"    UNION ALL SELECT -1, pupil_id, school_id, week_start, {stored} FROM {WEEKS}"
+            f"{where}"
+            "  ) both_sides GROUP BY pupil_id, school_id, week_start"
+            f"  HAVING {differs}"
+            ") differing GROUP BY school_id",
+            counted_params + params,
+        )
+        return dict(cursor.fetchall())
+
+
+def _trigger_statements(vendor: str, *, terms: bool) -> list[str]:
     if vendor == "postgresql":
-        return _postgresql_statements()
+        return _postgresql_statements(terms=terms)
     if vendor == "sqlite":
-        return _sqlite_statements()
+        return _sqlite_statements(terms=terms)
     week_start_sql(vendor, "date")  # raises, naming the databases that work
     return []
 
 
-def _postgresql_statements() -> list[str]:
+def _postgresql_statements(*, terms: bool) -> list[str]:
     week = week_start_sql("postgresql", "m.date")
     deltas = ", ".join(
         f"COALESCE(SUM(m.sign) FILTER (WHERE c.counts_as = '{COUNTS_AS[count]}'), 0)"
@@ -112,6 +226,28 @@ def _postgresql_statements() -> list[str]:
     added = ", ".join(f"{count} = w.{count} + EXCLUDED.{count}" for count in COUNTS)
     emptied = " AND ".join(f"w.{count} = 0" for count in COUNTS)
     columns = "pupil_id, school_id, date, code"
+
+    def quoted(sql: str) -> str:
+        return sql.replace("'", "''")
+
+    # The term totals: the same changes, once for each term of the mark's school containing
+    # its date (sorted by term, then pupil, as the weeks are, for the order of their locks).
+    in_terms = f"JOIN {TERMS} t ON {TERMS_OF_MARK.format(m='m')}"
+    term_statements = f"""
+    EXECUTE format(
+        'INSERT INTO {TOTALS} AS w (pupil_id, school_id, term_id, {", ".join(COUNTS)}) '
+        'SELECT m.pupil_id, m.school_id, t.id, {quoted(deltas)} '
+        'FROM (%s) m JOIN {CODES} c ON c.code = m.code {quoted(in_terms)} '
+        'GROUP BY 1, 2, 3 HAVING {quoted(nonzero)} ORDER BY 3, 1 '
+        'ON CONFLICT (term_id, pupil_id) DO UPDATE SET {added}',
+        changed);
+    IF TG_OP <> 'INSERT' THEN
+        EXECUTE format(
+            'DELETE FROM {TOTALS} w USING (SELECT DISTINCT m.pupil_id, t.id AS term_id '
+            'FROM (%s) m {quoted(in_terms)}) k '
+            'WHERE w.term_id = k.term_id AND w.pupil_id = k.pupil_id AND {emptied}',
+            changed);
+    END IF;"""
     # The changed marks as (pupil, school, date, code, +1 or -1); an update is its old row
     # taken away and its new row added, so a save that changes no code changes no week.
     function = f"""
@@ -129,19 +265,19 @@ BEGIN
     END IF;
     EXECUTE format(
         'INSERT INTO {WEEKS} AS w (pupil_id, school_id, week_start, {", ".join(COUNTS)}) '
-        'SELECT m.pupil_id, m.school_id, {week.replace("'", "''")}, {deltas.replace("'", "''")} '
+        'SELECT m.pupil_id, m.school_id, {quoted(week)}, {quoted(deltas)} '
         'FROM (%s) m JOIN {CODES} c ON c.code = m.code '
-        'GROUP BY 1, 2, 3 HAVING {nonzero.replace("'", "''")} ORDER BY 2, 3, 1 '
+        'GROUP BY 1, 2, 3 HAVING {quoted(nonzero)} ORDER BY 2, 3, 1 '
         'ON CONFLICT (school_id, week_start, pupil_id) DO UPDATE SET {added}',
         changed);
     IF TG_OP <> 'INSERT' THEN
         EXECUTE format(
             'DELETE FROM {WEEKS} w USING (SELECT DISTINCT m.pupil_id, m.school_id, '
-            '{week.replace("'", "''")} AS week_start FROM (%s) m) k '
+            '{quoted(week)} AS week_start FROM (%s) m) k '
             'WHERE w.school_id = k.school_id AND w.week_start = k.week_start '
             'AND w.pupil_id = k.pupil_id AND {emptied}',
             changed);
-    END IF;
+    END IF;{term_statements if terms else ""}
     RETURN NULL;
 END
 $body$"""
@@ -150,14 +286,43 @@ $body$"""
         "update": "OLD TABLE AS old_marks NEW TABLE AS new_marks",
         "delete": "OLD TABLE AS old_marks",
     }
-    return [function] + [
+    statements = [function] + [
         f"CREATE TRIGGER {FUNCTION}_{event} AFTER {event.upper()} ON {MARKS} "
         f"REFERENCING {references[event]} FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()"
         for event in TRIGGERS
     ]
+    if not terms:
+        return statements
+    # A term made, or moved: its totals counted again from the marks, which no other
+    # transaction may write until this one ends (a register saved meanwhile would be counted
+    # under the term's old dates, or twice).
+    term_function = f"""
+CREATE OR REPLACE FUNCTION {TERM_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $body$
+BEGIN
+    LOCK TABLE {MARKS} IN SHARE MODE;
+    IF TG_OP = 'UPDATE' THEN
+        DELETE FROM {TOTALS} WHERE term_id = OLD.id;
+    END IF;
+    INSERT INTO {TOTALS} (pupil_id, school_id, term_id, {", ".join(COUNTS)})
+    SELECT m.pupil_id, m.school_id, NEW.id, {_sums()}
+    FROM {MARKS} m JOIN {CODES} c ON c.code = m.code
+    WHERE m.school_id = NEW.school_id AND m.date >= NEW.start AND m.date <= NEW."end"
+    GROUP BY m.pupil_id, m.school_id;
+    RETURN NULL;
+END
+$body$"""
+    moved = 'OLD.school_id <> NEW.school_id OR OLD.start <> NEW.start OR OLD."end" <> NEW."end"'
+    return [
+        *statements,
+        term_function,
+        f"CREATE TRIGGER {TERM_FUNCTION}_insert AFTER INSERT ON {TERMS} "
+        f"FOR EACH ROW EXECUTE FUNCTION {TERM_FUNCTION}()",
+        f'CREATE TRIGGER {TERM_FUNCTION}_update AFTER UPDATE OF school_id, start, "end" '
+        f"ON {TERMS} FOR EACH ROW WHEN ({moved}) EXECUTE FUNCTION {TERM_FUNCTION}()",
+    ]
 
 
-def _sqlite_statements() -> list[str]:
+def _sqlite_statements(*, terms: bool) -> list[str]:
     def counted(row: str) -> list[str]:
         """1 or 0 for each count: what the row's code counts as."""
         return [
@@ -165,14 +330,24 @@ def _sqlite_statements() -> list[str]:
             for count in COUNTS
         ]
 
+    added = ", ".join(f"{count} = {count} + excluded.{count}" for count in COUNTS)
+    emptied = " AND ".join(f"{count} = 0" for count in COUNTS)
+
     def add(row: str) -> str:
-        added = ", ".join(f"{count} = {count} + excluded.{count}" for count in COUNTS)
         # "WHERE true": SQLite's parser needs a WHERE between the SELECT and ON CONFLICT.
-        return (
+        weeks = (
             f"INSERT INTO {WEEKS} (pupil_id, school_id, week_start, {', '.join(COUNTS)}) "
             f"SELECT {row}.pupil_id, {row}.school_id, {week_start_sql('sqlite', row + '.date')}, "
             f"{', '.join(counted(row))} WHERE true "
             f"ON CONFLICT (school_id, week_start, pupil_id) DO UPDATE SET {added};"
+        )
+        if not terms:
+            return weeks
+        return (
+            f"{weeks} INSERT INTO {TOTALS} (pupil_id, school_id, term_id, {', '.join(COUNTS)}) "
+            f"SELECT {row}.pupil_id, {row}.school_id, t.id, {', '.join(counted(row))} "
+            f"FROM {TERMS} t WHERE {TERMS_OF_MARK.format(m=row)} "
+            f"ON CONFLICT (term_id, pupil_id) DO UPDATE SET {added};"
         )
 
     def take_away(row: str) -> str:
@@ -183,18 +358,46 @@ def _sqlite_statements() -> list[str]:
         subtracted = ", ".join(
             f"{count} = {count} - {part}" for count, part in zip(COUNTS, counted(row), strict=True)
         )
-        emptied = " AND ".join(f"{count} = 0" for count in COUNTS)
-        return (
+        weeks = (
             f"UPDATE {WEEKS} SET {subtracted} WHERE {this_week}; "
             f"DELETE FROM {WEEKS} WHERE {this_week} AND {emptied};"
+        )
+        if not terms:
+            return weeks
+        these_terms = (
+            f"pupil_id = {row}.pupil_id AND term_id IN "
+            f"(SELECT t.id FROM {TERMS} t WHERE {TERMS_OF_MARK.format(m=row)})"
+        )
+        return (
+            f"{weeks} UPDATE {TOTALS} SET {subtracted} WHERE {these_terms}; "
+            f"DELETE FROM {TOTALS} WHERE {these_terms} AND {emptied};"
         )
 
     changed = " OR ".join(
         f"OLD.{column} IS NOT NEW.{column}" for column in ("pupil_id", "school_id", "date", "code")
     )
-    return [
+    statements = [
         f"CREATE TRIGGER {FUNCTION}_insert AFTER INSERT ON {MARKS} BEGIN {add('NEW')} END",
         f"CREATE TRIGGER {FUNCTION}_update AFTER UPDATE OF pupil_id, school_id, date, code "
         f"ON {MARKS} WHEN {changed} BEGIN {take_away('OLD')} {add('NEW')} END",
         f"CREATE TRIGGER {FUNCTION}_delete AFTER DELETE ON {MARKS} BEGIN {take_away('OLD')} END",
+    ]
+    if not terms:
+        return statements
+    recount = (
+        f"INSERT INTO {TOTALS} (pupil_id, school_id, term_id, {', '.join(COUNTS)}) "
+        f"SELECT m.pupil_id, m.school_id, NEW.id, {_sums()} "
+        f"FROM {MARKS} m JOIN {CODES} c ON c.code = m.code "
+        f'WHERE m.school_id = NEW.school_id AND m.date >= NEW.start AND m.date <= NEW."end" '
+        "GROUP BY m.pupil_id, m.school_id;"
+    )
+    moved = " OR ".join(
+        f"OLD.{column} IS NOT NEW.{column}" for column in ("school_id", "start", '"end"')
+    )
+    return [
+        *statements,
+        f"CREATE TRIGGER {TERM_FUNCTION}_insert AFTER INSERT ON {TERMS} BEGIN {recount} END",
+        f'CREATE TRIGGER {TERM_FUNCTION}_update AFTER UPDATE OF school_id, start, "end" '
+        f"ON {TERMS} WHEN {moved} BEGIN DELETE FROM {TOTALS} WHERE term_id = OLD.id; "
+        f"{recount} END",
     ]

@@ -1,5 +1,7 @@
 from .audit import AccessLog, RetentionRun, SubmittedForm
 from .marks import Amendment, AttendanceCode, Mark, MarkSource
+from .outbox import Channel, MessageKind, OutboxMessage, OutboxStatus
+from .pupil_terms import PupilTerm
 from .pupil_weeks import PupilWeek
 from .pupils import (
     Contact,
@@ -16,6 +18,7 @@ from .registers import LateArrival, Register, RegisterReminder
 from .schools import (
     Closure,
     Federation,
+    FirstDayChannel,
     ImprovementPeriodCounting,
     PenaltyLimitCounting,
     School,
@@ -29,10 +32,15 @@ __all__ = [
     "AccessLog",
     "Amendment",
     "AttendanceCode",
+    "Channel",
+    "MessageKind",
+    "OutboxMessage",
+    "OutboxStatus",
     "Closure",
     "Contact",
     "Enrolment",
     "Federation",
+    "FirstDayChannel",
     "ImprovementPeriodCounting",
     "PenaltyLimitCounting",
     "GroupMembership",
@@ -44,6 +52,7 @@ __all__ = [
     "Membership",
     "Pupil",
     "PupilContact",
+    "PupilTerm",
     "PupilWeek",
     "Register",
     "RegisterReminder",

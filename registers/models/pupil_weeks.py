@@ -26,6 +26,15 @@ class PupilWeek(models.Model):
 
     class Meta:
         indexes = [
+            # The figures' weeks of a school (the dashboards' trend, the part of a period
+            # outside whole terms) read from the index alone: the rows of a week are scattered
+            # over the table, as the triggers write them, so a scan of the table would touch
+            # most of its pages (issue #23). PostgreSQL only; elsewhere a plain index.
+            models.Index(
+                fields=["school", "week_start", "pupil"],
+                include=["attended", "authorised", "unauthorised"],
+                name="pupil_week_figures_idx",
+            ),
             # The penalty-notice threshold reads only the weeks with unauthorised sessions
             # (a few per cent of them), by school and pupil in week order: an index-only scan.
             models.Index(

@@ -34,6 +34,15 @@ def is_school_session(*, school: School, day: date, session: str) -> bool:
     return SchoolDay.objects.filter(school=school, date=day, **{field: True}).exists()
 
 
+def school_days_either_side(*, school: School, day: date) -> tuple[date | None, date | None]:
+    """The school days before and after `day` (None past either end of the calendar), in one
+    query: the register page's previous and next day."""
+    around = SchoolDay.objects.filter(school=school).aggregate(
+        before=Max("date", filter=Q(date__lt=day)), after=Min("date", filter=Q(date__gt=day))
+    )
+    return around["before"], around["after"]
+
+
 @dataclass(frozen=True)
 class SchoolWeek:
     number: int
@@ -130,6 +139,10 @@ class SchoolToday:
     pm: bool
     # What the role may do there (registers.permissions), for the page's links.
     permissions: frozenset[str] = frozenset()
+    # The school's messages that failed, and those still unsent after the first sweep
+    # (the outbox), for the office's link to them.
+    messages_failed: int = 0
+    messages_unsent: int = 0
 
 
 def schools_today_for_user(*, user: AbstractBaseUser, day: date) -> list[SchoolToday]:

@@ -24,11 +24,24 @@ How (one SQL statement per call, however many pupils or marks):
    week), the whole weeks of the period are read from `PupilWeek` instead: each pupil's marks
    at a school counted by week, kept by triggers (registers/lib/pupil_weeks.py), ten times
    fewer rows; only the part weeks at the period's ends are counted from marks
-   (`_weekly_counts`). At scale (benchmarks/dashboards.py) a federation's term is 325,000
-   pupil weeks rather than 3.3 million marks.
+   (`_weekly_counts`), and the pupil weeks are read in one scan of the covering index
+   `pupil_week_figures_idx`, whose ends a condition decided once for the statement sets. At
+   scale (benchmarks/dashboards.py) a federation's term is 325,000 pupil weeks rather than 3.3
+   million marks.
+   For keys that are the same all term (school, pupil, year group, cohort), given the terms
+   the caller has loaded (`terms=`), the terms the period covers are read from `PupilTerm`:
+   each pupil's marks counted per term by the same triggers, one row per pupil and term (25,000
+   for a federation's term), less what a term has outside the period, plus the days of the
+   period in none of them, both from the pupil weeks as above (`_term_counts`). Without
+   `terms` the figures are the same, from the weeks. `figures_of_terms` gives several whole
+   terms' figures from their totals in one statement.
+   Rows that are already one per key and enrolment (a pupil week, by week; one whole term's
+   totals per school) are not added up again.
 2. An outer query groups those per-enrolment rows by the key, summing the counts and counting
    the enrolments with a possible session, and those at or over 10 % and 50 % absence (compared
-   in integers: absence * 10 >= possible, so exactly 10 % is persistent).
+   in integers: absence * 10 >= possible, so exactly 10 % is persistent). The counts per
+   enrolment are integers (a bigint's sum is numeric in PostgreSQL, several times slower), and
+   counted with FILTER where the database has it.
 For cohorts, the per-enrolment rows are repeated once per cohort the pupil belongs to
 (UNION ALL over a common table expression), so the same statement gives every cohort.
 
@@ -49,7 +62,7 @@ mid-period counts in both classes, each for its own sessions. Marks on a day the
 class are keyed None. Year group is the pupil's current year group.
 """
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -57,12 +70,21 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import QuerySet
+from django.utils import timezone
 
 from registers.codes import CountsAs, code_catalogue
 from registers.lib.pupil_weeks import week_start_sql
 from registers.lib.statistics_population import born_aged_on_31_august, school_year_spans
-from registers.models import GroupMembership, Mark, Pupil, PupilWeek, RegistrationGroup, Term
+from registers.models import (
+    GroupMembership,
+    Mark,
+    Pupil,
+    PupilTerm,
+    PupilWeek,
+    RegistrationGroup,
+    Term,
+)
 
 # Cells of an aggregate-only view (governors, federation) describing fewer pupils than this are
 # not shown, so that no pupil can be recognised from a figure.
@@ -73,6 +95,7 @@ PERSISTENT_ABSENCE_PCT = 10
 SEVERE_ABSENCE_PCT = 50
 
 ONE_PLACE = Decimal("0.1")
+ONE_DAY = timedelta(days=1)
 
 COHORTS: tuple[tuple[str, str | None], ...] = (
     ("SEN support", "sen_support"),
@@ -213,20 +236,30 @@ def _count_where(condition: str) -> str:
     return f"COUNT(CASE WHEN {condition} THEN 1 END)"
 
 
+# Each term's figures, its first day to its last, read from its totals alone (`figures_of_terms`).
+WHOLE_TERM = "whole term"
+
+PupilIds = Collection[int] | QuerySet | None
+# A pupil week's or term total's marks, possible or not: an enrolment that has none in a period
+# (its term's marks all outside it, taken away) has no figures, as if its marks had been read.
+_ALL_MARKS = "{t}.attended + {t}.authorised + {t}.unauthorised + {t}.not_possible"
+
+
 def _period_marks(
-    *, school_ids: Collection[int], start: date, end: date, pupil_ids: Collection[int] | None
+    *, school_ids: Collection[int], start: date, end: date, pupil_ids: PupilIds
 ) -> tuple[str, list[Any]]:
-    """The period's marks as a SELECT of m_pupil, m_school, m_date and m_code. The ORM builds
-    it, so `pupil_ids` may be ids or a queryset of ids. Four columns of the index
-    `mark_figures_idx`, so PostgreSQL reads the index alone."""
-    marks = Mark.objects.filter(school_id__in=school_ids, date__gte=start, date__lte=end)
-    if pupil_ids is not None:
-        marks = marks.filter(pupil_id__in=pupil_ids)
-    marks = marks.order_by().values(
-        m_pupil=F("pupil_id"), m_school=F("school_id"), m_date=F("date"), m_code=F("code_id")
+    """The period's marks as a SELECT of m_pupil, m_school, m_date and m_code; `pupil_ids` may
+    be ids or a queryset of ids. Four columns of the index `mark_figures_idx`, so PostgreSQL
+    reads the index alone. Written out rather than built by the ORM, which took longer to
+    build it than PostgreSQL to run it for a week's part."""
+    q = connection.ops.quote_name
+    schools, school_params = _in("school_id", list(school_ids))
+    pupils, pupil_params = _pupils_in("pupil_id", pupil_ids)
+    return (
+        f"SELECT pupil_id AS m_pupil, school_id AS m_school, date AS m_date, code AS m_code "
+        f"FROM {q(Mark._meta.db_table)} WHERE {schools} AND date >= %s AND date <= %s{pupils}",
+        [*school_params, start, end, *pupil_params],
     )
-    sql, params = marks.query.sql_with_params()
-    return sql, list(params)
 
 
 COUNTED = ("attended", "authorised", "unauthorised")
@@ -234,80 +267,133 @@ COUNTED = ("attended", "authorised", "unauthorised")
 # add up the pupil weeks. Not a class (a pupil may change class mid-week) or a term (one may
 # end mid-week).
 WEEKLY_KEYS = ("all", "school", "pupil", "year_group", "cohort", "week")
+# Keys that are the same for all of a pupil's marks at a school in a term: their figures can
+# add up the term totals (`PupilTerm`), with the pupil weeks for what a period has of a term.
+TERM_KEYS = ("all", "school", "pupil", "year_group", "cohort")
+
+
+def _pupils_in(column: str, pupil_ids: PupilIds) -> tuple[str, list[Any]]:
+    """` AND column IN (the pupils)` and its parameters ("" for every pupil); `pupil_ids` may be
+    ids or a queryset of ids, which becomes a subquery."""
+    if pupil_ids is None:
+        return "", []
+    if isinstance(pupil_ids, QuerySet):
+        sql, params = pupil_ids.query.sql_with_params()
+        return f" AND {column} IN ({sql})", list(params)
+    condition, params = _in(column, list(pupil_ids))
+    return f" AND {condition}", params
 
 
 def _weekly_counts(
-    *, school_ids: Collection[int], start: date, end: date, pupil_ids: Collection[int] | None
+    *,
+    school_ids: Collection[int],
+    start: date,
+    end: date,
+    pupil_ids: PupilIds,
+    sign: int = 1,
+    week: bool = True,
 ) -> tuple[str, list[Any]]:
     """The period's marks counted per pupil, school and week, as a SELECT of m_pupil,
-    m_school, m_week, attended, authorised and unauthorised: the pupil weeks for the weeks
+    m_school, m_week (unless `week=False`), attended, authorised and unauthorised (times
+    `sign`, -1 for a part of a term taken away from its totals): the pupil weeks for the weeks
     wholly in the period, and the period's own marks for a week it has only part of (its first
-    and last). A part week is also read from the pupil weeks when none of the week's marks at
+    and last). A part week is read from the pupil weeks too when none of the week's marks at
     these schools fall outside the period (a term ending on a Friday, a weekend without
-    marks); a statement-level condition, not one per row, decides which."""
-    week = timedelta(days=7)
+    marks): a statement-level condition decides, once, where the one scan of the pupil weeks
+    (the covering index `pupil_week_figures_idx`) starts and stops, and whether the part week's
+    marks are read at all."""
+    q = connection.ops.quote_name
+    weeks_table, marks_table = q(PupilWeek._meta.db_table), q(Mark._meta.db_table)
+    seven = timedelta(days=7)
     first_monday = start - timedelta(days=start.weekday())
     last_monday = end - timedelta(days=end.weekday())
-    starts_on_monday = start == first_monday
-    ends_on_sunday = end == last_monday + timedelta(days=6)
-    part_weeks = []  # (Monday, the period's first day in that week, its last)
-    if first_monday == last_monday:
-        if not (starts_on_monday and ends_on_sunday):
-            part_weeks.append((first_monday, start, end))
-    else:
-        if not starts_on_monday:
-            part_weeks.append((first_monday, start, first_monday + timedelta(days=6)))
-        if not ends_on_sunday:
-            part_weeks.append((last_monday, last_monday, end))
-    whole_from = first_monday if starts_on_monday else first_monday + week
-    whole_to = last_monday if ends_on_sunday else last_monday - week
+    schools, school_params = _in("school_id", list(school_ids))
+    week_schools, _ = _in("w.school_id", list(school_ids))
 
-    def weeks(**lookups) -> tuple[str, list[Any]]:
-        rows = PupilWeek.objects.filter(school_id__in=school_ids, **lookups)
-        if pupil_ids is not None:
-            rows = rows.filter(pupil_id__in=pupil_ids)
-        sql, params = (
-            rows.order_by().values("pupil_id", "school_id", "week_start", *COUNTED).query
-        ).sql_with_params()
-        columns = ", ".join(f"w.{column}" for column in COUNTED)
+    def outside(first: date, last: date) -> tuple[str, list[Any]]:
+        """Whether any of these pupils' marks at these schools fall on `first` to `last`."""
+        pupils, pupil_params = _pupils_in("pupil_id", pupil_ids)
         return (
-            f"SELECT w.pupil_id AS m_pupil, w.school_id AS m_school, w.week_start AS m_week, "
-            f"{columns} FROM ({sql}) w",
-            list(params),
+            f"EXISTS (SELECT 1 FROM {marks_table} WHERE {schools} AND date >= %s "
+            f"AND date <= %s{pupils})",
+            [*school_params, first, last, *pupil_params],
         )
 
-    parts: list[tuple[str, list[Any]]] = []
-    if whole_from <= whole_to:
-        parts.append(weeks(week_start__gte=whole_from, week_start__lte=whole_to))
-    for monday, first, last in part_weeks:
-        outside = Mark.objects.filter(school_id__in=school_ids).filter(
-            Q(date__gte=monday, date__lt=first)
-            | Q(date__gt=last, date__lte=monday + timedelta(days=6))
-        )
-        if pupil_ids is not None:
-            outside = outside.filter(pupil_id__in=pupil_ids)
-        outside_sql, outside_params = outside.order_by().values("pk").query.sql_with_params()
-        whole_sql, whole_params = weeks(week_start=monday)
-        parts.append(
-            (
-                f"{whole_sql} WHERE NOT EXISTS ({outside_sql})",
-                [*whole_params, *outside_params],
+    # The part weeks: (Monday, the period's first day in that week, its last, whether any of
+    # the week's marks lie outside the period).
+    part_weeks = []
+    if first_monday == last_monday:
+        if start != first_monday or end != last_monday + timedelta(days=6):
+            before_sql, before_params = outside(first_monday, start - ONE_DAY)
+            after_sql, after_params = outside(end + ONE_DAY, last_monday + 6 * ONE_DAY)
+            part_weeks.append(
+                (
+                    first_monday,
+                    start,
+                    end,
+                    f"({before_sql} OR {after_sql})",
+                    before_params + after_params,
+                )
             )
+    else:
+        if start != first_monday:
+            part_weeks.append(
+                (
+                    first_monday,
+                    start,
+                    first_monday + 6 * ONE_DAY,
+                    *outside(first_monday, start - ONE_DAY),
+                )
+            )
+        if end != last_monday + 6 * ONE_DAY:
+            part_weeks.append(
+                (last_monday, last_monday, end, *outside(end + ONE_DAY, last_monday + 6 * ONE_DAY))
+            )
+    lower: tuple[str, list[Any]] = ("%s", [first_monday])
+    upper: tuple[str, list[Any]] = ("%s", [last_monday])
+    for monday, _first, _last, cut_sql, cut_params in part_weeks:
+        if monday == first_monday:
+            lower = (
+                f"CASE WHEN {cut_sql} THEN %s ELSE %s END",
+                [*cut_params, monday + seven, monday],
+            )
+        if monday == last_monday:
+            upper = (
+                f"CASE WHEN {cut_sql} THEN %s ELSE %s END",
+                [*cut_params, monday - seven, monday],
+            )
+
+    negate = "-" if sign < 0 else ""
+    week_column = ", w.week_start AS m_week" if week else ""
+    counts = ", ".join(f"{negate}w.{q(column)} AS {q(column)}" for column in COUNTED)
+    if not week:
+        counts += f", {negate}({_ALL_MARKS.format(t='w')}) AS m_marks"
+    pupils, pupil_params = _pupils_in("w.pupil_id", pupil_ids)
+    parts: list[tuple[str, list[Any]]] = [
+        (
+            f"SELECT w.pupil_id AS m_pupil, w.school_id AS m_school{week_column}, {counts} "
+            f"FROM {weeks_table} w WHERE {week_schools}{pupils} "
+            f"AND w.week_start >= {lower[0]} AND w.week_start <= {upper[0]}",
+            [*school_params, *pupil_params, *lower[1], *upper[1]],
         )
+    ]
+    counted = _counted_by_what_codes_count_as(sign=sign)
+    if not week:
+        counted.append((f"{negate}{_integer('COUNT(*)')} AS m_marks", []))
+    for monday, first, last, cut_sql, cut_params in part_weeks:
         marks_sql, marks_params = _period_marks(
             school_ids=school_ids, start=first, end=last, pupil_ids=pupil_ids
         )
-        counted = _counted_by_what_codes_count_as()
         parts.append(
             (
-                f"SELECT m.m_pupil, m.m_school, %s AS m_week, "
+                f"SELECT m.m_pupil, m.m_school{', %s AS m_week' if week else ''}, "
                 f"{', '.join(sql for sql, _ in counted)} FROM ({marks_sql}) m "
-                f"WHERE EXISTS ({outside_sql}) GROUP BY m.m_pupil, m.m_school",
+                f"WHERE {cut_sql} GROUP BY m.m_pupil, m.m_school",
                 [
-                    monday,
+                    *([monday] if week else []),
                     *(value for _, values in counted for value in values),
                     *marks_params,
-                    *outside_params,
+                    *cut_params,
                 ],
             )
         )
@@ -315,6 +401,141 @@ def _weekly_counts(
         " UNION ALL ".join(sql for sql, _ in parts),
         [value for _, values in parts for value in values],
     )
+
+
+@dataclass(frozen=True)
+class _TermDates:
+    id: int
+    school_id: int
+    start: date
+    end: date
+
+
+def _terms_of(
+    *, school_ids: Collection[int], start: date, end: date, terms: Iterable[Term]
+) -> list[_TermDates]:
+    """Those of `terms` at the schools that share a day with the period."""
+    ids = set(school_ids)
+    return [
+        _TermDates(term.pk, term.school_id, term.start, term.end)
+        for term in terms
+        if term.school_id in ids and term.start <= end and term.end >= start
+    ]
+
+
+def _term_counts(
+    *,
+    school_ids: Collection[int],
+    start: date,
+    end: date,
+    pupil_ids: PupilIds,
+    terms: list[_TermDates],
+) -> tuple[str, list[Any], bool]:
+    """The period's marks counted per pupil and school, as a SELECT of m_pupil, m_school,
+    attended, authorised and unauthorised (one or more rows per enrolment, to be added up): the
+    term totals of the schools' terms the period covers, less what those terms have outside it,
+    and the rest of the period (days in no such term), each of those parts from the pupil
+    weeks and, where it cuts a week, the marks (`_weekly_counts`).
+
+    Which terms: for each school, its terms sharing a day with the period, in date order, except
+    one overlapping a term already taken (its days are counted once, as the rest) and one whose
+    days outside the period that can have marks (up to today) are as many as its days inside
+    (the period's part is then cheaper to count from the weeks than the term's other part). A
+    term in progress is taken: its days to come have no marks yet.
+    """
+    q = connection.ops.quote_name
+    today = timezone.localdate()
+    by_school: dict[int, list[_TermDates]] = defaultdict(list)
+    for term in sorted(terms, key=lambda term: (term.start, term.id)):
+        by_school[term.school_id].append(term)
+    taken: list[int] = []
+    by_term_school = {term.id: term.school_id for term in terms}
+    rest: dict[tuple[date, date, int], list[int]] = defaultdict(list)  # (first, last, sign)
+    for school_id in school_ids:
+        cursor = start  # the period's first day not yet counted
+        last_taken: date | None = None  # the last day of the last term taken
+        for term in by_school.get(school_id, []):
+            if last_taken is not None and term.start <= last_taken:
+                continue  # it overlaps a term taken: its days are counted once, as the rest
+            inside = (min(term.end, end) - max(term.start, start)).days + 1
+            outside = _days(term.start, min(start - ONE_DAY, today)) + _days(
+                end + ONE_DAY, min(term.end, today)
+            )
+            if outside >= inside:
+                continue
+            taken.append(term.id)
+            if term.start > cursor:
+                rest[(cursor, term.start - ONE_DAY, 1)].append(school_id)
+            if term.start < start:
+                rest[(term.start, start - ONE_DAY, -1)].append(school_id)
+            if term.end > end:
+                rest[(end + ONE_DAY, term.end, -1)].append(school_id)
+            cursor, last_taken = term.end + ONE_DAY, term.end
+        if cursor <= end:
+            rest[(cursor, end, 1)].append(school_id)
+    parts: list[tuple[str, list[Any]]] = []
+    if taken:
+        counts = ", ".join(f"t.{q(column)}" for column in COUNTED)
+        counts += f", {_ALL_MARKS.format(t='t')} AS m_marks"
+        in_terms, term_params = _in("t.term_id", taken)
+        pupils, pupil_params = _pupils_in("t.pupil_id", pupil_ids)
+        parts.append(
+            (
+                f"SELECT t.pupil_id AS m_pupil, t.school_id AS m_school, {counts} "
+                f"FROM {q(PupilTerm._meta.db_table)} t WHERE {in_terms}{pupils}",
+                [*term_params, *pupil_params],
+            )
+        )
+    for (first, last, sign), schools in rest.items():
+        parts.append(
+            _weekly_counts(
+                school_ids=schools,
+                start=first,
+                end=last,
+                pupil_ids=pupil_ids,
+                sign=sign,
+                week=False,
+            )
+        )
+    if not parts:  # no school: no rows, in the same columns
+        return (
+            *_weekly_counts(school_ids=[], start=start, end=end, pupil_ids=None, week=False),
+            True,
+        )
+    # One total per pupil, school and term, one term at each school, nothing else: one row per
+    # enrolment already.
+    one_row_each = not rest and len(taken) == len(set(by_term_school[term] for term in taken))
+    return (
+        " UNION ALL ".join(sql for sql, _ in parts),
+        [value for _, values in parts for value in values],
+        one_row_each,
+    )
+
+
+def _whole_term_totals(
+    *,
+    school_ids: Collection[int],
+    start: date,
+    end: date,
+    pupil_ids: PupilIds,
+    terms: list[_TermDates],
+) -> tuple[str, list[Any]]:
+    """The totals of the terms lying wholly in the period, as a SELECT of m_pupil, m_school,
+    m_term, attended, authorised and unauthorised: one row per pupil and term."""
+    q = connection.ops.quote_name
+    ids = [term.id for term in terms if start <= term.start and term.end <= end] or [0]
+    in_terms, term_params = _in("t.term_id", ids)
+    pupils, pupil_params = _pupils_in("t.pupil_id", pupil_ids)
+    counts = ", ".join(f"t.{q(column)}" for column in COUNTED)
+    return (
+        f"SELECT t.pupil_id AS m_pupil, t.school_id AS m_school, t.term_id AS m_term, {counts} "
+        f"FROM {q(PupilTerm._meta.db_table)} t WHERE {in_terms}{pupils}",
+        [*term_params, *pupil_params],
+    )
+
+
+def _days(first: date, last: date) -> int:
+    return max(0, (last - first).days + 1)
 
 
 def _keying(
@@ -335,6 +556,8 @@ def _keying(
     ids = ", ".join(["%s"] * len(school_ids))
     if by == "school":
         return "m.m_school", "", "", []
+    if by == WHOLE_TERM:
+        return "m.m_term", "", "", []
     if by == "pupil":
         return "m.m_pupil", "", "", []
     if by == "year_group":
@@ -384,11 +607,11 @@ def _keying(
     return None, "", "", []  # "all"
 
 
-def _counted_by_what_codes_count_as() -> list[tuple[str, list[Any]]]:
+def _counted_by_what_codes_count_as(*, sign: int = 1) -> list[tuple[str, list[Any]]]:
     """The marks `m` counted as attended, authorised and unauthorised (their sum: possible),
-    as SQL columns with their parameters. What each code counts as comes from the catalogue
-    (registers/codes.py), written into the statement as lists of codes: no join to the code
-    table for each mark."""
+    as SQL columns with their parameters, integers (times `sign`). What each code counts as
+    comes from the catalogue (registers/codes.py), written into the statement as lists of
+    codes: no join to the code table for each mark."""
     q = connection.ops.quote_name
     catalogue = code_catalogue()
     counted = []
@@ -400,8 +623,19 @@ def _counted_by_what_codes_count_as() -> list[tuple[str, list[Any]]]:
         condition, condition_params = _in(
             "m.m_code", [code for code, entry in catalogue.items() if entry.counts_as == counts_as]
         )
-        counted.append((f"{_count_where(condition)} AS {q(column)}", condition_params))
+        counted.append(
+            (
+                f"{'-' if sign < 0 else ''}{_integer(_count_where(condition))} AS {q(column)}",
+                condition_params,
+            )
+        )
     return counted
+
+
+def _integer(sql: str) -> str:
+    """An aggregate as an integer: PostgreSQL's COUNT and SUM of integers are bigints, and the
+    SUM of bigints is numeric, arithmetic several times slower than an integer's."""
+    return f"CAST({sql} AS integer)"
 
 
 def _run(
@@ -410,29 +644,51 @@ def _run(
     start: date,
     end: date,
     by: str,
-    pupil_ids: Collection[int] | None = None,
+    pupil_ids: PupilIds = None,
     codes: bool = True,
     populations: tuple[str, ...] = (EVERY_PUPIL,),
     code_pupils: bool = False,
+    terms: Iterable[Term] | None = None,
 ) -> dict[Any, dict[str, Figures]]:
     """Each key's figures of each population asked for (EVERY_PUPIL, DFE), in one statement;
-    `code_pupils` also counts the enrolments that had each code."""
+    `code_pupils` also counts the enrolments that had each code. Without counts per code, from
+    the pupil weeks, with marks only where the period cuts a week; and for keys that hold for a
+    term, given `terms` (the schools' terms the caller has loaded, any of them), from the
+    totals of those terms the period covers (`_term_counts`)."""
     q = connection.ops.quote_name
     school_ids = list(school_ids)
     if not school_ids or start > end:
         return {}
-    weekly = not codes and by in WEEKLY_KEYS
-    source = _weekly_counts if weekly else _period_marks
+    weekly = not codes and by in (*WEEKLY_KEYS, WHOLE_TERM)
+    by_term = weekly and by in (*TERM_KEYS, WHOLE_TERM) and terms is not None
+    the_terms = (
+        _terms_of(school_ids=school_ids, start=start, end=end, terms=terms) if by_term else []
+    )
+
+    def source(**arguments: Any) -> tuple[str, list[Any], bool]:
+        """The rows to count, and whether they are already one per key and enrolment (a
+        pupil week by week; a term's total, when each school has one term in the period and
+        nothing else), so that they need no adding up per enrolment."""
+        if by == WHOLE_TERM:
+            return (*_whole_term_totals(**arguments, terms=the_terms), True)
+        if by_term:
+            return _term_counts(**arguments, terms=the_terms)
+        if weekly:
+            return (*_weekly_counts(**arguments), by == "week")
+        return (*_period_marks(**arguments), False)
+
     # Every pupil's figures read the period whole; the population's, in school years, each
     # part numbered when there are several.
     by_population = populations != (EVERY_PUPIL,)
     spans = school_year_spans(start, end) if by_population else []
     several = len(spans) > 1
     parts = [(span.first, span.last) for span in spans] or [(start, end)]
-    sources = [
+    read = [
         source(school_ids=school_ids, start=first, end=last, pupil_ids=pupil_ids)
         for first, last in parts
     ]
+    one_row_each = all(each for _, _, each in read)
+    sources = [(sql, params) for sql, params, _ in read]
     if several:
         sources = [
             (f"SELECT s.*, {number} AS m_part FROM ({sql}) s", params)
@@ -440,15 +696,18 @@ def _run(
         ]
     source_sql = " UNION ALL ".join(sql for sql, _ in sources)
     source_params = [value for _, values in sources for value in values]
-    if weekly:
-        counted = [(f"SUM(m.{q(column)}) AS {q(column)}", []) for column in COUNTED]
+    if weekly and one_row_each:
+        counted = [(f"m.{q(column)} AS {q(column)}", []) for column in COUNTED]
         code_columns: dict[str, str] = {}
+    elif weekly:
+        counted = [(f"{_integer(f'SUM(m.{q(column)})')} AS {q(column)}", []) for column in COUNTED]
+        code_columns = {}
     else:
         counted = _counted_by_what_codes_count_as()
         catalogue = code_catalogue()
         code_columns = {f"c{index}": code for index, code in enumerate(catalogue)} if codes else {}
         for column, code in code_columns.items():
-            counted.append((f"{_count_where('m.m_code = %s')} AS {q(column)}", [code]))
+            counted.append((f"{_integer(_count_where('m.m_code = %s'))} AS {q(column)}", [code]))
     columns = [*COUNTED, *code_columns]
 
     key, joins, cte, cte_params = _keying(
@@ -470,19 +729,33 @@ def _run(
         *(["m.m_part"] if several else []),
         *(f"p.{q(f)}" for f in flags),
     ]
+    # The pupil's date of birth, for the population of one school year, read in the same join
+    # as the key's (a cohort, a year group) or, for rows already one per enrolment, a join of
+    # its own here: the pupils are joined once.
+    pupils = q(Pupil._meta.db_table)
+    born_here = by_population and not several and (by in ("cohort", "year_group") or one_row_each)
+    if born_here:
+        if by not in ("cohort", "year_group"):
+            joins += f" JOIN {pupils} p ON p.id = m.m_pupil"
+        selected.append("p.date_of_birth AS born")
+        grouped.append("p.date_of_birth")
     counts = (
         f"SELECT {', '.join(selected)}, {', '.join(sql for sql, _ in counted)} "
-        f"FROM ({source_sql}) m{joins} GROUP BY {', '.join(grouped)}"
+        f"FROM ({source_sql}) m{joins}"
     )
+    if not one_row_each:
+        counts += f" GROUP BY {', '.join(grouped)}"
+        if by_term:  # an enrolment whose marks in its terms all lie outside the period
+            counts += " HAVING SUM(m.m_marks) > 0"
     # In the order of the statement: the common table expression, the counts, the marks.
     params = [*cte_params, *(value for _, values in counted for value in values), *source_params]
     if by_population:
         # Each enrolment's counts (one row per part when there are several) joined to the
         # pupil's date of birth: the population's are those of the parts in which the pupil
         # was of its age. Several parts are added up again into one row per enrolment.
-        pupils = q(Pupil._meta.db_table)
+        born = "pp.born" if born_here else "d.date_of_birth"
         of_age = " OR ".join(
-            ("(pp.part = %s AND " if several else "(") + "d.date_of_birth BETWEEN %s AND %s)"
+            ("(pp.part = %s AND " if several else "(") + f"{born} BETWEEN %s AND %s)"
             for _span in spans
         )
         for number, span in enumerate(spans):
@@ -497,18 +770,20 @@ def _run(
                 f"SUM({q(column)}) AS {q(column)}, SUM({only}) AS {q(DFE + column)}"
                 for column, only in zip(columns, dfe, strict=True)
             ]
-            grouping = f" GROUP BY {', '.join(kept)}"
+            per_enrolment = (
+                f"per_part AS ({counts}), per_enrolment AS (SELECT {', '.join(kept)}, "
+                f"{', '.join(values)} FROM (SELECT pp.*, CASE WHEN {of_age} THEN 1 ELSE 0 END "
+                f"AS in_dfe FROM per_part pp JOIN {pupils} d ON d.id = pp.pupil_id) pp "
+                f"GROUP BY {', '.join(kept)})"
+            )
         else:
-            values = [
-                f"{q(column)}, {only} AS {q(DFE + column)}"
-                for column, only in zip(columns, dfe, strict=True)
-            ]
-            grouping = ""
-        per_enrolment = (
-            f"per_part AS ({counts}), per_enrolment AS (SELECT {', '.join(kept)}, "
-            f"{', '.join(values)} FROM (SELECT pp.*, CASE WHEN {of_age} THEN 1 ELSE 0 END "
-            f"AS in_dfe FROM per_part pp JOIN {pupils} d ON d.id = pp.pupil_id) pp{grouping})"
-        )
+            # One part: each enrolment's row marked as the population's or not, which its
+            # figures then filter on (no second set of columns to add up).
+            join = "" if born_here else f" JOIN {pupils} d ON d.id = pp.pupil_id"
+            per_enrolment = (
+                f"per_part AS ({counts}), per_enrolment AS (SELECT pp.*, CASE WHEN {of_age} "
+                f"THEN 1 ELSE 0 END AS in_dfe FROM per_part pp{join})"
+            )
     else:
         per_enrolment = f"per_enrolment AS ({counts})"
     if by == "cohort":
@@ -517,18 +792,23 @@ def _run(
             where = f" WHERE {q('f_' + flag)}" if flag else ""
             parts_sql.append(f"SELECT %s AS {q('key')}, per_enrolment.* FROM per_enrolment{where}")
             params.append(name)
-        rows_sql = " UNION ALL ".join(parts_sql)
+        rows_sql, key_column = f"({' UNION ALL '.join(parts_sql)}) keyed", q("key")
     else:
-        rows_sql = f"SELECT k AS {q('key')}, per_enrolment.* FROM per_enrolment"
+        rows_sql, key_column = "per_enrolment", "k"
+    # The population's figures: its own columns added up over several parts, else every
+    # pupil's columns of the rows marked as its.
     aggregates = [
         aggregate
         for population in populations
-        for aggregate in _aggregates(population, columns, code_pupils=code_pupils)
+        for aggregate in (
+            _aggregates(EVERY_PUPIL, columns, code_pupils=code_pupils, only="in_dfe = 1")
+            if population == DFE and not several
+            else _aggregates(population, columns, code_pupils=code_pupils)
+        )
     ]
     sql = (
         f"WITH {cte + ', ' if cte else ''}{per_enrolment} "
-        f"SELECT {q('key')}, {', '.join(aggregates)} "
-        f"FROM ({rows_sql}) keyed GROUP BY {q('key')}"
+        f"SELECT {key_column}, {', '.join(aggregates)} FROM {rows_sql} GROUP BY {key_column}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -545,28 +825,37 @@ def _run(
     }
 
 
-def _aggregates(population: str, columns: list[str], *, code_pupils: bool) -> list[str]:
+def _aggregates(
+    population: str, columns: list[str], *, code_pupils: bool, only: str = ""
+) -> list[str]:
     """One population's figures over the per-enrolment rows: enrolments with a possible
     session, the sessions attended, authorised and unauthorised, the enrolments at or over 10 %
     and 50 % absence, each code's sessions, and with `code_pupils` the enrolments that had each
-    code."""
+    code; of the rows meeting `only` if given."""
     q = connection.ops.quote_name
     attended, authorised, unauthorised = (q(population + column) for column in COUNTED)
     possible = f"({attended} + {authorised} + {unauthorised})"
     absent = f"({authorised} + {unauthorised})"
-    has_possible = f"{possible} > 0"
+    has_possible = f"{only + ' AND ' if only else ''}{possible} > 0"
+
+    def total(column: str) -> str:
+        if not only:
+            return f"SUM({column})"
+        if connection.features.supports_aggregate_filter_clause:
+            return f"SUM({column}) FILTER (WHERE {only})"
+        return f"SUM(CASE WHEN {only} THEN {column} ELSE 0 END)"
+
+    # COUNT(*) FILTER where the database has it: no CASE evaluated for every enrolment.
     return [
-        f"COUNT(CASE WHEN {has_possible} THEN 1 END)",
-        f"SUM({attended})",
-        f"SUM({authorised})",
-        f"SUM({unauthorised})",
-        f"COUNT(CASE WHEN {has_possible} AND {absent} * 100 >= "
-        f"{possible} * {PERSISTENT_ABSENCE_PCT} THEN 1 END)",
-        f"COUNT(CASE WHEN {has_possible} AND {absent} * 100 >= "
-        f"{possible} * {SEVERE_ABSENCE_PCT} THEN 1 END)",
-        *(f"SUM({q(population + column)})" for column in columns[len(COUNTED) :]),
+        _count_where(has_possible),
+        total(attended),
+        total(authorised),
+        total(unauthorised),
+        _count_where(f"{has_possible} AND {absent} * 100 >= {possible} * {PERSISTENT_ABSENCE_PCT}"),
+        _count_where(f"{has_possible} AND {absent} * 100 >= {possible} * {SEVERE_ABSENCE_PCT}"),
+        *(total(q(population + column)) for column in columns[len(COUNTED) :]),
         *(
-            f"COUNT(CASE WHEN {q(population + column)} > 0 THEN 1 END)"
+            _count_where(f"{only + ' AND ' if only else ''}{q(population + column)} > 0")
             for column in (columns[len(COUNTED) :] if code_pupils else [])
         ),
     ]
@@ -621,13 +910,16 @@ def figures_for(
     codes: bool = True,
     code_pupils: bool = False,
     dfe_population: bool = False,
+    terms: Iterable[Term] | None = None,
 ) -> Figures:
     """The figures of the schools (a school, a federation), or of some of their pupils, for the
     dates `start` to `end` inclusive (a week, half term, term, year or any dates).
     `codes=False` leaves `by_code` empty, for a page that shows no code (a third faster);
     `code_pupils=True` also counts the enrolments that had each code (`pupils_by_code`).
     `dfe_population=True` counts only the national figures' population (pupils aged 5 to 15
-    on 31 August before the school year), for a figure set beside the national ones."""
+    on 31 August before the school year), for a figure set beside the national ones.
+    `terms` (any of the schools' terms the caller has loaded): with `codes=False`, the terms
+    the period covers are read from their totals (the same figures, fewer rows read)."""
     population = DFE if dfe_population else EVERY_PUPIL
     rows = _run(
         school_ids=school_ids,
@@ -638,6 +930,7 @@ def figures_for(
         codes=codes,
         code_pupils=code_pupils,
         populations=(population,),
+        terms=terms,
     )
     return next((each[population] for each in rows.values()), EMPTY)
 
@@ -651,6 +944,7 @@ def figures_by(
     pupil_ids: Collection[int] | None = None,
     codes: bool = True,
     dfe_population: bool = False,
+    terms: Iterable[Term] | None = None,
 ) -> dict[Any, Figures]:
     """The figures of the schools for `start` to `end`, one entry per key:
 
@@ -663,7 +957,9 @@ def figures_by(
     limits the figures to those pupils; `codes=False` leaves every `by_code` empty;
     `dfe_population=True` counts only the national figures' population (its keys are still
     those of every pupil's marks, with zeros where none of its pupils has one, so that a
-    trend's weeks are numbered alike for both).
+    trend's weeks are numbered alike for both). `terms` (any of the schools' terms the caller
+    has loaded): with `codes=False` and a key that holds all term (not "week", "group" or
+    "term"), the terms the period covers are read from their totals (the same figures).
     """
     population = DFE if dfe_population else EVERY_PUPIL
     rows = _keyed(
@@ -676,9 +972,33 @@ def figures_by(
             pupil_ids=pupil_ids,
             codes=codes,
             populations=(population,),
+            terms=terms,
         ),
     )
     return {key: each.get(population, EMPTY) for key, each in rows.items()}
+
+
+def figures_of_terms(
+    *, terms: Sequence[Term], pupil_ids: PupilIds = None, dfe_population: bool = False
+) -> dict[int, Figures]:
+    """Each term's figures (by term id), its first day to its last, as `figures_for` with
+    `codes=False` would give them one by one, from the terms' totals in one statement.
+    `dfe_population=True` counts only the national figures' population of each term's school
+    year."""
+    if not terms:
+        return {}
+    population = DFE if dfe_population else EVERY_PUPIL
+    rows = _run(
+        school_ids={term.school_id for term in terms},
+        start=min(term.start for term in terms),
+        end=max(term.end for term in terms),
+        by=WHOLE_TERM,
+        pupil_ids=pupil_ids,
+        codes=False,
+        populations=(population,),
+        terms=terms,
+    )
+    return {term.pk: rows.get(term.pk, {}).get(population, EMPTY) for term in terms}
 
 
 def figures_by_population(
@@ -688,10 +1008,11 @@ def figures_by_population(
     end: date,
     by: By,
     pupil_ids: Collection[int] | None = None,
+    terms: Iterable[Term] | None = None,
 ) -> dict[Any, PopulationFigures]:
     """`figures_by` (with `codes=False`) of every pupil and of the national figures'
     population side by side, from one statement: for a page that sets the school's figures
-    beside the national ones and keeps its own beside them."""
+    beside the national ones and keeps its own beside them. `terms` as for `figures_by`."""
     rows = _keyed(
         by,
         _run(
@@ -702,6 +1023,7 @@ def figures_by_population(
             pupil_ids=pupil_ids,
             codes=False,
             populations=(EVERY_PUPIL, DFE),
+            terms=terms,
         ),
     )
     return {

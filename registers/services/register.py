@@ -9,6 +9,8 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from core.errors import DomainError
+from registers import permissions
+from registers.codes import PLANNED_CLOSURE
 from registers.errors import StaleSave
 from registers.lib import statements
 from registers.lib.calendar import SESSIONS
@@ -75,8 +77,16 @@ def register_submit(
         # A late mark reads its pupil's session times: one query for the class, not per pupil.
         prefetch_related_objects([school], "session_times")
     seen = {entry.pupil_id: entry.seen_version for entry in entries}
+    # A planned closure is recorded for the whole school or a phase by the staff who keep the
+    # calendar (the closure page), not entered pupil by pupil by a class teacher (issue 22).
+    # (Asked only when a `#` is sent: a register without one needs no more queries.)
+    records_closures = not any(
+        entry.code.strip() == PLANNED_CLOSURE for entry in entries
+    ) or permissions.has_permission(
+        user=by, school_id=school.pk, permission=permissions.RECORD_CLOSURES
+    )
     try:
-        return _save(group, day, session, entries, seen, by, reason)
+        return _save(group, day, session, entries, seen, by, reason, records_closures)
     except IntegrityError:
         # Someone created one of these marks between our read and our insert: a stale save.
         # Any other integrity error is a fault, not a conflict, and is raised as it is.
@@ -92,7 +102,9 @@ def register_submit(
         raise StaleSave(conflicts) from None
 
 
-def _writes(entries, pupils, saved, *, school, day, session) -> tuple[list[MarkWrite], list[str]]:
+def _writes(
+    entries, pupils, saved, *, school, day, session, records_closures: bool
+) -> tuple[list[MarkWrite], list[str]]:
     problems: list[str] = []
     writes: list[MarkWrite] = []
     sent: set[int] = set()
@@ -119,6 +131,13 @@ def _writes(entries, pupils, saved, *, school, day, session) -> tuple[list[MarkW
             # arrival time being typed again); whether it changed meanwhile is checked later.
             writes.append(MarkWrite(kept.pupil_id, kept.code_id, kept.minutes_late))
             continue
+        if entry.code.strip() == PLANNED_CLOSURE and not records_closures:
+            # A closure already saved was sent back as it is above; a new one is refused.
+            problems.append(
+                f"{pupil.name}: a planned closure ('{PLANNED_CLOSURE}') is recorded by the office "
+                "for the whole school or phase, not on a class register."
+            )
+            continue
         try:
             writes.append(
                 resolved_write(
@@ -141,7 +160,7 @@ def _writes(entries, pupils, saved, *, school, day, session) -> tuple[list[MarkW
 
 
 @transaction.atomic
-def _save(group, day, session, entries, seen, by, reason) -> WriteResult:
+def _save(group, day, session, entries, seen, by, reason, records_closures) -> WriteResult:
     # Locking the class serialises saves of this register; the office's single-mark changes lock
     # the mark rows, which are locked here too, so neither can overwrite the other unseen. The
     # lines are checked against the marks read under the lock: a refusal writes nothing.
@@ -174,7 +193,13 @@ def _save(group, day, session, entries, seen, by, reason) -> WriteResult:
             )
         }
     writes, problems = _writes(
-        entries, pupils, existing, school=group.school, day=day, session=session
+        entries,
+        pupils,
+        existing,
+        school=group.school,
+        day=day,
+        session=session,
+        records_closures=records_closures,
     )
     if problems:
         raise RegisterRefused(problems)

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from registers.codes import code_catalogue
 from registers.models import MarkSource
 
 register = template.Library()
@@ -18,9 +19,14 @@ def code_options(options: SafeString, selected: str) -> SafeString:
     register takes to draw (a class of 30).
     """
     value = escape(selected or "")
-    return mark_safe(
-        options.replace(f'<option value="{value}">', f'<option value="{value}" selected>', 1)
-    )
+    drawn = options.replace(f'<option value="{value}">', f'<option value="{value}" selected>', 1)
+    if selected and drawn == options:
+        # A saved code this register does not offer (a closure's `#` on a teacher's page):
+        # shown, so that saving the register sends it back unchanged.
+        entry = code_catalogue().get(selected)
+        label = f"{selected} - {entry.meaning}" if entry else selected
+        return format_html('<option value="{}" selected>{}</option>', selected, label) + options
+    return mark_safe(drawn)
 
 
 # One line of the register form. Drawn here rather than by the template engine: a class of 30
@@ -83,7 +89,7 @@ def register_line(line: dict, options: SafeString, keeps_histories: bool, school
     )
 
 
-_EMPTY = "\n      <li>No pupils are on this class's roll on this day.</li>\n    "
+_EMPTY = "\n        <li>No pupils are on this class's roll on this day.</li>\n      "
 
 
 @register.simple_tag
@@ -97,18 +103,15 @@ def register_lines(lines: list, options: SafeString, keeps_histories: bool, scho
     for line in lines:
         pupil, mark = line["pupil"], line["mark"]
         known = register_line_known(line, keeps_histories, school_id)
-        selected = _escape(line["code"] or "")
         drawn.append(
             _LINE.format(
                 saved=" saved" if mark else "",
                 pk=pupil.pk,
                 seen=_escape(str(line["seen"])),
                 name=_escape(pupil.name),
-                options=options.replace(
-                    f'<option value="{selected}">', f'<option value="{selected}" selected>', 1
-                ),
+                options=code_options(options, line["code"]),
                 arrived=_escape(str(line["arrived"])),
                 known=known,
             )
         )
-    return mark_safe("\n      " + "\n    \n      ".join(drawn) + "\n    ")
+    return mark_safe("\n        " + "\n      \n        ".join(drawn) + "\n      ")

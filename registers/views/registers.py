@@ -1,5 +1,6 @@
 """Register pages: each view loads its objects through `access`, then calls one service."""
 
+from dataclasses import replace
 from datetime import date
 from functools import cache
 
@@ -14,7 +15,14 @@ from django.views.decorators.http import require_http_methods
 
 from core.errors import DomainError
 from registers import access, permissions, selectors
-from registers.codes import COMMON_CODES, code_catalogue, present_code
+from registers.codes import (
+    COMMON_CODES,
+    CountsAs,
+    code_catalogue,
+    present_code,
+    register_codes,
+    tally,
+)
 from registers.errors import StaleSave
 from registers.forms import (
     AmendForm,
@@ -27,6 +35,7 @@ from registers.forms import (
 )
 from registers.lib.calendar import AM, PM, SESSIONS
 from registers.models import Amendment, LateArrival, Mark
+from registers.selectors.outbox import outbox_trouble_counts
 from registers.services.admission import pupil_leaving_record
 from registers.services.closures import school_closure_preview, school_closure_record
 from registers.services.marks import late_arrival_record, mark_amend, session_problem
@@ -40,6 +49,17 @@ def home(request: HttpRequest) -> HttpResponse:
     if not schools and access.is_parent(user=request.user):
         return redirect("parents_home")
     due = selectors.registers_due(groups=access.groups_for_registers(user=request.user), day=today)
+    followed = [e.school.pk for e in schools if permissions.SEE_MESSAGES in e.permissions]
+    if followed:
+        trouble = outbox_trouble_counts(school_ids=followed)
+        schools = [
+            replace(
+                entry,
+                messages_failed=trouble.get(entry.school.pk, (0, 0))[0],
+                messages_unsent=trouble.get(entry.school.pk, (0, 0))[1],
+            )
+            for entry in schools
+        ]
     return render(
         request,
         "registers/home.html",
@@ -52,22 +72,54 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _code_picker(session: str) -> dict:
-    """Common codes first, then every 2024 code by group, each with its meaning."""
-    catalogue = code_catalogue()
-    common = [present_code(session), *COMMON_CODES]
+def _code_picker(session: str, records_closures: bool) -> dict:
+    """Common codes first, then every code the register offers by group, each with its
+    meaning (`register_codes`: only those that make sense for the session and the role)."""
+    offered = {
+        entry.code: entry
+        for entry in register_codes(session=session, records_closures=records_closures)
+    }
+    common = [c for c in (present_code(session), *COMMON_CODES) if c in offered]
     groups: dict[str, list] = {}
-    for code, entry in catalogue.items():
-        if entry.valid_until is None and code not in common:
+    for code, entry in offered.items():
+        if code not in common:
             groups.setdefault(entry.get_group_display(), []).append(entry)
-    return {"common": [catalogue[c] for c in common], "groups": groups.items()}
+    return {"common": [offered[c] for c in common], "groups": groups.items()}
+
+
+# The tap register's "more" menu: the codes grouped as the school uses them.
+MENU_GROUPS = (
+    (CountsAs.ATTENDANCE, "Present or attending"),
+    (CountsAs.AUTHORISED, "Authorised absence"),
+    (CountsAs.UNAUTHORISED, "Unauthorised absence"),
+    (CountsAs.NOT_POSSIBLE, "Not counted (not a possible session)"),
+)
 
 
 @cache
-def _code_options_html(session: str) -> str:
-    """The picker's options, drawn once per process for each session: the catalogue they show
-    changes only by migration (`code_catalogue` is read once per process too)."""
-    return render_to_string("registers/_code_options.html", {"picker": _code_picker(session)})
+def _code_options_html(session: str, records_closures: bool) -> tuple[str, str]:
+    """The picker's options and the tap register's menu, drawn once per process for each
+    session and role: the catalogue they show changes only by migration (`code_catalogue` is
+    read once per process too)."""
+    offered = register_codes(session=session, records_closures=records_closures)
+    menu = [
+        (label, [(entry, tally(entry.code)) for entry in offered if entry.counts_as == group])
+        for group, label in MENU_GROUPS
+    ]
+    return (
+        render_to_string(
+            "registers/_code_options.html",
+            {"picker": _code_picker(session, records_closures)},
+        ),
+        render_to_string("registers/_code_menu.html", {"menu": menu}),
+    )
+
+
+@cache
+def _code_tallies() -> dict:
+    """Every code's meaning and how the page counts it, for the tap register's script (a
+    saved mark may carry a code the menu does not offer)."""
+    return {code: [tally(code), entry.meaning] for code, entry in code_catalogue().items()}
 
 
 def _lines(sheet: selectors.RegisterSheet, posted=None, *, fill_present: bool = False) -> list:
@@ -152,6 +204,12 @@ def register(request: HttpRequest, group_id: int, day: date, session: str) -> Ht
 def _render_register(
     request, sheet, lines, *, problems=(), conflicts=(), status=200
 ) -> HttpResponse:
+    school = sheet.group.school
+    records_closures = access.may_at_group_school(
+        user=request.user, group=sheet.group, permission=permissions.RECORD_CLOSURES
+    )
+    options_html, menu_html = _code_options_html(sheet.session, records_closures)
+    previous_day, next_day = selectors.school_days_either_side(school=school, day=sheet.day)
     return render(
         request,
         "registers/register.html",
@@ -161,14 +219,21 @@ def _render_register(
             "problems": problems,
             "conflicts": conflicts,
             "reason": request.POST.get("reason", ""),
-            "code_options_html": _code_options_html(sheet.session),
+            "code_options_html": options_html,
+            "code_menu_html": menu_html,
+            "code_tallies": _code_tallies(),
             "session_problem": session_problem(
-                school=sheet.group.school,
+                school=school,
                 day=sheet.day,
                 session=sheet.session,
                 school_session=sheet.school_session,
             ),
             "other_session": PM if sheet.session == AM else AM,
+            "previous_day": previous_day,
+            "next_day": next_day,
+            "today": timezone.localdate(),
+            "draft_key": f"register-draft:{sheet.group.pk}:{sheet.day}:{sheet.session}:"
+            f"{request.user.pk}",
             "keeps_histories": access.may_at_group_school(
                 user=request.user, group=sheet.group, permission=permissions.VIEW_PUPIL_HISTORY
             ),

@@ -18,11 +18,11 @@ absence statistics count, aged 5 to 15 on 31 August before the school year
 every pupil on roll stay beside them (this term's, the cohorts, the year groups, and the
 overview's second table).
 
-Queries: the governors' dashboard makes at most six (the school's terms; figures by cohort,
-whose "All pupils" are this term's, of every pupil and of the national figures' population;
-the figures of up to three terms before it, one statement each; figures by week and by year
-group); the overview two (the period, then figures by school, of both populations), however
-many pupils or schools.
+Queries: the governors' dashboard makes five (the school's terms; figures by cohort, whose
+"All pupils" are this term's, of every pupil and of the national figures' population; the
+figures of up to three terms before it, in one statement from their totals; figures by week
+and by year group); the overview three (the period, the schools' terms in it, then figures by
+school, of both populations, from the terms' totals), however many pupils or schools.
 """
 
 from collections.abc import Sequence
@@ -43,6 +43,7 @@ from registers.selectors.statistics import (
     figures_by,
     figures_by_population,
     figures_for,
+    figures_of_terms,
     figures_sum,
     suppressed,
 )
@@ -213,19 +214,30 @@ def governors_dashboard(
     # No code is shown, so no count per code is made: codes=False adds up pupil weeks.
     # The terms' rates and the trend are set beside the national figures, so they count the
     # national figures' population. This term's are the cohorts' "All pupils" (the same
-    # marks, both populations in one statement), the earlier terms' one statement each
+    # marks, both populations in one statement), the earlier terms' one statement for them all
     # (benchmarks/dashboards.py).
     benchmark = national_benchmark(federation=school.federation)
-    by_cohort = figures_by_population(school_ids=ids, start=term.start, end=period_end, by="cohort")
+    # Keys that hold for a term read the totals of the school's terms (PupilTerm).
+    by_cohort = figures_by_population(
+        school_ids=ids, start=term.start, end=period_end, by="cohort", terms=terms
+    )
+    # The earlier terms, whole, from their totals in one statement; one that overlaps this term
+    # and runs on past today (a calendar's mistake) to today, on its own.
+    earlier_figures = figures_of_terms(
+        terms=[each for each in earlier if each.end <= period_end], dfe_population=True
+    )
     rates = [Row.of(term.name, by_cohort[ALL_PUPILS].dfe, note=_term_note(term, today))] + [
         Row.of(
             each.name,
-            figures_for(
+            earlier_figures[each.pk]
+            if each.pk in earlier_figures
+            else figures_for(
                 school_ids=ids,
                 start=each.start,
-                end=min(each.end, period_end),
+                end=period_end,
                 codes=False,
                 dfe_population=True,
+                terms=terms,
             ),
             note=_term_note(each, today),
         )
@@ -246,7 +258,7 @@ def governors_dashboard(
         if name != ALL_PUPILS
     ]
     by_year = figures_by(
-        school_ids=ids, start=term.start, end=period_end, by="year_group", codes=False
+        school_ids=ids, start=term.start, end=period_end, by="year_group", codes=False, terms=terms
     )
     year_groups = [
         Row.of(_year_group_label(year), figures).with_gap_to(whole)
@@ -310,7 +322,13 @@ def federation_overview(
     over the national figures' population beside the national figures, and again over every
     pupil on roll (one statement for them all)."""
     ids = [school.pk for school in schools]
-    both = figures_by_population(school_ids=ids, start=start, end=end, by="school")
+    # From the totals of the schools' terms in the period (PupilTerm): one query for the terms.
+    terms = Term.objects.filter(school__in=ids, start__lte=end, end__gte=start).only(
+        "id", "school_id", "start", "end"
+    )
+    both = figures_by_population(
+        school_ids=ids, start=start, end=end, by="school", terms=list(terms)
+    )
     by_school = {key: figures.dfe for key, figures in both.items()}
     every_pupil = {key: figures.every_pupil for key, figures in both.items()}
     return FederationOverview(

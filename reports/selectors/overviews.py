@@ -133,12 +133,22 @@ def school_overview(*, school: School, today: date) -> SchoolOverview:
     if term:
         term_figures = figures_for(school_ids=ids, start=term.start, end=term.end)
         term_by_group = figures_by(school_ids=ids, start=term.start, end=term.end, by="group")
-        # Rates only: read from the pupil weeks (no count per code).
+        # Rates only: read from the term's totals (no count per code).
         by_year = figures_by(
-            school_ids=ids, start=term.start, end=term.end, by="year_group", codes=False
+            school_ids=ids,
+            start=term.start,
+            end=term.end,
+            by="year_group",
+            codes=False,
+            terms=[term_row],
         )
         by_cohort = figures_by(
-            school_ids=ids, start=term.start, end=term.end, by="cohort", codes=False
+            school_ids=ids,
+            start=term.start,
+            end=term.end,
+            by="cohort",
+            codes=False,
+            terms=[term_row],
         )
         by_week = figures_by_population(school_ids=ids, start=term.start, end=term.end, by="week")
         weeks = {monday: figures.every_pupil for monday, figures in by_week.items()}
