@@ -54,8 +54,8 @@ def main() -> None:
     parser.add_argument(
         "--redis",
         default=os.environ.get("LOAD_REDIS_URL", ""),
-        help="a Redis URL for gunicorn's REDIS_URL (the cache and Celery's broker, as in the "
-        "docker-compose deployment); default none (sessions are in the database either way)",
+        help="a Redis URL for gunicorn's REDIS_URL (its cache and Celery's broker, as in the "
+        "docker-compose deployment); default none",
     )
     args = parser.parse_args()
 

@@ -216,13 +216,13 @@ def test_opening_and_saving_a_register_sends_a_fixed_number_of_statements(
     )
     if connection.vendor == "postgresql":
         # The user; the class with the user's roles; the sheet's head, its lines, the codes
-        # expected.
-        assert len(opened_sql) == 5, opened_sql
+        # expected; the school days either side (the page's links to them).
+        assert len(opened_sql) == 6, opened_sql
         # The user, the class; the class locked with its pupils, the marks locked, the new
         # marks, the phases' times (a register taken today: was it taken late?), the register.
         assert len(saved_sql) == 7, saved_sql
     else:
-        assert len(opened_sql) <= 8, opened_sql
+        assert len(opened_sql) <= 9, opened_sql
         assert len(saved_sql) <= 12, saved_sql
     assert Register.objects.get(group=class_4a, date=MONDAY, session="AM").taken_by == teacher_4a
     assert Mark.objects.filter(date=MONDAY, session="AM", code_id="/").count() == 4
@@ -294,7 +294,7 @@ def test_the_lines_drawn_at_once_are_the_lines_drawn_one_by_one(school, office):
     )
     for keeps in (False, True):
         one_by_one = "".join(
-            f"\n      {register_line(line, options, keeps, school.pk)}\n    " for line in lines
+            f"\n        {register_line(line, options, keeps, school.pk)}\n      " for line in lines
         )
         assert str(register_lines(lines, options, keeps, school.pk)) == one_by_one
     assert "O&#x27;Brien &amp; &lt;Sons&gt;" in one_by_one

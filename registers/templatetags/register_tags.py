@@ -89,7 +89,7 @@ def register_line(line: dict, options: SafeString, keeps_histories: bool, school
     )
 
 
-_EMPTY = "\n      <li>No pupils are on this class's roll on this day.</li>\n    "
+_EMPTY = "\n        <li>No pupils are on this class's roll on this day.</li>\n      "
 
 
 @register.simple_tag
@@ -114,4 +114,4 @@ def register_lines(lines: list, options: SafeString, keeps_histories: bool, scho
                 known=known,
             )
         )
-    return mark_safe("\n      " + "\n    \n      ".join(drawn) + "\n    ")
+    return mark_safe("\n        " + "\n      \n        ".join(drawn) + "\n      ")
