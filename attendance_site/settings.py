@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "registers.context_processors.register_reminders",
+                "attendance_site.navigation.navigation",
             ],
         },
     },

@@ -1,14 +1,15 @@
 """Reads over the registers: the calendar, the roll and the user's schools, in the database."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Func, Max, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from registers import permissions
 from registers.codes import DUAL_REGISTERED
-from registers.lib.calendar import AM, SESSIONS, session_order, weekly_session
+from registers.lib.calendar import AM, PM, SESSIONS, session_order, weekly_session
 from registers.models import (
     Amendment,
     Enrolment,
@@ -321,3 +322,31 @@ def school_sessions_between(
         for session, is_open in zip(SESSIONS, (day.am, day.pm), strict=True)
         if is_open and first <= session_order(day.date, session) <= last
     ]
+
+
+def count_subquery(queryset: QuerySet) -> Subquery:
+    """`queryset`'s row count as a subquery (0 when empty), for one query to ask many counts."""
+    counted = queryset.order_by().values(one=Value(1)).annotate(n=Func("pk", function="COUNT"))
+    return Coalesce(Subquery(counted.values("n")[:1]), 0)
+
+
+def registers_not_taken_count_expression(
+    *, now: datetime, teacher: AbstractBaseUser | None = None
+) -> Coalesce:
+    """For a school row (OuterRef "pk"): its class registers of today's sessions whose register
+    has opened by `now` (the earliest phase's time), on which the school meets and which nobody
+    has taken; `teacher`: only their classes."""
+    day, moment = now.date(), now.time()
+    total: Value | Coalesce = Value(0)
+    for session, opens in ((AM, "am_start"), (PM, "pm_register_opens")):
+        groups = RegistrationGroup.objects.filter(school=OuterRef("pk"))
+        if teacher is not None:
+            groups = groups.filter(teachers=teacher)
+        meets = SchoolDay.objects.filter(
+            school=OuterRef("school"), date=day, **{session.lower(): True}
+        )
+        opened = SessionTimes.objects.filter(school=OuterRef("school"), **{f"{opens}__lte": moment})
+        taken = Register.objects.filter(group=OuterRef("pk"), date=day, session=session)
+        due = groups.filter(Exists(meets), Exists(opened)).exclude(Exists(taken))
+        total = total + count_subquery(due)
+    return total

@@ -5,7 +5,8 @@ The threshold itself is `penalties.selectors.threshold`."""
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from penalties.models import (
@@ -24,6 +25,7 @@ from penalties.selectors.threshold import (
 )
 from registers.codes import code_catalogue
 from registers.models import Pupil, School
+from registers.selectors import count_subquery
 from reports.selectors.figures import Figures, figures_for
 
 __all__ = [
@@ -147,4 +149,11 @@ def suspension_notices_at_school(*, school: School) -> QuerySet[PenaltyNotice]:
         PenaltyNotice.objects.filter(school=school, kind=PenaltyNoticeKind.SUSPENSION_PUBLIC_PLACE)
         .select_related("pupil", "parent")
         .order_by("-issued_on", "-pk")
+    )
+
+
+def cases_needing_a_decision() -> Coalesce:
+    """For a school row (OuterRef "pk"): its open threshold cases with no route decided yet."""
+    return count_subquery(
+        ThresholdCase.objects.filter(school=OuterRef("pk"), closed_at__isnull=True, route="")
     )
