@@ -83,7 +83,9 @@ def build_navigation(request: HttpRequest) -> Navigation:
     if not by_school:
         items = []
         if is_parent(user=user):
-            items = [NavItem("Your children", reverse("parents_home"), current=here == "parents_home")]
+            items = [
+                NavItem("Your children", reverse("parents_home"), current=here == "parents_home")
+            ]
         return Navigation(school=None, items=items)
     school_id = _school_for(request, by_school)
     items = [NavItem("Today", reverse("home"), current=here == "home")]

@@ -187,7 +187,6 @@ def bar_chart(
     positions = list(range(len(bars)))[::-1]  # the first bar at the top
     shown = [(y, bar) for y, bar in zip(positions, bars, strict=True) if bar.value is not None]
     values = [float(bar.value) for _y, bar in shown]
-    references = [float(reference_pct)] if reference_pct is not None else []
     # A bar's length is its value: the axis starts at 0, or a small difference looks large.
     left = 0.0
     if shown:

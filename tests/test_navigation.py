@@ -7,8 +7,8 @@ linked only from inside Absence today". Counts are asked in one query whatever t
 """
 
 import re
-from html import unescape
 from datetime import date, datetime, timedelta
+from html import unescape
 
 import pytest
 import time_machine
