@@ -51,7 +51,7 @@ class Navigation:
 
 # (label, URL name, permission, count key, what the count counts). Order: the day's work first.
 _SCHOOL_PLACES = [
-    ("Registers", "missing_registers", p.MONITOR_REGISTERS, "registers", "not taken"),
+    ("Registers", "missing_registers", p.MONITOR_REGISTERS, "registers", "to take"),
     ("Absence today", "absence_today", p.LOG_CALLS, "absences", "to chase"),
     ("Parents' reports", "pending_absence_reports", p.FOLLOW_UP_ABSENCE, "reports", "pending"),
     ("Late book", "late_book", p.KEEP_LATE_BOOK, None, ""),
@@ -107,7 +107,7 @@ def build_navigation(request: HttpRequest) -> Navigation:
     )
     if teacher_only:
         items[0] = NavItem(
-            "Today", items[0].url, school.count_registers, "registers not taken", items[0].current
+            "Today", items[0].url, school.count_registers, "registers to take", items[0].current
         )
     for label, name, _permission, key, words in places:
         if name == "report_classes" and p.VIEW_SCHOOL_FIGURES in granted:

@@ -50,7 +50,7 @@ RC = {
 # served. The key is a hash of the chart's inputs, all aggregates and our own labels.
 DRAWING_VERSION = 3
 CACHE_SECONDS = 7 * 24 * 3600
-LABEL_WIDTH = 22  # characters of a bar's label per line
+LABEL_WIDTH = 32  # characters of a bar's label per line: longer names wrap
 _PROLOGUE = re.compile(r"^.*?(?=<svg)", re.DOTALL)
 _SIZE = re.compile(r'<svg([^>]*?) width="[^"]*" height="[^"]*"')
 # matplotlib's one <style> block: the page's Content-Security-Policy allows no <style> element
