@@ -20,7 +20,7 @@ def test_a_teacher_sees_their_school_open_today_and_not_another_school(
     client, teacher_4a, head_elsewhere, django_assert_max_num_queries
 ):
     client.force_login(teacher_4a)
-    with django_assert_max_num_queries(9)  # the navigation bar's counts: one:
+    with django_assert_max_num_queries(9):  # 9: the navigation bar asks its counts in one
         response = client.get(reverse("home"))
     page = response.content.decode()
     assert "Test Primary" in page
