@@ -111,3 +111,28 @@ def code_problem(code: str, *, on: date, session: str, born: date | None) -> str
 
 def present_code(session: str) -> str:
     return PRESENT_AM if session == AM else PRESENT_PM
+
+
+# What a code means in a parent's words (issue #22: "plain words for codes"; a parent should not
+# read "N - Reason for absence not yet established (unauthorised absence)" after one morning
+# off). Codes not listed here are shown with their catalogue meaning.
+PARENT_WORDS = {
+    NOT_YET_ESTABLISHED: "Absent, and the school does not know why yet: please let the school know",
+    ILLNESS: "Ill",
+    MEDICAL_APPOINTMENT: "A medical or dental appointment",
+    HOLIDAY_NOT_GRANTED: "A holiday the school did not agree to",
+    ABSENT_OTHER: "Absent, for a reason the school could not accept",
+    LATE_AFTER_CLOSE: "Arrived after the register closed (counts as an absence)",
+    "C": "Leave the school agreed to",
+    "C1": "Leave the school agreed to, for a performance or work",
+    PART_TIME_TIMETABLE: "A part-time timetable agreed with the school",
+    "E": "Suspended or excluded",
+    "R": "A day set apart for religious observance",
+    "S": "Study leave",
+    "J1": "An interview",
+}
+
+
+def in_parents_words(code: str, meaning: str) -> str:
+    """The code's meaning as a parent reads it on their child's page."""
+    return PARENT_WORDS.get(code, meaning)

@@ -38,8 +38,8 @@ from django.test import Client
 from django.urls import reverse
 
 from attendance_site.two_step import SECOND_STEP_DUE
-from registers.models import PupilContact
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, PHONE
+from registers.models import PupilContact, Role
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, PHONE, RESULTS
 from tests.conftest import LONDON
 from tests.test_permission_matrix import ROUTES, RULES
 from tests.test_seed_demo_pages import NOT_PAGES, QUERIES, USERS, _ids
@@ -259,6 +259,10 @@ def test_the_page_fits_a_phone_logs_no_error_and_passes_axe(demo, phones, checke
     assert response is not None and response.status == 200, (
         f"{url}: {response and response.status}, {errors}"
     )
+    if (role, name) == (Role.OFFICE, "absence_today"):
+        # The README's picture of the office's morning (docs/screenshots/, copied from here).
+        RESULTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(RESULTS / "office-morning-phone.png"))
     width = page.evaluate("document.documentElement.scrollWidth")
     inner = page.evaluate("window.innerWidth")
     # The page's main content, when another role's was the very same markup, was checked then:

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from penalties.models import (
+    CaseRoute,
     PenaltyNotice,
     PenaltyNoticeEvidence,
     PenaltyNoticeKind,
@@ -157,3 +158,36 @@ def cases_needing_a_decision() -> Coalesce:
     return count_subquery(
         ThresholdCase.objects.filter(school=OuterRef("pk"), closed_at__isnull=True, route="")
     )
+
+
+# The steps of a case, in the order the policies take them (seed 002, 4.5: support first, then
+# a decision of the route, then the notice that route needs).
+CASE_STEPS = {
+    "support": "Record support offered",
+    "decision": "Decide the route",
+    "notice_to_improve": "Issue a notice to improve",
+    "penalty_notice": "Record a penalty notice",
+}
+
+
+def case_next_step(*, case: ThresholdCase, has_support: bool, has_notice: bool) -> str:
+    """The one step the case page offers first ("" for a closed case): support until some is
+    recorded, then a decision, then the notice the decided route needs."""
+    if case.closed_at is not None:
+        return ""
+    if not has_support:
+        return "support"
+    if case.route == CaseRoute.NOTICE_TO_IMPROVE and not has_notice:
+        return "notice_to_improve"
+    if case.route == CaseRoute.PENALTY_NOTICE:
+        return "penalty_notice"
+    if case.route == CaseRoute.SUPPORT:
+        return "support"
+    return "decision"
+
+
+def case_steps_open(*, case: ThresholdCase, has_notice: bool) -> list[str]:
+    """Every step that may be taken on the case now (a notice to improve only once)."""
+    if case.closed_at is not None:
+        return []
+    return [step for step in CASE_STEPS if not (step == "notice_to_improve" and has_notice)]
