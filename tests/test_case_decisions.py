@@ -156,6 +156,7 @@ def _forms_on(page: str) -> list[str]:
     return [
         action.rstrip("/").rsplit("/", 1)[-1]
         for action in __import__("re").findall(r'<form method="post" action="([^"]+)"', page)
+        if "/threshold-cases/" in action
     ]
 
 
@@ -183,7 +184,7 @@ def test_the_case_page_offers_one_step_at_a_time_with_what_was_done_as_history(
         case=case, route=CaseRoute.NOTICE_TO_IMPROVE, reason="Not engaged.", by=attendance_lead
     )
     page = client.get(url).content.decode()
-    assert _forms_on(page) == ["notice-to-improve"] or len(_forms_on(page)) == 1
+    assert len(_forms_on(page)) == 1
     assert "Next step: issue a notice to improve" in page
     # Another step is one link away, and then the only form.
     page = client.get(url, {"step": "decision"}).content.decode()

@@ -73,9 +73,7 @@ LINK_NOT_VALID = (
 # and a holiday is never offered, as the 2024 regulations do not allow leave for one (issue #22:
 # "the leave form offers 'Holiday' straight after saying the law does not allow it").
 ONLINE_LEAVE_CATEGORIES = [
-    c
-    for c in LeaveCategory.choices
-    if c[0] not in (LeaveCategory.PART_TIME, LeaveCategory.HOLIDAY)
+    c for c in LeaveCategory.choices if c[0] not in (LeaveCategory.PART_TIME, LeaveCategory.HOLIDAY)
 ]
 
 
