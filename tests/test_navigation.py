@@ -15,8 +15,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from absences.models import LeaveCategory, LeaveRequest, SafeguardingFlag
-from absences.models_parents import ParentReport, ReportKind
+from absences.models import LeaveCategory, LeaveRequest, ParentReport, ReportKind, SafeguardingFlag
 from penalties.models import ThresholdCase
 from registers.models import Role
 from tests.conftest import LONDON, MONDAY

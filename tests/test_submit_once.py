@@ -23,8 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from absences.access import children_for_parent
-from absences.models import LeaveCategory, SafeguardingFlag
-from absences.models_parents import ParentReport, ReportKind
+from absences.models import LeaveCategory, ParentReport, ReportKind, SafeguardingFlag
 from absences.services.evidence import medical_evidence_request
 from absences.services.leave import leave_request_record
 from absences.services.parents import absence_report_submit

@@ -6,8 +6,13 @@ from datetime import date
 from django.db.models import OuterRef
 from django.db.models.functions import Coalesce
 
-from absences.models import LeaveDecision, LeaveRequest, SafeguardingFlag
-from absences.models_parents import ParentReport, ReportStatus
+from absences.models import (
+    LeaveDecision,
+    LeaveRequest,
+    ParentReport,
+    ReportStatus,
+    SafeguardingFlag,
+)
 from registers.codes import NOT_YET_ESTABLISHED
 from registers.models import Mark
 from registers.selectors import count_subquery

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
-from registers.errors import DomainError
+from core.errors import DomainError
 from registers.models import AccessLog, School
 
 WHAT_MAX_LENGTH = AccessLog._meta.get_field("what").max_length

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from registers.lib.parsing import object_id_or_400
+from core.parsing import object_id_or_400
 from registers.models import School, Term
 from registers.services.access_log import access_log_record
 from reports import access

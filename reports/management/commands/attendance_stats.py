@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.core.management.base import BaseCommand, CommandError
 
 from registers.models import School
-from reports.selectors.figures import Figures, figures_for
+from registers.selectors.statistics import Figures, figures_for
 from reports.selectors.pupils import pupil_figures
 
 
