@@ -99,11 +99,14 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # Dates and percentages read the same on every page (registers/templatetags).
+            "builtins": ["registers.templatetags.display"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "registers.context_processors.register_reminders",
+                "attendance_site.navigation.navigation",
             ],
         },
     },

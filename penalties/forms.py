@@ -41,8 +41,10 @@ class NoticeToImproveForm(forms.Form):
     sufficient_improvement = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
     support_so_far = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
     further_support = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    # Optional: a notice need not allow a penalty before the period ends (issue #22).
     early_notice_grounds = forms.CharField(
-        label="Grounds for a notice before the period ends",
+        label="Grounds for a penalty notice before the period ends (optional)",
+        required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     email_parents = forms.BooleanField(

@@ -15,6 +15,9 @@ from core.errors import DomainError
 from penalties import access, forms
 from penalties.models import LadderLetterKind, NoticeToImprove, PenaltyNoticeKind, ThresholdCase
 from penalties.selectors import (
+    CASE_STEPS,
+    case_next_step,
+    case_steps_open,
     notice_to_improve_progress,
     penalty_notice_evidence_for_case,
     penalty_notices_for_pupil,
@@ -82,11 +85,26 @@ def _render_case(request: HttpRequest, case: ThresholdCase, **bound: object) -> 
     notice = NoticeToImprove.objects.filter(case=case).select_related("case__pupil").first()
     period = notice_to_improve_progress(notice=notice, today=today) if notice else None
     parents = parents_with_responsibility(pupil=case.pupil)
+    support = list(case.support.select_related("recorded_by"))
+    # One step's form at a time: the one a refused form was for, else the one asked for
+    # (?step=), else the case's next step; the others are links.
+    open_steps = case_steps_open(case=case, has_notice=notice is not None)
+    refused = {"support_form": "support", "decision_form": "decision"}
+    refused |= {"notice_form": "notice_to_improve", "penalty_form": "penalty_notice"}
+    step = next((refused[name] for name in bound if name in refused), None)
+    if step is None:
+        asked = request.GET.get("step", "")
+        step = asked if asked in open_steps else ""
+    if not step:
+        step = case_next_step(case=case, has_support=bool(support), has_notice=notice is not None)
     context = {
+        "step": step,
+        "step_label": CASE_STEPS.get(step, ""),
+        "other_steps": [(s, CASE_STEPS[s]) for s in open_steps if s != step],
         "school": case.school,
         "case": case,
         "today": today,
-        "support": case.support.select_related("recorded_by"),
+        "support": support,
         "decisions": case.decisions.select_related("decided_by"),
         "notice": notice,
         "period": period,

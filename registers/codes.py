@@ -164,3 +164,28 @@ def tally(code: str) -> str:
         CountsAs.AUTHORISED: Tally.ABSENT,
         CountsAs.UNAUTHORISED: Tally.ABSENT,
     }.get(counts_as(code), Tally.NOT_COUNTED)
+
+
+# What a code means in a parent's words (issue #22: "plain words for codes"; a parent should not
+# read "N - Reason for absence not yet established (unauthorised absence)" after one morning
+# off). Codes not listed here are shown with their catalogue meaning.
+PARENT_WORDS = {
+    NOT_YET_ESTABLISHED: "Absent, and the school does not know why yet: please let the school know",
+    ILLNESS: "Ill",
+    MEDICAL_APPOINTMENT: "A medical or dental appointment",
+    HOLIDAY_NOT_GRANTED: "A holiday the school did not agree to",
+    ABSENT_OTHER: "Absent, for a reason the school could not accept",
+    LATE_AFTER_CLOSE: "Arrived after the register closed (counts as an absence)",
+    EXCEPTIONAL_CIRCUMSTANCES: "Leave the school agreed to",
+    "C1": "Leave the school agreed to, for a performance or work",
+    PART_TIME_TIMETABLE: "A part-time timetable agreed with the school",
+    "E": "Suspended or excluded",
+    "R": "A day set apart for religious observance",
+    "S": "Study leave",
+    "J1": "An interview",
+}
+
+
+def in_parents_words(code: str, meaning: str) -> str:
+    """The code's meaning as a parent reads it on their child's page."""
+    return PARENT_WORDS.get(code, meaning)

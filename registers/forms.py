@@ -108,8 +108,17 @@ class AmendForm(forms.Form):
         self.fields["code"].choices = _code_choices()
 
 
+class PupilChoiceField(forms.ModelChoiceField):
+    """A pupil picker whose options read "Sam Smith (4A)" when the queryset carries the class
+    (`selectors.pupils_on_roll_with_class`)."""
+
+    def label_from_instance(self, obj: Pupil) -> str:
+        class_name = getattr(obj, "class_name", None)
+        return f"{obj.name} ({class_name})" if class_name else obj.name
+
+
 class LateArrivalForm(forms.Form):
-    pupil = forms.ModelChoiceField(queryset=Pupil.objects.none(), label="Pupil")
+    pupil = PupilChoiceField(queryset=Pupil.objects.none(), label="Pupil")
     session = forms.ChoiceField(choices=SESSION_CHOICES)
     arrived_at = forms.TimeField(label="Arrived at", widget=forms.TimeInput(attrs={"type": "time"}))
     reason = forms.CharField(label="Reason given", max_length=200)

@@ -166,16 +166,20 @@ def roles_at(*, user: AbstractBaseUser, school_id: int) -> frozenset[str]:
 
 def roles_anywhere(*, user: AbstractBaseUser) -> frozenset[str]:
     """Every role the user holds at any school (one query, none more within a request)."""
+    return frozenset().union(*roles_by_school(user=user).values())
+
+
+def roles_by_school(*, user: AbstractBaseUser) -> dict[int, frozenset[str]]:
+    """{school id: the user's roles there} for every school they reach (one query, none more
+    within a request)."""
     if not user.is_authenticated:
-        return frozenset()
+        return {}
     memo = _request_roles.get()
     if memo is None:
-        by_school = _roles_by_school(user)
-    else:
-        if user.pk not in memo:
-            memo[user.pk] = _roles_by_school(user)
-        by_school = memo[user.pk]
-    return frozenset().union(*by_school.values())
+        return _roles_by_school(user)
+    if user.pk not in memo:
+        memo[user.pk] = _roles_by_school(user)
+    return memo[user.pk]
 
 
 def _roles_by_school(user: AbstractBaseUser, *, school_id: int | None = None) -> dict:

@@ -13,6 +13,7 @@ is shared between requests or threads.
 import functools
 import hashlib
 import re
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -47,10 +48,14 @@ RC = {
 # Drawing a chart takes matplotlib some 50-100 ms; a chart is drawn once per set of figures and
 # then taken from Django's cache. Raise this when the drawing changes, so old drawings are not
 # served. The key is a hash of the chart's inputs, all aggregates and our own labels.
-DRAWING_VERSION = 2
+DRAWING_VERSION = 3
 CACHE_SECONDS = 7 * 24 * 3600
+LABEL_WIDTH = 32  # characters of a bar's label per line: longer names wrap
 _PROLOGUE = re.compile(r"^.*?(?=<svg)", re.DOTALL)
 _SIZE = re.compile(r'<svg([^>]*?) width="[^"]*" height="[^"]*"')
+# matplotlib's one <style> block: the page's Content-Security-Policy allows no <style> element
+# (style-src 'self'), so its two rules become presentation attributes of the <svg>, inherited.
+_STYLE = re.compile(r"\s*<defs>\s*<style[^>]*>.*?</style>\s*</defs>", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -167,18 +172,23 @@ def bar_chart(
 ) -> Chart:
     """Horizontal bars of attendance % (cohorts, year groups or schools), with a reference line
     (the whole school, or the national figure). Suppressed bars are labelled, not drawn."""
-    longest_label = max((len(bar.label) for bar in bars), default=0)
+    # Long names (a school's) wrap onto a second line, and the margin is made for the longest
+    # line at matplotlib's 10 pt (about 0.09 inch a character), so no name is cut off.
+    labels = [textwrap.fill(bar.label, LABEL_WIDTH) for bar in bars]
+    lines = [line for label in labels for line in label.splitlines()]
+    longest_line = max((len(line) for line in lines), default=0)
+    line_height = 0.3 if all("\n" not in label for label in labels) else 0.45
     figure, axes = _figure(
         width=7.0,
-        height=0.7 + 0.3 * max(len(bars), 1),
-        left=0.2 + 0.065 * longest_label,
+        height=0.7 + line_height * max(len(bars), 1),
+        left=0.25 + 0.09 * longest_line,
         bottom=0.45,
     )
     positions = list(range(len(bars)))[::-1]  # the first bar at the top
     shown = [(y, bar) for y, bar in zip(positions, bars, strict=True) if bar.value is not None]
     values = [float(bar.value) for _y, bar in shown]
-    references = [float(reference_pct)] if reference_pct is not None else []
-    left = _percent_floor([*values, *references])
+    # A bar's length is its value: the axis starts at 0, or a small difference looks large.
+    left = 0.0
     if shown:
         axes.barh(
             [y for y, _bar in shown], [v - left for v in values], left=left, color=BAR, height=0.6
@@ -200,8 +210,8 @@ def bar_chart(
     if reference_pct is not None:
         axes.axvline(float(reference_pct), color=BENCHMARK, linestyle=":")
         key = (Key(reference_label, BENCHMARK, "dotted"),)
-    axes.set_yticks(positions, [bar.label for bar in bars])
-    axes.set_xlim(left, 103.0)
+    axes.set_yticks(positions, labels)
+    axes.set_xlim(left, 108.0)  # room for the value printed past a bar of 100%
     axes.set_xticks(_percent_ticks(left))
     axes.set_ylim(-0.6, max(len(bars), 1) - 0.4)
     axes.set_xlabel("Attendance %")
@@ -257,7 +267,13 @@ def _svg(figure: Figure) -> SafeString:
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     svg = _PROLOGUE.sub("", buffer.getvalue(), count=1)
     # The viewBox keeps the proportions; the page sets the width (a phone's, or the PDF's).
-    svg = _SIZE.sub(r'<svg\1 width="100%" preserveAspectRatio="xMidYMid meet"', svg, count=1)
+    svg = _STYLE.sub("", svg, count=1)
+    svg = _SIZE.sub(
+        r'<svg\1 width="100%" preserveAspectRatio="xMidYMid meet"'
+        ' stroke-linejoin="round" stroke-linecap="butt"',
+        svg,
+        count=1,
+    )
     return mark_safe(svg)  # noqa: S308 - drawn here from numbers and escaped labels only
 
 

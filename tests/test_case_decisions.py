@@ -149,3 +149,56 @@ def test_another_schools_head_sees_nothing(client, case, head_elsewhere, other_s
     response = client.get(reverse("threshold_case", args=[other_school.pk, case.pk]))
     assert response.status_code == 404
     assert "Absentia" not in response.content.decode()
+
+
+def _forms_on(page: str) -> list[str]:
+    """The actions of the case page's forms posted to a step (not a penalty's payment)."""
+    return [
+        action.rstrip("/").rsplit("/", 1)[-1]
+        for action in __import__("re").findall(r'<form method="post" action="([^"]+)"', page)
+        if "/threshold-cases/" in action
+    ]
+
+
+def test_the_case_page_offers_one_step_at_a_time_with_what_was_done_as_history(
+    client, case, attendance_lead
+):
+    # Issue #22: "Case work in stages: the evidence, then the one next step's form, with what
+    # was done before as history" (seed 002, 4.5: support first, then the route).
+    client.force_login(attendance_lead)
+    url = reverse("threshold_case", args=[case.school_id, case.pk])
+    page = client.get(url).content.decode()
+    assert _forms_on(page) == ["support"]
+    assert page.index("Evidence") < page.index("Next step") < page.index("What was done before")
+    case_support_record(
+        case=case,
+        what="Meeting offered",
+        offered_on=date(2025, 9, 15),
+        engaged=False,
+        by=attendance_lead,
+    )
+    page = client.get(url).content.decode()
+    assert _forms_on(page) == ["decide"]
+    assert "Meeting offered" in page.split("What was done before")[1]
+    case_route_decide(
+        case=case, route=CaseRoute.NOTICE_TO_IMPROVE, reason="Not engaged.", by=attendance_lead
+    )
+    page = client.get(url).content.decode()
+    assert len(_forms_on(page)) == 1
+    assert "Next step: issue a notice to improve" in page
+    # Another step is one link away, and then the only form.
+    page = client.get(url, {"step": "decision"}).content.decode()
+    assert len(_forms_on(page)) == 1 and "Next step: decide the route" in page
+
+
+def test_a_refused_step_shows_an_error_summary_at_the_top_of_its_form(client, case, head):
+    # Issue #22: "an error summary at the top of every form".
+    client.force_login(head)
+    response = client.post(
+        reverse("threshold_case_decide", args=[case.school_id, case.pk]),
+        {"route": CaseRoute.SUPPORT, "reason": " "},
+    )
+    page = response.content.decode()
+    summary = page.index('class="error-summary"')
+    assert summary < page.index(reverse("threshold_case_decide", args=[case.school_id, case.pk]))
+    assert 'href="#id_reason"' in page

@@ -81,9 +81,7 @@ def test_an_improvement_period_starting_in_the_past_is_refused(case, attendance_
         issue(case, attendance_lead, start=START - timedelta(days=1))
 
 
-@pytest.mark.parametrize(
-    "field", ["sufficient_improvement", "support_so_far", "further_support", "early_notice_grounds"]
-)
+@pytest.mark.parametrize("field", ["sufficient_improvement", "support_so_far", "further_support"])
 def test_every_part_of_the_notice_is_required(case, attendance_lead, field):
     # "They will include: ... support provided so far ... further support ... a clear warning"
     with pytest.raises(DomainError, match="must say"):
@@ -206,3 +204,24 @@ def test_the_letter_is_not_emailed_unless_asked(
     with django_capture_on_commit_callbacks(execute=True):
         issue(case, attendance_lead)
     assert mailoutbox == []
+
+
+@pytest.mark.pdf
+def test_grounds_for_an_earlier_notice_are_optional_and_an_empty_value_prints_nothing(
+    case, attendance_lead
+):
+    # Issue #22: "'grounds for a notice before the period ends' is compulsory (typing 'None'
+    # puts 'None' in the letter)": optional, and the letter then says nothing of it.
+    from pypdf import PdfReader
+
+    from penalties.services.notices_to_improve import notice_to_improve_letter
+
+    notice = issue(case, attendance_lead, early_notice_grounds="  ")
+    assert notice.early_notice_grounds == ""
+    pdf = notice_to_improve_letter(notice=notice)
+    text = " ".join(
+        " ".join((page.extract_text() or "").split()) for page in PdfReader(io.BytesIO(pdf)).pages
+    )
+    assert "a penalty notice may be issued to you" in text
+    assert "before the improvement period ends" not in text
+    assert "None" not in text

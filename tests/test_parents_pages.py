@@ -69,11 +69,7 @@ def test_anyone_elses_child_is_a_404_on_every_parent_page(client, families):
     assert not ParentReport.objects.exists()
 
 
-def test_a_child_page_shows_attendance_sessions_missed_and_their_meanings(
-    client, families, school, teacher_4a, django_assert_max_num_queries
-):
-    # Issue: "this year's attendance %, the sessions missed with their codes' meanings".
-    ann = families["ann"]
+def _first_week(school, ann) -> None:
     for day, session, code in [
         (date(2025, 9, 3), "AM", "/"),
         (date(2025, 9, 3), "PM", "\\"),
@@ -83,21 +79,70 @@ def test_a_child_page_shows_attendance_sessions_missed_and_their_meanings(
         (date(2025, 9, 5), "PM", "N"),
     ]:
         MarkFactory(pupil=ann, school=school, date=day, session=session, code_id=code)
+
+
+def test_a_child_page_shows_the_sessions_missed_in_order_in_plain_words(
+    client, families, school, teacher_4a, django_assert_max_num_queries
+):
+    # Issue #7: "the sessions missed with their codes' meanings"; issue #22: "plain words for
+    # codes, sessions in date then AM/PM order".
+    ann = families["ann"]
+    _first_week(school, ann)
     client.force_login(families["pat"].user)
     client.get(_child_url(ann))
-    # 13: the session is read from the database (issue 19: pages work while Redis is down).
-    with django_assert_max_num_queries(13):
+    # 16: the page's own, the session read from the database (issue 19: pages work while Redis
+    # is down), the navigation bar's (the user's roles, being a parent) and the federation's
+    # minimum number of sessions for a figure.
+    with django_assert_max_num_queries(16):
         response = client.get(_child_url(ann))
     page = response.content.decode()
-    assert str(response.context["figures"].attendance_pct) == "66.7"
-    assert "66.7%" in page
     assert [(m.date, m.session, m.code_id) for m in response.context["missed"]] == [
-        (date(2025, 9, 5), "PM", "N"),
         (date(2025, 9, 5), "AM", "I"),
+        (date(2025, 9, 5), "PM", "N"),
     ]
-    assert "Illness (not medical or dental appointment)" in page
-    assert "Reason for absence not yet established (unauthorised absence)" in page
-    assert "unauthorised absence" in page
+    assert "Fri 5 Sep 2025 AM" in page and "Fri 5 Sep 2025 PM" in page
+    assert "Ill" in page
+    assert "the school does not know why yet: please let the school know" in page
+    assert "Reason for absence not yet established" not in page
+
+
+def test_a_percentage_is_shown_only_once_there_are_enough_sessions(client, families, school):
+    # Issue #22: "a figure only once there are enough sessions to mean something (the ladder's
+    # minimum)": six sessions are not enough for the default 30; with a minimum of 6 they are.
+    ann = families["ann"]
+    _first_week(school, ann)
+    client.force_login(families["pat"].user)
+    page = client.get(_child_url(ann)).content.decode()
+    assert "%" not in page.split('id="attendance-pct"')[1].split("</p>")[0]
+    assert "In school for 4 of 6 sessions so far" in page
+    assert "once there have been 30 sessions" in page
+    school.federation.ladder_minimum_sessions = 6
+    school.federation.save()
+    response = client.get(_child_url(ann))
+    assert str(response.context["figures"].attendance_pct) == "66.7"
+    assert "<strong>66.7%</strong>" in response.content.decode()
+
+
+def test_the_leave_form_offers_no_holiday(client, families):
+    # Issue #22: "no option the law forbids": the 2024 regulations allow no leave for a holiday.
+    client.force_login(families["pat"].user)
+    page = client.get(reverse("parents_ask_for_leave", args=[families["ann"].pk])).content.decode()
+    options = page.split('name="category"')[1].split("</select>")[0]
+    assert "Holiday" not in options and "Exceptional circumstances" in options
+    response = client.post(
+        reverse("parents_ask_for_leave", args=[families["ann"].pk]),
+        {
+            "category": "holiday",
+            "first_day": "2025-10-06",
+            "first_session": "AM",
+            "last_day": "2025-10-07",
+            "last_session": "PM",
+            "reason": "A week away",
+            "lives_with_pupil": "on",
+        },
+    )
+    assert response.status_code in (200, 400)
+    assert not LeaveRequest.objects.exists()
 
 
 def test_letters_for_the_child_download_and_no_one_elses(client, families, school, office):

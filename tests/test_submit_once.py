@@ -300,7 +300,8 @@ CASES = {
     ),
     "decide a case's route": Case(
         lambda w: w.head,
-        lambda w: reverse("threshold_case", args=[_s(w), w.case.pk]),
+        # One step's form at a time (issue #22): the decision is asked for by its link.
+        lambda w: reverse("threshold_case", args=[_s(w), w.case.pk]) + "?step=decision",
         "decide",
         lambda w: {"route": "support", "reason": "Engaging with support"},
     ),

@@ -12,7 +12,7 @@ from registers.codes import (
     CountsAs,
     code_catalogue,
 )
-from registers.forms import DATE_INPUT, SESSION_CHOICES
+from registers.forms import DATE_INPUT, SESSION_CHOICES, PupilChoiceField
 from registers.lib.calendar import AM, PM, SESSIONS, WEEKDAY_NAMES
 from registers.models import Pupil, PupilContact, School
 
@@ -21,7 +21,7 @@ WEEKLY_SESSION_CHOICES = [(f"{d} {s}", f"{d} {s}") for d in WEEKDAY_NAMES for s 
 
 
 def _pupil_field(school: School) -> forms.ModelChoiceField:
-    return forms.ModelChoiceField(
+    return PupilChoiceField(
         queryset=pupils_on_roll_by_name(school=school, day=timezone.localdate()),
         label="Pupil",
     )
@@ -105,7 +105,7 @@ class FlagResolveForm(forms.Form):
 
 
 class LeaveRequestForm(forms.Form):
-    pupil = forms.ModelChoiceField(queryset=Pupil.objects.none())
+    pupil = PupilChoiceField(queryset=Pupil.objects.none())
     category = forms.ChoiceField(label="Kind of leave asked for", choices=LeaveCategory.choices)
     first_day = forms.DateField(label="First day", widget=DATE_INPUT)
     first_session = forms.ChoiceField(label="From the", choices=SESSION_CHOICES, initial=AM)
@@ -147,7 +147,7 @@ class LeaveDecisionForm(forms.Form):
 
 
 class TimetableForm(forms.Form):
-    pupil = forms.ModelChoiceField(queryset=Pupil.objects.none())
+    pupil = PupilChoiceField(queryset=Pupil.objects.none())
     start = forms.DateField(label="Starts on", widget=DATE_INPUT)
     # Not required here so the service explains why an end date is needed.
     end = forms.DateField(
@@ -212,7 +212,7 @@ class NotAcceptedForm(forms.Form):
 class ExpectedIllnessForm(forms.Form):
     """The school expects a pupil to miss 15 days or more through sickness."""
 
-    pupil = forms.ModelChoiceField(queryset=Pupil.objects.none())
+    pupil = PupilChoiceField(queryset=Pupil.objects.none())
     first_day = forms.DateField(widget=DATE_INPUT)
     expected_until = forms.DateField(widget=DATE_INPUT, label="Expected to last until")
     reason = forms.CharField(
@@ -229,7 +229,7 @@ class ExpectedIllnessForm(forms.Form):
 class ReturnSentForm(forms.Form):
     """A return on the list, recorded as sent: its pupil and the day its period starts."""
 
-    pupil = forms.ModelChoiceField(queryset=Pupil.objects.none())
+    pupil = PupilChoiceField(queryset=Pupil.objects.none())
     period_start = forms.DateField()
 
     def __init__(self, *args, school: School, **kwargs) -> None:

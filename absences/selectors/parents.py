@@ -33,8 +33,8 @@ def child_attendance(*, child: ParentChild, today: date) -> Figures:
 
 
 def sessions_missed(*, child: ParentChild, today: date) -> QuerySet[Mark]:
-    """This school year's absences (authorised and unauthorised), newest first, each with its
-    code's meaning (one query)."""
+    """This school year's absences (authorised and unauthorised) in date order, the morning
+    before the afternoon, each with its code's meaning (one query)."""
     return (
         Mark.objects.filter(
             school=child.school,
@@ -44,7 +44,7 @@ def sessions_missed(*, child: ParentChild, today: date) -> QuerySet[Mark]:
             code__counts_as__in=[CountsAs.AUTHORISED, CountsAs.UNAUTHORISED],
         )
         .select_related("code")
-        .order_by("-date", "-session")
+        .order_by("date", "session")  # in the order they happened: a day's morning first
     )
 
 

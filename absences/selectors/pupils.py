@@ -6,12 +6,13 @@ from datetime import date
 from django.db.models import QuerySet
 
 from registers.models import Enrolment, Pupil, PupilContact, School
-from registers.selectors import pupils_on_roll
+from registers.selectors import pupils_on_roll_with_class
 
 
 def pupils_on_roll_by_name(*, school: School, day: date) -> QuerySet[Pupil]:
-    """The pupils to choose from on a form: on roll at the school on `day`, by legal name."""
-    return pupils_on_roll(school=school, day=day).order_by("legal_surname", "legal_forename")
+    """The pupils to choose from on a form: on roll at the school on `day`, by legal name, each
+    with `class_name` (see `registers.selectors.pupils_on_roll_with_class`)."""
+    return pupils_on_roll_with_class(school=school, day=day)
 
 
 def days_not_on_roll(*, school: School, pupil: Pupil, days: list[date] | set[date]) -> list[date]:

@@ -70,8 +70,12 @@ LINK_NOT_VALID = (
     "This link has expired or has already been used. Ask for a new one: it is sent to the "
     "e-mail address the school has for you."
 )
-# What parents may ask for online: a part-time timetable is agreed with the school, not asked.
-ONLINE_LEAVE_CATEGORIES = [c for c in LeaveCategory.choices if c[0] != LeaveCategory.PART_TIME]
+# What parents may ask for online: a part-time timetable is agreed with the school, not asked;
+# and a holiday is never offered, as the 2024 regulations do not allow leave for one (issue #22:
+# "the leave form offers 'Holiday' straight after saying the law does not allow it").
+ONLINE_LEAVE_CATEGORIES = [
+    c for c in LeaveCategory.choices if c[0] not in (LeaveCategory.PART_TIME, LeaveCategory.HOLIDAY)
+]
 
 
 def token_hash(token: str) -> str:

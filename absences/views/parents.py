@@ -95,6 +95,9 @@ def child(request: HttpRequest, pupil_id: int) -> HttpResponse:
             "child": found,
             "pupil": found.pupil,
             "figures": selectors.child_attendance(child=found, today=today),
+            # A percentage only once it means something (the ladder's minimum, three school
+            # weeks by default): one morning's illness in September is not "0.0 %".
+            "minimum_sessions": found.school.federation.ladder_minimum_sessions,
             "missed": selectors.sessions_missed(child=found, today=today),
             "letters": selectors.letters_for_child(child=found),
             "reports": selectors.reports_by_parent(child=found),

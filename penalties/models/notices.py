@@ -31,7 +31,7 @@ class NoticeToImprove(models.Model):
     sufficient_improvement = models.TextField()
     support_so_far = models.TextField()
     further_support = models.TextField()
-    early_notice_grounds = models.TextField()
+    early_notice_grounds = models.TextField(blank=True)  # optional: the letter then omits it
     # Issued on a window older than the federation's limit: why it still stands, in the words
     # of whoever confirmed it.
     stale_evidence_reason = models.TextField(blank=True)

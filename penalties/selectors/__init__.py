@@ -4,9 +4,13 @@ evidence as it stands) and `ladder` (the intervention ladder). Loaders that answ
 `penalties.access`."""
 
 from penalties.selectors.cases import (
+    CASE_STEPS,
     ImprovementProgress,
     NoticeEvidence,
     PeriodAttendance,
+    case_next_step,
+    case_steps_open,
+    cases_needing_a_decision,
     letter_attendance_periods,
     national_notices_to_parent,
     notice_to_improve_progress,
@@ -25,6 +29,10 @@ from penalties.selectors.threshold import (
 )
 
 __all__ = [
+    "CASE_STEPS",
+    "case_next_step",
+    "case_steps_open",
+    "cases_needing_a_decision",
     "EvidenceMark",
     "ImprovementProgress",
     "NoticeEvidence",

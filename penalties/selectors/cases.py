@@ -4,9 +4,11 @@ a notice to improve's progress. The threshold itself is `penalties.selectors.thr
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet
+from django.db.models.functions import Coalesce
 
 from penalties.models import (
+    CaseRoute,
     NoticeToImprove,
     PenaltyNotice,
     PenaltyNoticeEvidence,
@@ -16,6 +18,7 @@ from penalties.models import (
 from penalties.selectors.evidence import EvidenceRow
 from registers.codes import code_catalogue
 from registers.models import Pupil, School
+from registers.selectors import count_subquery
 from registers.selectors.statistics import Figures, figures_for
 
 
@@ -140,3 +143,43 @@ def notice_to_improve_progress(
         ended=today > notice.improvement_end,
         met=figures.attendance_pct is not None and figures.attendance_pct >= notice.target_percent,
     )
+
+
+def cases_needing_a_decision() -> Coalesce:
+    """For a school row (OuterRef "pk"): its open threshold cases with no route decided yet."""
+    return count_subquery(
+        ThresholdCase.objects.filter(school=OuterRef("pk"), closed_at__isnull=True, route="")
+    )
+
+
+# The steps of a case, in the order the policies take them (seed 002, 4.5: support first, then
+# a decision of the route, then the notice that route needs).
+CASE_STEPS = {
+    "support": "Record support offered",
+    "decision": "Decide the route",
+    "notice_to_improve": "Issue a notice to improve",
+    "penalty_notice": "Record a penalty notice",
+}
+
+
+def case_next_step(*, case: ThresholdCase, has_support: bool, has_notice: bool) -> str:
+    """The one step the case page offers first ("" for a closed case): support until some is
+    recorded, then a decision, then the notice the decided route needs."""
+    if case.closed_at is not None:
+        return ""
+    if not has_support:
+        return "support"
+    if case.route == CaseRoute.NOTICE_TO_IMPROVE and not has_notice:
+        return "notice_to_improve"
+    if case.route == CaseRoute.PENALTY_NOTICE:
+        return "penalty_notice"
+    if case.route == CaseRoute.SUPPORT:
+        return "support"
+    return "decision"
+
+
+def case_steps_open(*, case: ThresholdCase, has_notice: bool) -> list[str]:
+    """Every step that may be taken on the case now (a notice to improve only once)."""
+    if case.closed_at is not None:
+        return []
+    return [step for step in CASE_STEPS if not (step == "notice_to_improve" and has_notice)]

@@ -84,8 +84,9 @@ def notice_to_improve_issue(
         "what sufficient improvement looks like": sufficient_improvement.strip(),
         "the support provided so far": support_so_far.strip(),
         "the further support on offer": further_support.strip(),
-        "the grounds for a penalty notice before the period ends": early_notice_grounds.strip(),
     }
+    # Optional: when left empty the letter says nothing of a notice before the period ends.
+    early_notice_grounds = early_notice_grounds.strip()
     missing = [label for label, text in texts.items() if not text]
     if missing:
         raise DomainError("The notice must say " + "; ".join(missing) + ".")
@@ -119,7 +120,7 @@ def notice_to_improve_issue(
             sufficient_improvement=texts["what sufficient improvement looks like"],
             support_so_far=texts["the support provided so far"],
             further_support=texts["the further support on offer"],
-            early_notice_grounds=texts["the grounds for a penalty notice before the period ends"],
+            early_notice_grounds=early_notice_grounds,
             stale_evidence_reason=stale_evidence_reason,
             issued_by=by,
             issued_at=timezone.now(),

@@ -1,20 +1,22 @@
 """Reads over the registers: the calendar, the roll and the user's schools, in the database."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Func, Max, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from registers import permissions
 from registers.codes import DUAL_REGISTERED
 from registers.lib import statements
-from registers.lib.calendar import AM, SESSIONS, session_order, weekly_session
+from registers.lib.calendar import AM, PM, SESSIONS, session_order, weekly_session
 from registers.models import (
     Amendment,
     Enrolment,
+    GroupMembership,
     Mark,
     Membership,
     Pupil,
@@ -100,6 +102,23 @@ def enrolments_on(*, school: School, day: date) -> QuerySet[Enrolment]:
 
 def pupils_on_roll(*, school: School, day: date) -> QuerySet[Pupil]:
     return Pupil.objects.filter(enrolments__in=enrolments_on(school=school, day=day)).distinct()
+
+
+def pupils_on_roll_with_class(*, school: School, day: date) -> QuerySet[Pupil]:
+    """The pupils on roll on `day` by legal name, each with `class_name`, their class that day,
+    in the same query: a picker of a hundred names needs the class to tell two Sams apart."""
+    current_class = (
+        GroupMembership.objects.filter(pupil=OuterRef("pk"), group__school=school)
+        .filter(start_date__lte=day)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+        .order_by("-start_date")
+        .values("group__name")[:1]
+    )
+    return (
+        pupils_on_roll(school=school, day=day)
+        .annotate(class_name=Subquery(current_class))
+        .order_by("legal_surname", "legal_forename")
+    )
 
 
 def latest_enrolment(*, school: School, pupil: Pupil) -> Enrolment | None:
@@ -498,3 +517,31 @@ def school_sessions_between(
         for session, is_open in zip(SESSIONS, (day.am, day.pm), strict=True)
         if is_open and first <= session_order(day.date, session) <= last
     ]
+
+
+def count_subquery(queryset: QuerySet) -> Subquery:
+    """`queryset`'s row count as a subquery (0 when empty), for one query to ask many counts."""
+    counted = queryset.order_by().values(one=Value(1)).annotate(n=Func("pk", function="COUNT"))
+    return Coalesce(Subquery(counted.values("n")[:1]), 0)
+
+
+def registers_not_taken_count_expression(
+    *, now: datetime, teacher: AbstractBaseUser | None = None
+) -> Coalesce:
+    """For a school row (OuterRef "pk"): its class registers of today's sessions whose register
+    has opened by `now` (the earliest phase's time), on which the school meets and which nobody
+    has taken; `teacher`: only their classes."""
+    day, moment = now.date(), now.time()
+    total: Value | Coalesce = Value(0)
+    for session, opens in ((AM, "am_start"), (PM, "pm_register_opens")):
+        groups = RegistrationGroup.objects.filter(school=OuterRef("pk"))
+        if teacher is not None:
+            groups = groups.filter(teachers=teacher)
+        meets = SchoolDay.objects.filter(
+            school=OuterRef("school"), date=day, **{session.lower(): True}
+        )
+        opened = SessionTimes.objects.filter(school=OuterRef("school"), **{f"{opens}__lte": moment})
+        taken = Register.objects.filter(group=OuterRef("pk"), date=day, session=session)
+        due = groups.filter(Exists(meets), Exists(opened)).exclude(Exists(taken))
+        total = total + count_subquery(due)
+    return total

@@ -248,9 +248,7 @@ def _render_register(
 def late_book(request: HttpRequest, school_id: int) -> HttpResponse:
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     today = timezone.localdate()
-    pupils = selectors.pupils_on_roll(school=school, day=today).order_by(
-        "legal_surname", "legal_forename"
-    )
+    pupils = selectors.pupils_on_roll_with_class(school=school, day=today)
     now = timezone.localtime()
     form = LateArrivalForm(
         request.POST or None,
