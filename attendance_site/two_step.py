@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.http import AuthenticatedHttpRequest
 from registers.services import second_factor
 
 SECOND_STEP_DUE = "second_step_due"
@@ -95,7 +96,7 @@ def _signed_in_with(request: HttpRequest, device: object) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def two_step(request: HttpRequest) -> HttpResponse:
+def two_step(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The code, after the password."""
     if not request.session.get(SECOND_STEP_DUE):
         return _onwards(request)
@@ -119,7 +120,7 @@ def two_step(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def two_step_set_up(request: HttpRequest) -> HttpResponse:
+def two_step_set_up(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Setting up an authenticator app: scan the code (or type the key), give its first code.
     Required of heads, the office and administrators the first time they sign in; anyone else
     may choose to. Changing app later is done by an administrator, who removes the old one."""

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from absences.selectors.pupils import parents_with_responsibility
+from core.http import AuthenticatedHttpRequest
 from penalties import access, forms
 from penalties.models import LadderLetterKind, NoticeToImprove, PenaltyNoticeKind, ThresholdCase
 from penalties.selectors import (
@@ -61,7 +62,7 @@ def _case_for_user(request: HttpRequest, school_id: int, case_id: int) -> Thresh
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def threshold_cases(request: HttpRequest, school_id: int) -> HttpResponse:
+def threshold_cases(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     school = _school_for_threshold_cases(request, school_id)
     today = timezone.localdate()
     if request.method == "POST":
@@ -134,7 +135,9 @@ def _render_case(request: HttpRequest, case: ThresholdCase, **bound: object) -> 
 
 @login_required
 @require_GET
-def threshold_case_detail(request: HttpRequest, school_id: int, case_id: int) -> HttpResponse:
+def threshold_case_detail(
+    request: AuthenticatedHttpRequest, school_id: int, case_id: int
+) -> HttpResponse:
     return _render_case(request, _case_for_user(request, school_id, case_id))
 
 
@@ -159,7 +162,7 @@ def _post_case_form(
 
 @login_required
 @require_POST
-def case_support(request: HttpRequest, school_id: int, case_id: int) -> HttpResponse:
+def case_support(request: AuthenticatedHttpRequest, school_id: int, case_id: int) -> HttpResponse:
     case = _case_for_user(request, school_id, case_id)
 
     def record(data: dict) -> str:
@@ -171,7 +174,7 @@ def case_support(request: HttpRequest, school_id: int, case_id: int) -> HttpResp
 
 @login_required
 @require_POST
-def case_decide(request: HttpRequest, school_id: int, case_id: int) -> HttpResponse:
+def case_decide(request: AuthenticatedHttpRequest, school_id: int, case_id: int) -> HttpResponse:
     case = _case_for_user(request, school_id, case_id)
 
     def decide(data: dict) -> str:
@@ -183,7 +186,9 @@ def case_decide(request: HttpRequest, school_id: int, case_id: int) -> HttpRespo
 
 @login_required
 @require_POST
-def notice_to_improve(request: HttpRequest, school_id: int, case_id: int) -> HttpResponse:
+def notice_to_improve(
+    request: AuthenticatedHttpRequest, school_id: int, case_id: int
+) -> HttpResponse:
     case = _case_for_user(request, school_id, case_id)
 
     def issue(data: dict) -> str:
@@ -197,7 +202,9 @@ def notice_to_improve(request: HttpRequest, school_id: int, case_id: int) -> Htt
 
 @login_required
 @require_GET
-def notice_to_improve_letter(request: HttpRequest, school_id: int, case_id: int) -> HttpResponse:
+def notice_to_improve_letter(
+    request: AuthenticatedHttpRequest, school_id: int, case_id: int
+) -> HttpResponse:
     case = _case_for_user(request, school_id, case_id)
     notice = NoticeToImprove.objects.filter(case=case).first()
     if notice is None or not notice.letter:
@@ -219,7 +226,7 @@ def notice_to_improve_letter(request: HttpRequest, school_id: int, case_id: int)
 
 @login_required
 @require_POST
-def penalty_notice(request: HttpRequest, school_id: int, case_id: int) -> HttpResponse:
+def penalty_notice(request: AuthenticatedHttpRequest, school_id: int, case_id: int) -> HttpResponse:
     case = _case_for_user(request, school_id, case_id)
 
     def record(data: dict) -> str:
@@ -255,7 +262,9 @@ def _post_notice_form(
 
 @login_required
 @require_POST
-def penalty_notice_payment(request: HttpRequest, school_id: int, notice_id: int) -> HttpResponse:
+def penalty_notice_payment(
+    request: AuthenticatedHttpRequest, school_id: int, notice_id: int
+) -> HttpResponse:
     school = _school_for_threshold_cases(request, school_id)
     notice = penalty_notice_at_school(school=school, notice_id=notice_id)
 
@@ -271,7 +280,7 @@ def penalty_notice_payment(request: HttpRequest, school_id: int, notice_id: int)
 @login_required
 @require_POST
 def penalty_notice_la_decision(
-    request: HttpRequest, school_id: int, notice_id: int
+    request: AuthenticatedHttpRequest, school_id: int, notice_id: int
 ) -> HttpResponse:
     school = _school_for_threshold_cases(request, school_id)
     notice = penalty_notice_at_school(school=school, notice_id=notice_id)
@@ -307,7 +316,7 @@ def _render_suspension_notices(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def suspension_notices(request: HttpRequest, school_id: int) -> HttpResponse:
+def suspension_notices(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     """Penalty notices for a suspended or excluded pupil found in a public place: outside the
     national framework, so recorded without a threshold case and not counted towards its limit."""
     school = _school_for_threshold_cases(request, school_id)
@@ -334,7 +343,7 @@ def suspension_notices(request: HttpRequest, school_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def intervention_ladder(request: HttpRequest, school_id: int) -> HttpResponse:
+def intervention_ladder(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     """Pupils who fell below each step this school year, newest first, and this half term's
     letters with their progress; the page refreshes itself while any letter is being drawn."""
     school = _school_for_threshold_cases(request, school_id)
@@ -384,7 +393,7 @@ def intervention_ladder(request: HttpRequest, school_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def ladder_letters_preview(request: HttpRequest, school_id: int) -> HttpResponse:
+def ladder_letters_preview(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     """Before a batch: every pupil who would get a letter of the kind, with their figure and
     the letter, and a button to confirm. Nothing is drawn or e-mailed from this page."""
     school = _school_for_threshold_cases(request, school_id)
@@ -413,7 +422,7 @@ def ladder_letters_preview(request: HttpRequest, school_id: int) -> HttpResponse
 
 @login_required
 @require_POST
-def ladder_letters(request: HttpRequest, school_id: int) -> HttpResponse:
+def ladder_letters(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     """The confirmation of a preview: the letters of the pupils it listed, one task each."""
     school = _school_for_threshold_cases(request, school_id)
     form = forms.LadderLettersForm(request.POST)
@@ -448,7 +457,9 @@ def ladder_letters(request: HttpRequest, school_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def ladder_letter_download(request: HttpRequest, school_id: int, letter_id: int) -> HttpResponse:
+def ladder_letter_download(
+    request: AuthenticatedHttpRequest, school_id: int, letter_id: int
+) -> HttpResponse:
     school = _school_for_threshold_cases(request, school_id)
     letter = ladder_letter_at_school(school=school, letter_id=letter_id)
     if not letter.letter:

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
 
 from registers import permissions
@@ -105,7 +105,7 @@ def left_for_another_school(enrolment: Enrolment | None) -> bool:
     )
 
 
-def schools_for_user(*, user: AbstractBaseUser) -> QuerySet[School]:
+def schools_for_user(*, user: User) -> QuerySet[School]:
     """Schools the user works at; a federation admin reaches every school of the federation."""
     if not user.is_authenticated:
         return School.objects.none()
@@ -128,7 +128,7 @@ class SchoolToday:
     permissions: frozenset[str] = frozenset()
 
 
-def schools_today_for_user(*, user: AbstractBaseUser, day: date) -> list[SchoolToday]:
+def schools_today_for_user(*, user: User, day: date) -> list[SchoolToday]:
     """The user's schools with their role and whether each has sessions on `day` (two queries)."""
     roles = dict(Membership.objects.filter(user=user).values_list("school_id", "role"))
     schools = list(schools_for_user(user=user).select_related("federation"))

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from registers.lib.calendar import AM, PM, week_start
@@ -247,9 +247,7 @@ def reminder_banner_key(*, user_id: int, day: date) -> str:
     return f"register-reminder:{user_id}:{day.isoformat()}"
 
 
-def reminded_registers_for_teacher(
-    *, user: AbstractBaseUser, day: date
-) -> QuerySet[RegisterReminder]:
+def reminded_registers_for_teacher(*, user: User, day: date) -> QuerySet[RegisterReminder]:
     """The user's classes reminded today whose register is still not taken (one query): the
     banner a teacher sees on their next page."""
     taken = Register.objects.filter(

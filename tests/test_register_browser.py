@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 
@@ -37,7 +37,7 @@ pytestmark = [
 
 @dataclass(frozen=True)
 class ClassToday:
-    teacher: AbstractBaseUser
+    teacher: User
     group: RegistrationGroup
     pupils: list[Pupil]  # in register order (by surname)
     day: date  # the register's day: today, or the last weekday if today is a weekend

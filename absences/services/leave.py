@@ -13,7 +13,7 @@ Approved leave fills in sessions still to come when the register is taken
 
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
@@ -59,7 +59,7 @@ def leave_request_record(
     reason: str,
     evidence: str,
     received_on: date,
-    by: AbstractBaseUser,
+    by: User,
     requested_by_name: str = "",
     requester_lives_with_pupil: bool | None = None,
 ) -> LeaveRequest:
@@ -188,7 +188,7 @@ def leave_request_decide(
     approved_first_session: str = AM,
     approved_last_day: date | None = None,
     approved_last_session: str = PM,
-    by: AbstractBaseUser,
+    by: User,
 ) -> LeaveRequest:
     """The head approves (for the days asked, or fewer) or refuses, giving the reason.
 
@@ -390,7 +390,7 @@ def leave_decision_letter_send(*, leave_id: int) -> LeaveRequest:
 
 
 @transaction.atomic
-def leave_taken_anyway_record(*, leave: LeaveRequest, by: AbstractBaseUser) -> LeaveRequest:
+def leave_taken_anyway_record(*, leave: LeaveRequest, by: User) -> LeaveRequest:
     """Refused leave taken anyway: every school session asked for, up to today, is coded G.
 
     Sessions already marked (N by the register, say) are amended with the reason; the rest get

@@ -9,7 +9,7 @@ which the register fills in when it is taken (`absences.selectors.expected_codes
 
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -31,7 +31,7 @@ def part_time_timetable_agree(
     sessions_off: list[str],
     reason: str,
     review_dates: list[date],
-    by: AbstractBaseUser,
+    by: User,
 ) -> PartTimeTimetable:
     """Record a part-time timetable agreed with the family, with its review dates.
 
@@ -113,9 +113,7 @@ def part_time_timetable_agree(
 
 
 @transaction.atomic
-def timetable_review_record(
-    *, review: TimetableReview, notes: str, by: AbstractBaseUser
-) -> TimetableReview:
+def timetable_review_record(*, review: TimetableReview, notes: str, by: User) -> TimetableReview:
     """A review held today with the pupil and parents: what was agreed.
 
     `by` is the member of staff recording it (TimetableReview does not store it yet).

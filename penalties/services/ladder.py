@@ -8,7 +8,7 @@ below 93% an absence letter each half term with a breakdown of the child's atten
 from collections.abc import Collection
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -73,7 +73,7 @@ def ladder_letters_request(
     school: School,
     kind: str,
     as_of: date,
-    by: AbstractBaseUser,
+    by: User,
     pupil_ids: Collection[int],
     email_parents: bool = False,
 ) -> int:

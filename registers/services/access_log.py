@@ -9,7 +9,7 @@ its value.
 
 from collections.abc import Mapping
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from registers.errors import DomainError
@@ -40,7 +40,7 @@ def describe_filters(filters: Mapping[str, object]) -> str:
 
 def access_log_record(
     *,
-    user: AbstractBaseUser | None,
+    user: User | None,
     school: School | None,
     what: str,
     rows: int,

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, time
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
@@ -48,7 +48,7 @@ def register_submit(
     day: date,
     session: str,
     entries: list[RegisterEntry],
-    by: AbstractBaseUser,
+    by: User,
     reason: str = "",
 ) -> WriteResult:
     """Save a class's register for one session.
