@@ -50,12 +50,14 @@ from registers.models import School
 from registers.services.access_log import access_log_record
 
 
-def _school_for_threshold_cases(request: HttpRequest, school_id: int) -> School:
+def _school_for_threshold_cases(request: AuthenticatedHttpRequest, school_id: int) -> School:
     # The attendance lead and the head (`registers.permissions.VIEW_CASES`).
     return access.get_school_for_cases(user=request.user, school_id=school_id)
 
 
-def _case_for_user(request: HttpRequest, school_id: int, case_id: int) -> ThresholdCase:
+def _case_for_user(
+    request: AuthenticatedHttpRequest, school_id: int, case_id: int
+) -> ThresholdCase:
     school = _school_for_threshold_cases(request, school_id)
     return threshold_case_at_school(school=school, case_id=case_id)
 
@@ -204,7 +206,7 @@ def notice_to_improve(
 @require_GET
 def notice_to_improve_letter(
     request: AuthenticatedHttpRequest, school_id: int, case_id: int
-) -> HttpResponse:
+) -> FileResponse:
     case = _case_for_user(request, school_id, case_id)
     notice = NoticeToImprove.objects.filter(case=case).first()
     if notice is None or not notice.letter:
@@ -256,7 +258,7 @@ def _post_notice_form(
     if done is not None:
         messages.success(request, done)
         return redirect("suspension_notices", school_id=notice.school_id)
-    problems = [message for field_errors in form.errors.values() for message in field_errors]
+    problems = [str(message) for field_errors in form.errors.values() for message in field_errors]
     return _render_suspension_notices(request, notice.school, problems=problems, status=400)
 
 
@@ -459,7 +461,7 @@ def ladder_letters(request: AuthenticatedHttpRequest, school_id: int) -> HttpRes
 @require_GET
 def ladder_letter_download(
     request: AuthenticatedHttpRequest, school_id: int, letter_id: int
-) -> HttpResponse:
+) -> FileResponse:
     school = _school_for_threshold_cases(request, school_id)
     letter = ladder_letter_at_school(school=school, letter_id=letter_id)
     if not letter.letter:

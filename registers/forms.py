@@ -8,6 +8,7 @@ from django import forms
 from django.http import QueryDict
 from django.utils import timezone
 
+from core.forms import form_field
 from registers.codes import code_catalogue
 from registers.errors import AlreadyRecorded, DomainError
 from registers.lib.calendar import SESSIONS
@@ -105,7 +106,7 @@ class AmendForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["code"].choices = _code_choices()
+        form_field(self, "code", forms.ChoiceField).choices = _code_choices()
 
 
 class LateArrivalForm(forms.Form):
@@ -116,7 +117,14 @@ class LateArrivalForm(forms.Form):
 
     def __init__(self, *args, pupils, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["pupil"].queryset = pupils
+        form_field(self, "pupil", forms.ModelChoiceField).queryset = pupils
+
+
+class PhaseField(forms.ModelChoiceField):
+    """A phase of the school (its session times), or the whole school when left empty."""
+
+    def label_from_instance(self, obj: SessionTimes) -> str:
+        return f"Only {obj.phase}"
 
 
 class ClosureForm(forms.Form):
@@ -131,7 +139,7 @@ class ClosureForm(forms.Form):
             (ClosureKind.UNEXPECTED, "Y4 - Unexpected closure of the whole site (snow ...)"),
         ],
     )
-    phase = forms.ModelChoiceField(
+    phase = PhaseField(
         queryset=SessionTimes.objects.none(),
         required=False,
         empty_label="The whole school",
@@ -141,8 +149,7 @@ class ClosureForm(forms.Form):
 
     def __init__(self, *args, school, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["phase"].queryset = school.session_times.all()
-        self.fields["phase"].label_from_instance = lambda times: f"Only {times.phase}"
+        form_field(self, "phase", forms.ModelChoiceField).queryset = school.session_times.all()
 
 
 class LeavingForm(forms.Form):

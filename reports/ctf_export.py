@@ -159,6 +159,8 @@ def _pupil(data: Element, *, school: School, pupil: Pupil, enrolment: Enrolment)
     _text(history, "Estab", school.estab)
     _text(history, "SchoolName", school.name)
     _text(history, "EntryDate", enrolment.start_date.isoformat())
+    # Only a leaver's file is written (`left_for_another_school`).
+    assert enrolment.leaving_date is not None
     _text(history, "LeavingDate", enrolment.leaving_date.isoformat())
 
 

@@ -25,7 +25,7 @@ def la_return_record_sent(
         raise DomainError("Choose which return was sent.")
     today = timezone.localdate()
     returns = la_returns(school=school, as_of=today)
-    owed = {
+    owed: set[tuple[int, date]] = {
         ReturnKind.CONTINUOUS_ABSENCE: {
             (row.pupil.pk, row.first_day) for row in returns.continuous_absence
         },
@@ -34,7 +34,7 @@ def la_return_record_sent(
             (row.enrolment.pupil_id, row.enrolment.start_date) for row in returns.new_pupils
         },
         ReturnKind.DELETION: {
-            (row.enrolment.pupil_id, row.enrolment.leaving_date) for row in returns.deletions
+            (row.enrolment.pupil_id, row.leaving_date) for row in returns.deletions
         },
     }[ReturnKind(kind)]
     existing = ReturnSent.objects.filter(

@@ -94,6 +94,7 @@ def part_time_timetable_agree(
             )
     if problems:
         raise DomainError(" ".join(problems))
+    assert end is not None  # a timetable without an end is among the problems above
     timetable = PartTimeTimetable(
         school=school,
         pupil=pupil,
@@ -128,6 +129,7 @@ def timetable_review_record(*, review: TimetableReview, notes: str, by: User) ->
     )
     if not held:
         review.refresh_from_db()
+        assert review.held_on is not None  # the update found it held already
         raise DomainError(f"This review was already recorded on {day_label(review.held_on)}.")
     review.refresh_from_db()
     return review

@@ -329,11 +329,11 @@ def _return_table(*, slug: str, school: School, today: date) -> ReturnTable:
         [
             ReturnRow(
                 row.enrolment.pupil,
-                row.enrolment.leaving_date,
+                row.leaving_date,
                 [
                     row.enrolment.pupil.upn,
                     row.enrolment.pupil.name,
-                    row.enrolment.leaving_date,
+                    row.leaving_date,
                     row.enrolment.get_leaving_reason_display(),
                     row.enrolment.destination,
                 ],
@@ -419,7 +419,10 @@ def la_return_sent(request: AuthenticatedHttpRequest, school_id: int, report: st
         ),
     )
     if sent is None:
-        messages.error(request, " ".join(form.non_field_errors()) or "Choose a return.")
+        messages.error(
+            request,
+            " ".join(str(error) for error in form.non_field_errors()) or "Choose a return.",
+        )
     else:
         messages.success(request, f"Recorded as sent: {sent.pupil.name}.")
     return redirect(request.path.rsplit("sent/", 1)[0])

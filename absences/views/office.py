@@ -102,7 +102,7 @@ def _tell(request: HttpRequest, recorded: CallRecorded, *, code: str) -> None:
 
 
 def _render_today(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     *,
     school: School,
     today: date,

@@ -90,7 +90,7 @@ def pending_report_reject(
 
 
 def _decide(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     *,
     school_id: int,
     report_id: int,

@@ -12,11 +12,12 @@ from collections.abc import Mapping
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from core.limits import max_length
 from registers.errors import DomainError
 from registers.models import AccessLog, School
 
-WHAT_MAX_LENGTH = AccessLog._meta.get_field("what").max_length
-FILTERS_MAX_LENGTH = AccessLog._meta.get_field("filters").max_length
+WHAT_MAX_LENGTH = max_length(AccessLog, "what")
+FILTERS_MAX_LENGTH = max_length(AccessLog, "filters")
 # Filters whose value identifies a pupil by something other than an id.
 UNNAMED_FILTERS = frozenset({"upn"})
 

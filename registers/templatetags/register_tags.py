@@ -49,7 +49,7 @@ def register_line(line: dict, options: SafeString, keeps_histories: bool, school
     if line["expected"] and not mark:
         known = format_html(_EXPECTED, line["expected"], line["expected_why"])
     elif mark:
-        parts = [format_html("Saved: <strong>{}</strong>", mark.code_id)]
+        parts: list[str] = [format_html("Saved: <strong>{}</strong>", mark.code_id)]
         if mark.minutes_late is not None:
             parts.append(format_html(" ({} min late)", mark.minutes_late))
         if mark.source != MarkSource.REGISTER:

@@ -222,10 +222,10 @@ def _period_marks(
     marks = Mark.objects.filter(school_id__in=school_ids, date__gte=start, date__lte=end)
     if pupil_ids is not None:
         marks = marks.filter(pupil_id__in=pupil_ids)
-    marks = marks.order_by().values(
+    columns = marks.order_by().values(
         m_pupil=F("pupil_id"), m_school=F("school_id"), m_date=F("date"), m_code=F("code_id")
     )
-    sql, params = marks.query.sql_with_params()
+    sql, params = columns.query.sql_with_params()
     return sql, list(params)
 
 
@@ -441,7 +441,9 @@ def _run(
     source_sql = " UNION ALL ".join(sql for sql, _ in sources)
     source_params = [value for _, values in sources for value in values]
     if weekly:
-        counted = [(f"SUM(m.{q(column)}) AS {q(column)}", []) for column in COUNTED]
+        counted: list[tuple[str, list[Any]]] = [
+            (f"SUM(m.{q(column)}) AS {q(column)}", []) for column in COUNTED
+        ]
         code_columns: dict[str, str] = {}
     else:
         counted = _counted_by_what_codes_count_as()

@@ -24,7 +24,7 @@ from reports.views.tables import profile_tables, school_tables, teacher_tables
 
 
 def _page_or_csv(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     *,
     school: School,
     template: str,
