@@ -17,6 +17,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -34,9 +35,7 @@ API_REFUSAL = "Finish signing in with the code from your authenticator app first
 WRONG_CODE = "That code is not right, or has been used: try the code your app shows now."
 
 
-def note_second_step(
-    sender: object, request: HttpRequest | None, user: object, **kw: object
-) -> None:
+def note_second_step(sender: object, request: HttpRequest | None, user: User, **kw: object) -> None:
     """On signing in: whether this session must still give a code."""
     if request is None or not hasattr(request, "session"):
         return

@@ -26,9 +26,11 @@ the federation is about 325,000 of them rather than 3.3 million marks.
 
 import argparse
 import statistics
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from datetime import time as clock
+from functools import partial
 
 import common
 
@@ -54,6 +56,8 @@ def main() -> None:
     admin = Membership.objects.filter(
         school__federation=data.federation, role=Role.FEDERATION_ADMIN
     ).first()
+    if admin is None:
+        sys.exit("The trust has no federation admin.")
     afternoon = datetime.combine(
         data.last_day, clock(16, 0), tzinfo=timezone.get_default_timezone()
     )
@@ -93,7 +97,7 @@ def main() -> None:
             statements = _statements_sent(request)
             app = common.timed_runs(request, warmup=args.warmup, iterations=args.iterations)
             bare = common.timed_runs(
-                lambda statements=statements: _run_bare(statements),
+                partial(_run_bare, statements),
                 warmup=args.warmup,
                 iterations=args.iterations,
             )

@@ -78,6 +78,8 @@ class Scene:
             .order_by("pk")
             .first()
         )
+        if group is None:
+            sys.exit("The school has no class.")
         days = list(SchoolDay.objects.filter(school=school).order_by("-date")[:runs])
         sessions = sorted(
             (day.date, session)

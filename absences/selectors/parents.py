@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from absences.access import ParentChild
@@ -94,13 +95,15 @@ def _day(moment: datetime | None) -> date:
     return timezone.localdate(moment) if moment else date.min
 
 
-def letter_file_for_child(*, child: ParentChild, kind: str, letter_id: int):
+def letter_file_for_child(*, child: ParentChild, kind: str, letter_id: int) -> FieldFile | None:
     """The stored letter of that kind and id, if it is one of the child's; else None."""
-    model = {
+    letters: dict[str, type[LeaveRequest | LadderLetter | UnauthorisedAbsenceLetter]] = {
         "leave": LeaveRequest,
         "ladder": LadderLetter,
         "unauthorised": UnauthorisedAbsenceLetter,
-    }.get(kind)
+    }
+    model = letters.get(kind)
+    found: QuerySet[LeaveRequest | LadderLetter | UnauthorisedAbsenceLetter | NoticeToImprove]
     if model is not None:
         found = model.objects.filter(pk=letter_id, school=child.school, pupil=child.pupil)
     elif kind == "notice":

@@ -13,6 +13,7 @@ and the school.
 """
 
 from datetime import datetime
+from functools import partial
 
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
@@ -112,9 +113,7 @@ def first_day_messages_claim(*, school_id: int, now: datetime | None = None) -> 
             except IntegrityError:
                 continue  # another worker claimed it
             claimed.append(message.pk)
-            transaction.on_commit(
-                lambda pk=message.pk: send_first_day_message.delay(pk), robust=True
-            )
+            transaction.on_commit(partial(send_first_day_message.delay, message.pk), robust=True)
     return claimed
 
 

@@ -318,6 +318,8 @@ def leave_decision_letter(*, leave: LeaveRequest) -> bytes:
     """The decision letter to the parents, as PDF bytes (not saved): dated the day of the
     decision, signed by the head, and for a refusal warning that absence will be coded G."""
     catalogue = code_catalogue()
+    decided_by = leave.decided_by
+    assert decided_by is not None  # a letter is drawn for a decided request
     context = {
         "school": leave.school,
         "letter_date": timezone.localdate(leave.decided_at),
@@ -331,10 +333,12 @@ def leave_decision_letter(*, leave: LeaveRequest) -> bytes:
         else "",
         "unauthorised_code": HOLIDAY_NOT_GRANTED,
         "unauthorised_meaning": catalogue[HOLIDAY_NOT_GRANTED].meaning.lower(),
-        "decided_by_name": staff_name(leave.decided_by),
-        "decided_by_position": staff_position(user=leave.decided_by, school=leave.school),
+        "decided_by_name": staff_name(decided_by),
+        "decided_by_position": staff_position(user=decided_by, school=leave.school),
     }
     if leave.decision == LeaveDecision.APPROVED:
+        # An approval records the days approved (leave_request_decide).
+        assert leave.approved_first_day is not None and leave.approved_last_day is not None
         first = (leave.approved_first_day, leave.approved_first_session)
         last = (leave.approved_last_day, leave.approved_last_session)
         context.update(

@@ -27,7 +27,10 @@ from registers.lib.calendar import day_label
 
 REPORTED_BY_PARENT = "Reported by parent"
 # The code the office is offered for each kind of report; "other" is the office's to choose.
-SUGGESTED_CODES: dict[str, str] = {ReportKind.ILLNESS: ILLNESS, ReportKind.MEDICAL: MEDICAL_APPOINTMENT}
+SUGGESTED_CODES: dict[str, str] = {
+    ReportKind.ILLNESS: ILLNESS,
+    ReportKind.MEDICAL: MEDICAL_APPOINTMENT,
+}
 
 
 def reported_by_parent(contact_name: str) -> str:

@@ -10,6 +10,7 @@ parents with parental responsibility.
 """
 
 from datetime import date
+from functools import partial
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -65,7 +66,7 @@ def unauthorised_letters_request(*, school: School, today: date) -> list[int]:
             continue  # another run listed these sessions first
         created.append(letter.pk)
         transaction.on_commit(
-            lambda letter_id=letter.pk: draw_unauthorised_absence_letter.delay(letter_id),
+            partial(draw_unauthorised_absence_letter.delay, letter.pk),
             robust=True,
         )
     return created

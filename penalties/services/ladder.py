@@ -7,6 +7,8 @@ below 93% an absence letter each half term with a breakdown of the child's atten
 
 from collections.abc import Collection
 from datetime import date
+from decimal import Decimal
+from functools import partial
 
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
@@ -25,6 +27,15 @@ from penalties.selectors.ladder import (
 )
 from registers.lib.calendar import academic_year_start
 from registers.models import School
+from reports.selectors.figures import Figures
+
+
+def _pct(figures: Figures) -> Decimal:
+    """The attendance % of a pupil on a step or sent a letter: each has possible sessions (at
+    least the federation's `ladder_minimum_sessions`), so it is never unknown."""
+    pct = figures.attendance_pct
+    assert pct is not None
+    return pct
 
 
 def intervention_ladder_run(*, school: School, as_of: date) -> int:
@@ -52,7 +63,7 @@ def intervention_ladder_run(*, school: School, as_of: date) -> int:
                         step=step,
                         academic_year=year,
                         crossed_on=as_of,
-                        attendance_pct=figures.attendance_pct,
+                        attendance_pct=_pct(figures),
                         threshold_pct=threshold,
                         possible=figures.possible,
                         attended=figures.attended,
@@ -112,7 +123,7 @@ def ladder_letters_request(
                     attended=row.figures.attended,
                     authorised=row.figures.authorised,
                     unauthorised=row.figures.unauthorised,
-                    attendance_pct=row.figures.attendance_pct,
+                    attendance_pct=_pct(row.figures),
                     email_parents=email_parents,
                     requested_by=by,
                     requested_at=now,
@@ -133,9 +144,7 @@ def ladder_letters_request(
             ).values_list("pk", flat=True)
         )
         for letter_id in ids:
-            transaction.on_commit(
-                lambda letter_id=letter_id: draw_ladder_letter.delay(letter_id), robust=True
-            )
+            transaction.on_commit(partial(draw_ladder_letter.delay, letter_id), robust=True)
     return len(ids)
 
 

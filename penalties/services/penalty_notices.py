@@ -148,6 +148,7 @@ def penalty_notice_record(
                 raise DomainError("This case is closed: no penalty notice can be recorded on it.")
         sequence: int | None = None
         if kind == PenaltyNoticeKind.NATIONAL:
+            assert case is not None  # a national notice without its case was refused above
             standing = case_evidence_as_it_stands(case=case, today=timezone.localdate())
             stale_evidence_reason = evidence_stands_or_refuse(
                 standing=standing, stale_evidence_reason=stale_evidence_reason
@@ -215,7 +216,11 @@ def evidence_stands_or_refuse(*, standing: StandingEvidence, stale_evidence_reas
 
 def amount_due_on(*, notice: PenaltyNotice, day: date) -> Decimal | None:
     """What paying the notice on `day` costs, or None once 28 days have passed."""
-    if notice.reduced_amount is not None and day <= notice.reduced_due_on:
+    if (
+        notice.reduced_amount is not None
+        and notice.reduced_due_on is not None
+        and day <= notice.reduced_due_on
+    ):
         return notice.reduced_amount
     if day <= notice.full_due_on:
         return notice.full_amount
