@@ -56,7 +56,7 @@ PLAUSIBLE = {
 }
 
 
-def submissions(form: Form, bad: str, malformed: str = "") -> list[dict[str, str]]:
+def submissions(form: Form, bad: str, malformed: str = "") -> list[dict[str, str | list[str]]]:
     """The form's data with every field of kind `bad` malformed; one per submit button."""
     data: dict[str, str | list[str]] = {}
     for f in form.fields:
@@ -81,7 +81,7 @@ def submissions(form: Form, bad: str, malformed: str = "") -> list[dict[str, str
 
 def row_counts() -> dict[str, int]:
     return {
-        model._meta.label: model.objects.count()
+        model._meta.label: model._default_manager.count()
         for app in APPS
         for model in apps.get_app_config(app).get_models()
     }

@@ -2,6 +2,7 @@
 request for days already asked for, and a late-book line already in the book (issue #17)."""
 
 from datetime import date
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -15,7 +16,7 @@ from tests.factories import ContactFactory, MembershipFactory, PupilContactFacto
 
 pytestmark = pytest.mark.django_db
 
-FUNERAL = {
+FUNERAL: dict[str, Any] = {
     "category": LeaveCategory.EXCEPTIONAL,
     "reason": "Grandfather's funeral",
     "evidence": "",
