@@ -178,7 +178,7 @@ def missing_registers(*, school: School, now: datetime, session: str) -> Missing
     for item in due:
         if item.state == RegisterState.NOT_TAKEN:
             state = MonitorState.NOT_TAKEN
-        elif item.register.taken_after_close:
+        elif item.register is not None and item.register.taken_after_close:
             state = MonitorState.TAKEN_LATE
         else:
             state = MonitorState.TAKEN

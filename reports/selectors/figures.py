@@ -57,7 +57,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 
 from registers.codes import CountsAs, code_catalogue
 from registers.lib.pupil_weeks import week_start_sql
@@ -90,6 +90,9 @@ BY_KEYS = ("school", "group", "year_group", "week", "pupil", "cohort", "term")
 # Whose figures: every pupil, or the national figures' population (the DfE's: aged 5 to 15 on
 # 31 August before the school year), each a prefix of the per-enrolment columns.
 EVERY_PUPIL, DFE = "", "dfe_"
+
+# Pupils to count: their ids, or a queryset of their ids (the ORM writes it into the SQL).
+PupilIds = Collection[int] | QuerySet[Any, Any]
 
 
 def percent(numerator: int, denominator: int) -> Decimal | None:
@@ -214,7 +217,7 @@ def _count_where(condition: str) -> str:
 
 
 def _period_marks(
-    *, school_ids: Collection[int], start: date, end: date, pupil_ids: Collection[int] | None
+    *, school_ids: Collection[int], start: date, end: date, pupil_ids: PupilIds | None
 ) -> tuple[str, list[Any]]:
     """The period's marks as a SELECT of m_pupil, m_school, m_date and m_code. The ORM builds
     it, so `pupil_ids` may be ids or a queryset of ids. Four columns of the index
@@ -237,7 +240,7 @@ WEEKLY_KEYS = ("all", "school", "pupil", "year_group", "cohort", "week")
 
 
 def _weekly_counts(
-    *, school_ids: Collection[int], start: date, end: date, pupil_ids: Collection[int] | None
+    *, school_ids: Collection[int], start: date, end: date, pupil_ids: PupilIds | None
 ) -> tuple[str, list[Any]]:
     """The period's marks counted per pupil, school and week, as a SELECT of m_pupil,
     m_school, m_week, attended, authorised and unauthorised: the pupil weeks for the weeks
@@ -410,7 +413,7 @@ def _run(
     start: date,
     end: date,
     by: str,
-    pupil_ids: Collection[int] | None = None,
+    pupil_ids: PupilIds | None = None,
     codes: bool = True,
     populations: tuple[str, ...] = (EVERY_PUPIL,),
     code_pupils: bool = False,
@@ -619,7 +622,7 @@ def figures_for(
     school_ids: Collection[int],
     start: date,
     end: date,
-    pupil_ids: Collection[int] | None = None,
+    pupil_ids: PupilIds | None = None,
     codes: bool = True,
     code_pupils: bool = False,
     dfe_population: bool = False,
@@ -650,7 +653,7 @@ def figures_by(
     start: date,
     end: date,
     by: By,
-    pupil_ids: Collection[int] | None = None,
+    pupil_ids: PupilIds | None = None,
     codes: bool = True,
     dfe_population: bool = False,
 ) -> dict[Any, Figures]:
@@ -689,7 +692,7 @@ def figures_by_population(
     start: date,
     end: date,
     by: By,
-    pupil_ids: Collection[int] | None = None,
+    pupil_ids: PupilIds | None = None,
 ) -> dict[Any, PopulationFigures]:
     """`figures_by` (with `codes=False`) of every pupil and of the national figures'
     population side by side, from one statement: for a page that sets the school's figures
