@@ -190,6 +190,23 @@ class MarkFactory(ModelFactory[Mark]):
     )
 
 
+def staff_member(
+    school: School,
+    role: str,
+    username: str,
+    *,
+    position: str = "",
+    **names: str,
+) -> User:
+    """Someone with `role` at `school` (their position: the role's own name unless given;
+    `names`: first_name, last_name, email, else UserFactory's). The personas of
+    tests/conftest.py are made with it, and so is anyone else a test needs with a role: a
+    federation admin at a sister school, one user of each role."""
+    user = UserFactory(username=username, **names)
+    MembershipFactory(user=user, school=school, role=role, position=position or role)
+    return user
+
+
 def enrol_in_group(
     group: RegistrationGroup,
     count: int = 0,

@@ -10,9 +10,9 @@ from django.urls import reverse
 from absences.models import LeaveCategory, LeaveRequest
 from absences.services.leave import leave_request_decide, leave_request_record
 from registers.errors import AlreadyRecorded
-from registers.models import LateArrival, Role
+from registers.models import LateArrival
 from tests.conftest import MONDAY
-from tests.factories import ContactFactory, MembershipFactory, PupilContactFactory, UserFactory
+from tests.factories import ContactFactory, PupilContactFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,13 +22,6 @@ FUNERAL: dict[str, Any] = {
     "evidence": "",
     "received_on": MONDAY,
 }
-
-
-@pytest.fixture
-def head(school):
-    user = UserFactory(username="head", first_name="Helen", last_name="Head")
-    MembershipFactory(user=user, school=school, role=Role.HEAD, position="Headteacher")
-    return user
 
 
 def _leave(school, pupil, by, first: date, last: date, first_session="AM", last_session="PM"):

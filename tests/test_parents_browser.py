@@ -24,11 +24,10 @@ from tests.factories import (
     ContactFactory,
     EnrolmentFactory,
     GroupMembershipFactory,
-    MembershipFactory,
     PupilContactFactory,
     PupilFactory,
     RegistrationGroupFactory,
-    UserFactory,
+    staff_member,
 )
 
 pytestmark = [
@@ -43,8 +42,14 @@ def scene():
     today = timezone.localdate()
     day = today + timedelta(days=max(0, 7 - today.weekday()) if today.weekday() > 4 else 0)
     school = school_with_term_around(today)
-    office = UserFactory(username="office", first_name="Olive", last_name="Office")
-    MembershipFactory(user=office, school=school, role=Role.OFFICE, position="Office manager")
+    office = staff_member(
+        school,
+        Role.OFFICE,
+        "office",
+        position="Office manager",
+        first_name="Olive",
+        last_name="Office",
+    )
     group = RegistrationGroupFactory(school=school, name="4A")
     pupil = PupilFactory(legal_forename="Sam", legal_surname="Ashdown")
     EnrolmentFactory(pupil=pupil, school=school, start_date=today - timedelta(days=400))

@@ -16,15 +16,14 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 
-from registers.models import Mark, Pupil, Register, RegistrationGroup
+from registers.models import Mark, Pupil, Register, RegistrationGroup, Role
 from tests.browser import PASSWORD, PHONE, school_with_term_around
 from tests.factories import (
     EnrolmentFactory,
     GroupMembershipFactory,
-    MembershipFactory,
     PupilFactory,
     RegistrationGroupFactory,
-    UserFactory,
+    staff_member,
 )
 
 # Transactional: the live server's thread must see what the test wrote. The serialized rollback
@@ -50,8 +49,14 @@ def class_4a() -> ClassToday:
     today = timezone.localdate()
     day = today - timedelta(days=max(0, today.weekday() - 4))  # Saturday, Sunday: back to Friday
     school = school_with_term_around(day)  # AM register opens 08:45, closes 09:15
-    teacher = UserFactory(username="teacher4a", first_name="Tess", last_name="Teacher")
-    MembershipFactory(user=teacher, school=school, position="Year 4 teacher")
+    teacher = staff_member(
+        school,
+        Role.TEACHER,
+        "teacher4a",
+        position="Year 4 teacher",
+        first_name="Tess",
+        last_name="Teacher",
+    )
     group = RegistrationGroupFactory(school=school, name="4A")
     group.teachers.add(teacher)
     pupils = []

@@ -45,7 +45,6 @@ from registers.models import (
     Mark,
     Pupil,
     RegistrationGroup,
-    Role,
     School,
     SubmittedForm,
 )
@@ -56,7 +55,6 @@ from tests.conftest import LONDON
 from tests.factories import (
     ContactFactory,
     MarkFactory,
-    MembershipFactory,
     PupilContactFactory,
     UserFactory,
 )
@@ -73,13 +71,6 @@ SEPTEMBER_WEEK = [date(2025, 9, 8 + offset) for offset in range(5)]
 def clock():
     with time_machine.travel(datetime(2025, 10, 1, 10, 0, tzinfo=LONDON), tick=False):
         yield
-
-
-@pytest.fixture
-def head(school):
-    user = UserFactory(username="once.head", first_name="Hana", last_name="Head")
-    MembershipFactory(user=user, school=school, role=Role.HEAD, position="Headteacher")
-    return user
 
 
 @dataclass
