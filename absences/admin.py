@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from registers.admin.base import ViewOnlyAdmin, ViewOnlyInline
+from registers.codes import NOT_YET_ESTABLISHED
 
 from .models import (
     FirstDayMessage,
@@ -197,7 +198,7 @@ class OverdueNFlagAdmin(ViewOnlyAdmin):
     @admin.display(description="still N", boolean=True)
     def still_n(self, flag: OverdueNFlag) -> bool:
         # The row stays once the N is resolved, as the record that it was late.
-        return flag.mark.code_id == "N"
+        return flag.mark.code_id == NOT_YET_ESTABLISHED
 
 
 @admin.register(ParentReport)

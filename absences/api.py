@@ -4,7 +4,7 @@ Lists are scoped by `absences.access` (office, attendance lead and head of the s
 write parses its body (types only), loads the school and pupil through `access` (404 for
 another school or a pupil not on its register, 403 for a role that may not), and calls the
 service the page calls; a service's refusal is a 400 with its message
-(`attendance_site.api_errors`).
+(`core.api_errors`).
 """
 
 from django.db.models import QuerySet
@@ -27,9 +27,9 @@ from absences.selectors.pupils import pupil_contacts
 from absences.serializers import LeaveRequestSerializer, ParentCallSerializer
 from absences.services.calls import parent_call_record
 from absences.services.leave import leave_request_record
-from attendance_site.api_disclosure import DisclosedList, disclose
-from attendance_site.api_errors import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS
+from core.api_errors import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS
 from core.http import AuthenticatedRequest
+from registers.disclosure import DisclosedList, disclose
 from registers.lib.calendar import AM, PM, SESSIONS
 from registers.models import Pupil, School
 

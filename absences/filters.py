@@ -10,7 +10,7 @@ from absences.models import (
     LeaveRequest,
     ParentCall,
 )
-from attendance_site.api_filters import IdFilter
+from core.api_filters import IdFilter
 
 
 class ParentCallFilter(django_filters.FilterSet):

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "absences",
     "penalties",
     "reports",
+    "retention",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -140,12 +142,12 @@ AUTHENTICATION_BACKENDS = [
 # Combining the two means an attacker guessing one account cannot lock its owner out from
 # school, and one address cannot try many passwords against one account. And
 # SIGN_IN_ADDRESS_FAILURE_LIMIT (20) failures from one address, whatever the usernames, lock
-# the address out for as long: password spraying (attendance_site/security.py).
+# the address out for as long: password spraying (core/security.py).
 AXES_FAILURE_LIMIT = 5
 AXES_ADDRESS_FAILURE_LIMIT = _positive("SIGN_IN_ADDRESS_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
-AXES_HANDLER = "attendance_site.security.PairOrAddressHandler"
+AXES_HANDLER = "core.security.PairOrAddressHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Successful sign-ins need no second table of who signed in from where.
@@ -154,7 +156,7 @@ AXES_VERBOSE = False  # no banner on every start-up
 # Behind the reverse proxy the client's address is the one the last proxy appended to
 # X-Forwarded-For; TRUSTED_PROXY_COUNT says how many proxies are in front (0: REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-AXES_CLIENT_IP_CALLABLE = "attendance_site.security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.security.client_ip"
 # The parents' sign-in form: requests from one client (IP address) in 15 minutes, whatever the
 # addresses asked for, on top of three links per address (absences/services/parents.py).
 PARENT_SIGN_IN_REQUESTS_PER_CLIENT = _positive("PARENT_SIGN_IN_REQUESTS_PER_CLIENT", default=10)
@@ -248,7 +250,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # 2024 regulations: entries are kept six years (or the federation's longer period), no longer.
     "retention-nightly": {
-        "task": "registers.tasks.retention_run_for_every_federation",
+        "task": "retention.tasks.retention_run_for_every_federation",
         "schedule": crontab(hour=1, minute=30),
     },
 }
@@ -318,10 +320,10 @@ REST_FRAMEWORK = {
     # Bodies are JSON only, in the views and so in the schema: a schema offering form and
     # multipart bodies too makes generated clients (openapi-python-client) unable to write.
     # JSON nested past a bound is refused before Python's recursive parser sees it.
-    "DEFAULT_PARSER_CLASSES": ["attendance_site.api_parsers.BoundedJSONParser"],
-    "EXCEPTION_HANDLER": "attendance_site.api_errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": ["core.api_parsers.BoundedJSONParser"],
+    "EXCEPTION_HANDLER": "core.api_errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "attendance_site.api_pagination.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api_pagination.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
 }
 SPECTACULAR_SETTINGS = {

@@ -152,7 +152,7 @@ def scale_database() -> ScaleData:
     from django.core.management import call_command
     from django.db import connection
 
-    from registers.demo.trust import TRUST_NAME
+    from demo.trust import TRUST_NAME
     from registers.models import Enrolment, Federation, School, SchoolDay
 
     with connection.cursor() as cursor:

@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import Http404
 
-from penalties.models import ThresholdCase
+from penalties.models import LadderLetter, PenaltyNotice, ThresholdCase
 from registers import permissions
 from registers.models import School
 
@@ -39,3 +39,36 @@ def get_threshold_case_for_user(*, user: User, case_id: int) -> ThresholdCase:
     if (found := case.filter(pk=case_id).first()) is None:
         raise Http404("No such case.")
     return found
+
+
+def threshold_case_at_school(*, school: School, case_id: int) -> ThresholdCase:
+    """A case of the school (the caller has checked the school); any other id is not found."""
+    case = ThresholdCase.objects.select_related("pupil", "school__federation").filter(
+        school=school, pk=case_id
+    )
+    found = case.first()
+    if found is None:
+        raise Http404("No such case at this school.")
+    return found
+
+
+def penalty_notice_at_school(*, school: School, notice_id: int) -> PenaltyNotice:
+    notice = (
+        PenaltyNotice.objects.select_related("parent", "pupil", "case")
+        .filter(school=school, pk=notice_id)
+        .first()
+    )
+    if notice is None:
+        raise Http404("No such penalty notice at this school.")
+    return notice
+
+
+def ladder_letter_at_school(*, school: School, letter_id: int) -> LadderLetter:
+    letter = (
+        LadderLetter.objects.select_related("pupil", "school")
+        .filter(school=school, pk=letter_id)
+        .first()
+    )
+    if letter is None:
+        raise Http404("No such letter at this school.")
+    return letter

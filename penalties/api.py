@@ -9,13 +9,13 @@ from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from attendance_site.api_disclosure import DisclosedList, disclose
-from attendance_site.api_errors import LIST_ERRORS, READ_ERRORS
+from core.api_errors import LIST_ERRORS, READ_ERRORS
 from core.http import AuthenticatedRequest
 from penalties import access
 from penalties.filters import ThresholdCaseFilter
 from penalties.models import CaseDecision, SupportOffered, ThresholdCase
 from penalties.serializers import ThresholdCaseDetailSerializer, ThresholdCaseSerializer
+from registers.disclosure import DisclosedList, disclose
 
 
 @extend_schema_view(

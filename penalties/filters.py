@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import QuerySet
 
-from attendance_site.api_filters import IdFilter
+from core.api_filters import IdFilter
 from penalties.models import CaseRoute, ThresholdCase
 
 

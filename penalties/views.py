@@ -11,22 +11,20 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from absences.selectors.pupils import parents_with_responsibility
+from core.errors import DomainError
 from core.http import AuthenticatedHttpRequest
 from penalties import access, forms
 from penalties.models import LadderLetterKind, NoticeToImprove, PenaltyNoticeKind, ThresholdCase
 from penalties.selectors import (
-    penalty_notice_at_school,
+    notice_to_improve_progress,
     penalty_notice_evidence_for_case,
     penalty_notices_for_pupil,
-    pupil_attendance,
     suspension_notices_at_school,
-    threshold_case_at_school,
     threshold_cases_open_for_school,
 )
 from penalties.selectors.evidence import case_evidence_as_it_stands
 from penalties.selectors.ladder import (
     half_term_of,
-    ladder_letter_at_school,
     ladder_letter_progress,
     ladder_letters_due,
     ladder_letters_for_school,
@@ -43,7 +41,6 @@ from penalties.services import (
 )
 from penalties.services.ladder import intervention_ladder_run, ladder_letters_request
 from penalties.services.penalty_notices import national_sequence
-from registers.errors import DomainError
 from registers.forms import submit
 from registers.lib.calendar import academic_year_label, academic_year_start
 from registers.models import School
@@ -59,7 +56,7 @@ def _case_for_user(
     request: AuthenticatedHttpRequest, school_id: int, case_id: int
 ) -> ThresholdCase:
     school = _school_for_threshold_cases(request, school_id)
-    return threshold_case_at_school(school=school, case_id=case_id)
+    return access.threshold_case_at_school(school=school, case_id=case_id)
 
 
 @login_required
@@ -85,22 +82,8 @@ def threshold_cases(request: AuthenticatedHttpRequest, school_id: int) -> HttpRe
 
 def _render_case(request: HttpRequest, case: ThresholdCase, **bound: object) -> HttpResponse:
     today = timezone.localdate()
-    notice = NoticeToImprove.objects.filter(case=case).first()
-    period = None
-    if notice is not None and today >= notice.improvement_start:
-        # Attendance during the improvement period (so far, until it ends) against the target.
-        figures = pupil_attendance(
-            school=case.school,
-            pupil=case.pupil,
-            first=notice.improvement_start,
-            last=min(today, notice.improvement_end),
-        )
-        period = {
-            "figures": figures,
-            "ended": today > notice.improvement_end,
-            "met": figures.attendance_pct is not None
-            and figures.attendance_pct >= notice.target_percent,
-        }
+    notice = NoticeToImprove.objects.filter(case=case).select_related("case__pupil").first()
+    period = notice_to_improve_progress(notice=notice, today=today) if notice else None
     parents = parents_with_responsibility(pupil=case.pupil)
     context = {
         "school": case.school,
@@ -268,7 +251,7 @@ def penalty_notice_payment(
     request: AuthenticatedHttpRequest, school_id: int, notice_id: int
 ) -> HttpResponse:
     school = _school_for_threshold_cases(request, school_id)
-    notice = penalty_notice_at_school(school=school, notice_id=notice_id)
+    notice = access.penalty_notice_at_school(school=school, notice_id=notice_id)
 
     def record(data: dict) -> str:
         penalty_notice_payment_record(notice=notice, by=request.user, **data)
@@ -285,7 +268,7 @@ def penalty_notice_la_decision(
     request: AuthenticatedHttpRequest, school_id: int, notice_id: int
 ) -> HttpResponse:
     school = _school_for_threshold_cases(request, school_id)
-    notice = penalty_notice_at_school(school=school, notice_id=notice_id)
+    notice = access.penalty_notice_at_school(school=school, notice_id=notice_id)
 
     def record(data: dict) -> str:
         penalty_notice_la_decision_record(notice=notice, by=request.user, **data)
@@ -463,7 +446,7 @@ def ladder_letter_download(
     request: AuthenticatedHttpRequest, school_id: int, letter_id: int
 ) -> FileResponse:
     school = _school_for_threshold_cases(request, school_id)
-    letter = ladder_letter_at_school(school=school, letter_id=letter_id)
+    letter = access.ladder_letter_at_school(school=school, letter_id=letter_id)
     if not letter.letter:
         raise Http404("No letter yet.")
     pdf = letter.letter.open("rb")

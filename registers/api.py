@@ -4,7 +4,7 @@ Each view loads its objects through `access` (404 for an unknown id or another s
 for another class of the user's school) before it reads the body, parses the body with its
 input serializer (types only: the services judge the rules), calls one service or selector and
 renders an output serializer.
-Domain errors become responses in `attendance_site.api_errors`, so no view catches them.
+Domain errors become responses in `core.api_errors`, so no view catches them.
 """
 
 from datetime import date
@@ -16,8 +16,7 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from attendance_site.api_disclosure import DisclosedList, disclose
-from attendance_site.api_errors import (
+from core.api_errors import (
     LIST_ERRORS,
     READ_ERRORS,
     WRITE_ERRORS,
@@ -25,6 +24,7 @@ from attendance_site.api_errors import (
 )
 from core.http import AuthenticatedRequest
 from registers import access, selectors
+from registers.disclosure import DisclosedList, disclose
 from registers.filters import GroupFilter, MarkFilter, PupilFilter, SchoolFilter
 from registers.lib.calendar import SESSIONS
 from registers.models import Amendment, Mark, Pupil, RegistrationGroup, School

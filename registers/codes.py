@@ -26,11 +26,25 @@ ILLNESS = "I"
 MEDICAL_APPOINTMENT = "M"
 HOLIDAY_NOT_GRANTED = "G"
 ABSENT_OTHER = "O"  # other or unknown circumstances: also an illness the school does not accept
+EXCEPTIONAL_CIRCUMSTANCES = "C"  # leave of absence granted for exceptional circumstances
 NOT_REQUIRED = "X"
 PART_TIME_TIMETABLE = "C2"
 PLANNED_CLOSURE = "#"
 DUAL_REGISTERED = "D"
 UNEXPECTED_CLOSURE = "Y4"
+
+# The codes a register offers first, after the session's present mark: those a class teacher
+# enters most mornings (the rest are one step further away).
+COMMON_CODES = (
+    NOT_YET_ESTABLISHED,
+    LATE_BEFORE_CLOSE,
+    ILLNESS,
+    MEDICAL_APPOINTMENT,
+    LATE_AFTER_CLOSE,
+    EXCEPTIONAL_CIRCUMSTANCES,
+    HOLIDAY_NOT_GRANTED,
+    ABSENT_OTHER,
+)
 
 
 class CountsAs(models.TextChoices):

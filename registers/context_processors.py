@@ -21,7 +21,7 @@ def register_reminders(request: HttpRequest) -> dict:
         return {"register_reminders": ()}
 
     def reminders() -> list:
-        from registers.selectors_monitor import reminded_registers_for_teacher, reminder_banner_key
+        from registers.selectors.monitor import reminded_registers_for_teacher, reminder_banner_key
 
         day = timezone.localdate()
         key = reminder_banner_key(user_id=user.pk, day=day)

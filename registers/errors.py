@@ -1,40 +1,9 @@
-"""Errors a service raises for staff to read: plain words, no pupil data beyond what they sent."""
+"""The register's own refusal: a save out of date, with the marks as they are now."""
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
-
-class DomainError(Exception):
-    """A rule of the registers refused the request; the message is shown to staff."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class AlreadyRecorded(DomainError):
-    """The same thing is already recorded (a second leave request for days already asked
-    for, a late-book line entered twice): `existing` is that record, for a link to it."""
-
-    def __init__(self, message: str, *, existing: object) -> None:
-        super().__init__(message)
-        self.existing = existing
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
-
-
-class FileRejected(DomainError):
-    """A whole file was refused; nothing from it was saved. `errors` lists every problem found."""
-
-    def __init__(self, errors: list) -> None:
-        self.errors = errors
-        super().__init__(f"Nothing was imported: {len(errors)} problem(s) found.")
+from core.errors import DomainError
 
 
 @dataclass(frozen=True)
@@ -58,6 +27,8 @@ class Conflict:
 class StaleSave(DomainError):
     """The form was out of date; nothing of it was saved. `conflicts` shows the current marks."""
 
+    http_status = 409
+
     def __init__(self, conflicts: list) -> None:
         self.conflicts = conflicts
         super().__init__(
@@ -65,3 +36,7 @@ class StaleSave(DomainError):
             "The page now shows the current marks: check them and save again. "
             + "; ".join(str(c) for c in conflicts)
         )
+
+    def details(self) -> dict[str, Any]:
+        # The marks as they are now, so the client can show them and let the person decide.
+        return {"conflicts": [asdict(conflict) for conflict in self.conflicts]}

@@ -1,11 +1,11 @@
-"""Filters of the API's lists. Ids are `IdFilter`s (`attendance_site.api_filters`): plain
+"""Filters of the API's lists. Ids are `IdFilter`s (`core.api_filters`): plain
 numbers checked to be 1..2**63-1, not model choices: an id the user may not see filters to
 nothing rather than being looked up (which would tell it exists)."""
 
 import django_filters
 from django.db.models import Exists, OuterRef, QuerySet
 
-from attendance_site.api_filters import IdFilter
+from core.api_filters import IdFilter
 from registers.lib.calendar import SESSIONS
 from registers.lib.year_groups import YEAR_GROUP_CHOICES
 from registers.models import (

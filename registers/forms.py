@@ -8,11 +8,11 @@ from django import forms
 from django.http import QueryDict
 from django.utils import timezone
 
+from core.errors import AlreadyRecorded, DomainError
 from core.forms import form_field
+from core.parsing import object_id, whole_number
 from registers.codes import code_catalogue
-from registers.errors import AlreadyRecorded, DomainError
 from registers.lib.calendar import SESSIONS
-from registers.lib.parsing import object_id, whole_number
 from registers.models import LeavingReason, Pupil, SessionTimes
 from registers.services.closures import ClosureKind
 from registers.services.register import RegisterEntry

@@ -35,21 +35,6 @@ def email_registers_taken_late(any_day: str | None = None) -> int:
 
 
 @shared_task
-def retention_run_for_every_federation(today: str | None = None) -> dict[int, dict[str, int]]:
-    """Nightly (beat, 01:30): delete each federation's register entries past its retention
-    period (2024 regulations: at least six years). A second run deletes nothing more. `today`
-    (an ISO date) is for a manual run. Returns the counts per federation id."""
-    from registers.models import Federation
-    from registers.services.retention import retention_run
-
-    day = date.fromisoformat(today) if today else timezone.localdate()
-    return {
-        federation.pk: retention_run(federation=federation, today=day, dry_run=False).counts
-        for federation in Federation.objects.order_by("pk")
-    }
-
-
-@shared_task
 def forget_submitted_forms() -> int:
     """Nightly (beat, 01:45): forget the one-time tokens of forms sent over a week ago."""
     from registers.services.submit_once import submitted_forms_forget

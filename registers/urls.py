@@ -2,9 +2,9 @@ from datetime import date
 
 from django.urls import path, register_converter
 
-from registers.lib.parsing import iso_day
-
-from . import views, views_monitor
+from core.parsing import iso_day
+from registers.views import monitor as views_monitor
+from registers.views import registers as views
 
 
 class IsoDateConverter:

@@ -17,13 +17,13 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from attendance_site.api_disclosure import disclose
-from attendance_site.api_errors import WRITE_ERRORS
-from attendance_site.api_filters import ID_MESSAGE
+from core.api_errors import WRITE_ERRORS
+from core.api_filters import ID_MESSAGE
 from core.http import AuthenticatedRequest
-from registers.lib.parsing import DAY_RANGE, EARLIEST_DAY, LATEST_DAY, MAX_ID
+from core.parsing import DAY_RANGE, EARLIEST_DAY, LATEST_DAY, MAX_ID
+from registers.disclosure import disclose
+from registers.selectors.statistics import SUPPRESSION_THRESHOLD, Figures, figures_for, suppressed
 from reports import access
-from reports.selectors.figures import SUPPRESSION_THRESHOLD, Figures, figures_for, suppressed
 from reports.selectors.periods import is_whole_terms
 
 WHOLE_TERMS = (

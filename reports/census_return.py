@@ -41,8 +41,8 @@ from registers.codes import is_absence
 from registers.lib.calendar import academic_year_start, easter_sunday, spring_bank_holiday
 from registers.lib.statistics_population import born_aged_on_31_august
 from registers.models import Pupil, School, Term
+from registers.selectors.statistics import Figures, figures_by
 from reports.exports import census_codes
-from reports.selectors.figures import Figures, figures_by
 
 YOUNGEST, OLDEST = 4, 15  # on 31 August before the school year
 

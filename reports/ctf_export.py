@@ -5,7 +5,7 @@ information to the new school (the Education (Pupil Information) (England) Regul
 the CTF specification, "Purpose of a CTF"). The file is written in the layout the DfE's own
 writers use for the header and the pupil's identity (DFEAGILEDEVOPS/MTC
 admin/services/ctf/ctf.service.js; DFE-Digital/get-information-about-pupils XmlCtfFormatter),
-and the CTF specification's for the rest, the same layout `registers.services.ctf_parse` reads:
+and the CTF specification's for the rest, the same layout `registers.imports.ctf_parse` reads:
 
     <CTfile>
       <Header> DocumentName, CTFversion (the school year, "26.0" for 2026/27), DateTime,
@@ -39,7 +39,8 @@ from xml.etree.ElementTree import Element, ElementTree, SubElement, indent
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from registers.errors import DomainError
+from core.errors import DomainError
+from registers.imports.ctf_parse import DOCUMENT_NAME
 from registers.lib.calendar import AM, PM, academic_year_start
 from registers.lib.ctf_format import (
     NO_MARK,
@@ -50,9 +51,8 @@ from registers.lib.ctf_format import (
 )
 from registers.models import Enrolment, Mark, Pupil, PupilContact, School, SchoolDay
 from registers.selectors import latest_enrolment, left_for_another_school
+from registers.selectors.statistics import Figures, figures_by, figures_sum
 from registers.services.access_log import access_log_record
-from registers.services.ctf_parse import DOCUMENT_NAME
-from reports.selectors.figures import Figures, figures_by, figures_sum
 
 SUPPLIER_ID = "School attendance"
 _MOBILE_PREFIXES = ("07", "+447")

@@ -21,7 +21,7 @@ from absences.services.evidence import (
     medical_evidence_outcome_record,
     medical_evidence_request,
 )
-from registers.errors import DomainError
+from core.errors import DomainError
 from registers.models import Amendment, Closure, Mark, SchoolDay
 from registers.services.calendar import school_calendar_rebuild
 from tests.conftest import LONDON

@@ -17,7 +17,7 @@ from absences.services.leave import (
     leave_request_record,
     leave_taken_anyway_record,
 )
-from registers.errors import DomainError
+from core.errors import DomainError
 from registers.models import Amendment, Mark
 from tests.conftest import LONDON, MONDAY
 from tests.factories import (

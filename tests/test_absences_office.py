@@ -16,7 +16,7 @@ from absences.models import (
     SafeguardingFlag,
 )
 from absences.services.calls import parent_call_record, safeguarding_flag_resolve
-from registers.errors import DomainError
+from core.errors import DomainError
 from registers.models import Amendment, Mark, MarkSource
 from registers.services.register import RegisterEntry, register_submit
 from tests.conftest import LONDON, MONDAY

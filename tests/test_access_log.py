@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from absences.models import LeaveCategory
 from absences.services.leave import leave_request_decide, leave_request_record
-from registers.errors import DomainError
+from core.errors import DomainError
 from registers.models import AccessLog, Role
 from registers.services.access_log import access_log_record
 from tests.conftest import MONDAY

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from attendance_site.api_filters import ID_MESSAGE, MAX_ID
+from core.api_filters import ID_MESSAGE, MAX_ID
 from registers.models import Role
 from registers.services.marks import mark_amend
 from tests.factories import (

@@ -7,9 +7,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from core.errors import DomainError
 from penalties.models import CaseRoute, ThresholdCase
 from penalties.services import case_route_decide, case_support_record, threshold_cases_open
-from registers.errors import DomainError
 from tests.test_thresholds import pupil_at, whole_days
 
 pytestmark = pytest.mark.django_db

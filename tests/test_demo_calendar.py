@@ -7,8 +7,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from registers.demo.calendar import demo_school_years, with_demo_terms
-from registers.demo.seed import _configs
+from demo.calendar import demo_school_years, with_demo_terms
+from demo.seed import _configs
 from registers.models import Federation
 
 HMFA_TERMS = 9  # 2024/25 to 2026/27 in school_config/hmfa.yaml

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from absences.models import LeaveCategory, LeaveRequest
 from absences.services.leave import leave_request_decide, leave_request_record
-from registers.errors import AlreadyRecorded
+from core.errors import AlreadyRecorded
 from registers.models import LateArrival
 from tests.conftest import MONDAY
 from tests.factories import ContactFactory, PupilContactFactory, UserFactory

@@ -1,4 +1,4 @@
-"""The statistics module: DfE figures on hand-made marks (reports/selectors/figures.py)."""
+"""The statistics module: DfE figures on hand-made marks (registers/selectors/statistics.py)."""
 
 from datetime import date
 from decimal import Decimal
@@ -7,7 +7,7 @@ import pytest
 
 from registers.codes import code_catalogue
 from registers.models import SchoolDay
-from reports.selectors.figures import (
+from registers.selectors.statistics import (
     COHORT_NAMES,
     Figures,
     figures_by,

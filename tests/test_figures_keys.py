@@ -1,4 +1,4 @@
-"""The statistics' keys by join (reports/selectors/figures.py), figures without code counts,
+"""The statistics' keys by join (registers/selectors/statistics.py), figures without code counts,
 and charts drawn once per set of figures (reports/charts.py): issue #6's performance work."""
 
 from datetime import date
@@ -8,8 +8,8 @@ import pytest
 from django.core.cache import cache
 
 from registers.models import Term
+from registers.selectors.statistics import figures_by, figures_for
 from reports import charts
-from reports.selectors.figures import figures_by, figures_for
 from tests.factories import GroupMembershipFactory, RegistrationGroupFactory
 from tests.test_figures import END, START, pupil_with
 

@@ -1,4 +1,4 @@
-"""Figures from the pupil weeks are the figures from the marks (reports/selectors/figures.py).
+"""Figures from the pupil weeks are the figures from the marks (registers/selectors/statistics.py).
 
 Issue #6 (the dashboards' speed): pages that show no count per code add up whole weeks from
 `PupilWeek` and read marks only for the part weeks at the ends of a period. Whatever the
@@ -14,7 +14,7 @@ import pytest
 from django.db.models import F
 
 from registers.models import PupilWeek
-from reports.selectors.figures import figures_by
+from registers.selectors.statistics import figures_by
 from tests.factories import EnrolmentFactory, MarkFactory, PupilFactory
 
 pytestmark = pytest.mark.django_db

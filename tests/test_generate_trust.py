@@ -7,9 +7,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Q
 
+from demo.seed import DEMO_PASSWORD
+from demo.trust import TRUST_NAME, school_year_terms
 from registers.codes import NOT_YET_ESTABLISHED, code_catalogue
-from registers.demo import DEMO_PASSWORD
-from registers.demo.trust import TRUST_NAME, school_year_terms
 from registers.models import (
     Enrolment,
     Federation,

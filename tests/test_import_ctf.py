@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from registers.imports import ctf_parse as ctf_parse
 from registers.lib.upn import upn_check_letter
 from registers.models import (
     Amendment,
@@ -20,7 +21,6 @@ from registers.models import (
     Pupil,
     PupilContact,
 )
-from registers.services import ctf_parse
 from tests.conftest import LONDON
 from tests.factories import EnrolmentFactory, MarkFactory, PupilFactory
 

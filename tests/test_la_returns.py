@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from absences.models import ReturnKind, ReturnSent
 from absences.services.la_returns import expected_illness_record, la_return_record_sent
-from registers.errors import DomainError
+from core.errors import DomainError
 from registers.models import Enrolment, School, SchoolDay
 from registers.services.school_config import school_config_load
 from tests.conftest import LONDON

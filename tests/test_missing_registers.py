@@ -21,7 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from registers.models import Register, RegisterReminder
-from registers.selectors_monitor import reminder_banner_key
+from registers.selectors.monitor import reminder_banner_key
 from registers.services.register import RegisterEntry, register_submit
 from registers.services.reminders import register_reminders_send
 from registers.tasks import email_registers_taken_late, remind_missing_registers

@@ -20,7 +20,7 @@ from django.urls import reverse
 
 from registers.lib.statistics_population import born_aged_on_31_august, school_year_spans
 from registers.models import Pupil, Role
-from reports.selectors.figures import (
+from registers.selectors.statistics import (
     BY_KEYS,
     figures_by,
     figures_by_population,

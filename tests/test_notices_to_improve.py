@@ -9,9 +9,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from core.errors import DomainError
 from penalties.models import NoticeToImprove, ThresholdCase
 from penalties.services import notice_to_improve_issue, threshold_cases_open
-from registers.errors import DomainError
 from tests.factories import PupilContactFactory
 from tests.test_thresholds import mark, pupil_at, whole_days
 
@@ -156,9 +156,9 @@ def test_the_case_shows_attendance_during_the_period_against_the_target(
         client.force_login(attendance_lead)
         page = client.get(reverse("threshold_case", args=[case.school_id, case.pk]))
     content = page.content.decode()
-    figures = page.context["period"]["figures"]
+    figures = page.context["period"].figures
     assert (figures.possible, figures.attended, figures.attendance_pct) == (12, 10, Decimal("83.3"))
-    assert page.context["period"]["ended"] is True
+    assert page.context["period"].ended is True
     assert "83.3%" in content
     assert "The target was not met." in content
 

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from attendance_site.api_parsers import MAX_DEPTH
-from registers.lib.parsing import (
+from core.api_parsers import MAX_DEPTH
+from core.parsing import (
     LATEST_DAY,
     iso_day,
     object_id,

@@ -16,10 +16,10 @@ from absences.models import (
     ReportKind,
     ReportStatus,
 )
-from absences.selectors import expected_codes
+from absences.selectors.expected import expected_codes
 from absences.services.parents import absence_report_submit
 from absences.services.reports import parent_report_accept, parent_report_reject
-from registers.errors import DomainError
+from core.errors import DomainError
 from registers.models import Amendment, Mark, MarkSource
 from registers.selectors import register_sheet
 from registers.services.register import RegisterEntry, register_submit

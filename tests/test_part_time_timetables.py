@@ -9,7 +9,7 @@ from django.urls import reverse
 from absences.models import PartTimeTimetable, TimetableReview
 from absences.selectors.timetables import timetables_to_follow_up
 from absences.services.timetables import part_time_timetable_agree, timetable_review_record
-from registers.errors import DomainError
+from core.errors import DomainError
 from registers.models import Mark
 from tests.conftest import LONDON, MONDAY
 from tests.factories import EnrolmentFactory, PupilFactory

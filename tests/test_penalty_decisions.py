@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from absences.services.timetables import part_time_timetable_agree
+from core.errors import DomainError
 from penalties.models import (
     LADecision,
     NoticeToImprove,
@@ -29,7 +30,6 @@ from penalties.models import (
 )
 from penalties.services import notice_to_improve_issue, penalty_notice_record, threshold_cases_open
 from penalties.services.penalty_notices import national_sequence
-from registers.errors import DomainError
 from registers.models import Federation, School
 from registers.services.marks import mark_amend, resolved_write
 from registers.services.school_config import ConfigRejected, school_config_load

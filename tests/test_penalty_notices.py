@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from core.errors import DomainError
 from penalties.models import LADecision, PenaltyNotice, PenaltyNoticeKind, ThresholdCase
 from penalties.services import (
     penalty_notice_la_decision_record,
@@ -15,7 +16,6 @@ from penalties.services import (
     penalty_notice_record,
     threshold_cases_open,
 )
-from registers.errors import DomainError
 from tests.factories import PupilContactFactory
 from tests.test_thresholds import pupil_at, whole_days
 

@@ -39,12 +39,13 @@ from absences.models import (
     LeaveRequest,
     MedicalEvidenceRequest,
     ParentCall,
+    ParentReport,
     PartTimeTimetable,
+    ReportKind,
     SafeguardingFlag,
     TimetableReview,
     UnauthorisedAbsenceLetter,
 )
-from absences.models_parents import ParentReport, ReportKind
 from penalties.models import (
     LadderLetter,
     NoticeToImprove,

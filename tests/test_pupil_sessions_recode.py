@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from registers.errors import DomainError
+from core.errors import DomainError
 from registers.models import Amendment, Mark
 from registers.selectors import school_sessions_between
 from registers.services.marks import pupil_sessions_recode

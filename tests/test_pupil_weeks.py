@@ -1,7 +1,7 @@
 """The pupil weeks: each pupil's marks counted by school week, kept equal to the marks by
 database triggers (registers/lib/pupil_weeks.py), whoever writes the marks and however.
 
-Issue #6: the figures of whole weeks are read from these counts (reports/selectors/figures.py),
+Issue #6: the figures of whole weeks are read from these counts (registers/selectors/statistics.py),
 so a count that drifted from the marks would be a wrong figure on a governors' paper.
 """
 

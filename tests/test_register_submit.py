@@ -6,8 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.errors import DomainError
 from registers.codes import code_catalogue
-from registers.errors import DomainError, StaleSave
+from registers.errors import StaleSave
 from registers.models import Amendment, Mark, Register
 from registers.services.register import RegisterEntry, RegisterRefused, register_submit
 from tests.conftest import MONDAY

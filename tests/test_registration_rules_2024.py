@@ -18,10 +18,10 @@ from django.utils import timezone
 from absences.models import LeaveCategory, LeaveDecision, UnauthorisedAbsenceLetter
 from absences.services.leave import leave_request_decide, leave_request_record
 from absences.services.unauthorised_letters import unauthorised_letters_request
-from registers.errors import DomainError
+from core.errors import DomainError
 from registers.models import Mark
 from registers.services.marks import late_arrival_record
-from registers.services.retention import retention_run
+from retention.services import retention_run
 from tests.conftest import LONDON
 from tests.factories import MarkFactory, PupilContactFactory, UserFactory
 

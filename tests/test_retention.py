@@ -24,9 +24,9 @@ from registers.models import (
     RegisterReminder,
     RetentionRun,
 )
-from registers.services import retention
-from registers.services.retention import retention_cutoff, retention_run
-from registers.tasks import retention_run_for_every_federation
+from retention import services as retention
+from retention.services import retention_cutoff, retention_run
+from retention.tasks import retention_run_for_every_federation
 from tests.factories import (
     FederationFactory,
     MarkFactory,
@@ -248,7 +248,7 @@ def test_every_run_is_logged_with_counts_and_no_pupil_data(staff, caplog):
     pupil = PupilFactory(legal_forename="Zebedee", legal_surname="Quixote")
     MarkFactory(school=school, pupil=pupil, date=SIX_AND_A_HALF_YEARS_AGO)
 
-    with caplog.at_level(logging.INFO, logger="registers.services.retention"):
+    with caplog.at_level(logging.INFO, logger="retention.services"):
         retention_run(federation=school.federation, today=TODAY, dry_run=True)
         retention_run(federation=school.federation, today=TODAY, dry_run=False)
 

@@ -18,8 +18,9 @@ from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from absences.models import LeaveDecision, LeaveRequest
-from absences.models_parents import ParentReport
+from absences.models import LeaveDecision, LeaveRequest, ParentReport
+from demo.history import PlannedRegister
+from demo.seed import DEMO_PASSWORD, demo_configs, demo_day
 from penalties.models import LadderStep, ThresholdCase
 from registers.codes import (
     LATE_AFTER_CLOSE,
@@ -28,8 +29,6 @@ from registers.codes import (
     PRESENT_AM,
     CountsAs,
 )
-from registers.demo import DEMO_PASSWORD, demo_configs, demo_day
-from registers.demo.history import PlannedRegister
 from registers.lib.calendar import AM, PM
 from registers.lib.school_age import compulsory_school_age_problem
 from registers.lib.upn import upn_problem

@@ -29,10 +29,10 @@ from absences.models import (
     LeaveRequest,
     MedicalEvidenceRequest,
     ParentCall,
+    ParentReport,
     SafeguardingFlag,
     TimetableReview,
 )
-from absences.models_parents import ParentReport
 from penalties.models import ThresholdCase
 from registers.models import Federation, Mark, Role, School, SchoolDay, Term
 from tests.conftest import LONDON

@@ -13,7 +13,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 
-from attendance_site.security import client_ip
+from core.security import client_ip
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

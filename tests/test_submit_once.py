@@ -28,10 +28,11 @@ from absences.models import (
     LeaveCategory,
     LeaveRequest,
     MedicalEvidenceRequest,
+    ParentReport,
+    ReportKind,
     SafeguardingFlag,
     TimetableReview,
 )
-from absences.models_parents import ParentReport, ReportKind
 from absences.services.evidence import medical_evidence_request
 from absences.services.leave import leave_request_record
 from absences.services.parents import absence_report_submit

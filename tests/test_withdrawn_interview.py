@@ -22,8 +22,8 @@ from django.urls import reverse
 
 from registers.codes import CodeGroup, CountsAs, code_catalogue, counts_as
 from registers.models import AttendanceCode, PupilWeek
+from registers.selectors.statistics import figures_by, figures_for
 from registers.services.calendar import school_calendar_rebuild
-from reports.selectors.figures import figures_by, figures_for
 from tests.factories import (
     EnrolmentFactory,
     MarkFactory,

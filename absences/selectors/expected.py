@@ -1,6 +1,6 @@
-"""What the register should expect before it is taken: the codes already decided or reported."""
+"""What the register should expect before it is taken: the codes the office already decided or
+was told (`registers.selectors.expected` asks this source, added in `AbsencesConfig.ready`)."""
 
-from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import (
@@ -16,17 +16,13 @@ from django.db.models import (
 )
 
 from absences.models import LeaveDecision, LeaveRequest, PartTimeTimetable, ReportedAbsence
+from registers.codes import PART_TIME_TIMETABLE
 from registers.lib.calendar import AM, PM, weekly_session
 from registers.models import School
+from registers.selectors.expected import ExpectedCode
 
 # The kinds of decision, in the order they are applied: a later one wins.
 TIMETABLE, REPORTED, LEAVE = 1, 2, 3
-
-
-@dataclass(frozen=True)
-class ExpectedCode:
-    code: str
-    why: str
 
 
 def _columns(**values) -> dict:
@@ -73,7 +69,7 @@ def expected_codes(
             school=school, pupil_id__in=pupil_ids, start__lte=day, end__gte=day
         ),
         kind=Value(TIMETABLE),
-        code_or_category=Value("C2"),
+        code_or_category=Value(PART_TIME_TIMETABLE),
         span_first_day=F("start"),
         span_first_session=Value(AM),
         span_last_day=F("end"),

@@ -16,7 +16,7 @@ from registers.codes import NOT_YET_ESTABLISHED
 from registers.models import GroupMembership, Mark, Pupil, PupilContact, School
 
 if TYPE_CHECKING:
-    from absences.forms import FlagResolveForm, ParentCallForm
+    from absences.forms.office import FlagResolveForm, ParentCallForm
 
 
 @dataclass

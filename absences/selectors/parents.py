@@ -1,12 +1,10 @@
 """Reads for the parents' pages (each about one child the access helper has checked) and for
 the office's queue of the absences parents reported."""
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.fields.files import FieldFile
-from django.utils import timezone
 
 from absences.access import ParentChild
 from absences.models import (
@@ -15,13 +13,12 @@ from absences.models import (
     ParentCall,
     ParentReport,
     ReportStatus,
-    UnauthorisedAbsenceLetter,
 )
-from penalties.models import LadderLetter, NoticeToImprove
-from penalties.selectors.ladder import school_year_first_day
+from absences.selectors.letters import LetterLine, letter_file, letters_drawn
 from registers.codes import CountsAs
+from registers.lib.calendar import school_year_start
 from registers.models import Mark, Pupil, School
-from reports.selectors.figures import Figures, figures_for
+from registers.selectors.statistics import Figures, figures_for
 
 
 def child_attendance(*, child: ParentChild, today: date) -> Figures:
@@ -29,7 +26,7 @@ def child_attendance(*, child: ParentChild, today: date) -> Figures:
     method (one query): attendance % over possible sessions."""
     return figures_for(
         school_ids=[child.school.pk],
-        start=school_year_first_day(today),
+        start=school_year_start(today),
         end=today,
         pupil_ids=[child.pupil.pk],
     )
@@ -42,7 +39,7 @@ def sessions_missed(*, child: ParentChild, today: date) -> QuerySet[Mark]:
         Mark.objects.filter(
             school=child.school,
             pupil=child.pupil,
-            date__gte=school_year_first_day(today),
+            date__gte=school_year_start(today),
             date__lte=today,
             code__counts_as__in=[CountsAs.AUTHORISED, CountsAs.UNAUTHORISED],
         )
@@ -51,69 +48,15 @@ def sessions_missed(*, child: ParentChild, today: date) -> QuerySet[Mark]:
     )
 
 
-@dataclass(frozen=True)
-class LetterLine:
-    kind: str  # the download's key: leave, ladder, notice
-    letter_id: int
-    title: str
-    dated: date
-
-
 def letters_for_child(*, child: ParentChild) -> list[LetterLine]:
     """Letters the school drew for the child's parents (leave decisions, absence letters and
-    meeting invitations, unauthorised-absence letters, notices to improve), newest first, in
-    four queries."""
-    pupil, school = child.pupil, child.school
-    lines = [
-        LetterLine(
-            "leave", leave.pk, f"Decision on leave of absence ({leave})", _day(leave.decided_at)
-        )
-        for leave in LeaveRequest.objects.filter(school=school, pupil=pupil).exclude(letter="")
-    ]
-    lines += [
-        LetterLine("ladder", letter.pk, letter.get_kind_display(), _day(letter.drawn_at))
-        for letter in LadderLetter.objects.filter(school=school, pupil=pupil).exclude(letter="")
-    ]
-    lines += [
-        LetterLine(
-            "unauthorised", letter.pk, "Absence recorded as unauthorised", _day(letter.drawn_at)
-        )
-        for letter in UnauthorisedAbsenceLetter.objects.filter(school=school, pupil=pupil).exclude(
-            letter=""
-        )
-    ]
-    lines += [
-        LetterLine("notice", notice.pk, "Notice to improve", _day(notice.issued_at))
-        for notice in NoticeToImprove.objects.filter(
-            case__school=school, case__pupil=pupil
-        ).exclude(letter="")
-    ]
-    return sorted(lines, key=lambda line: line.dated, reverse=True)
-
-
-def _day(moment: datetime | None) -> date:
-    return timezone.localdate(moment) if moment else date.min
+    meeting invitations, unauthorised-absence letters, notices to improve), newest first."""
+    return letters_drawn(school=child.school, pupil=child.pupil)
 
 
 def letter_file_for_child(*, child: ParentChild, kind: str, letter_id: int) -> FieldFile | None:
     """The stored letter of that kind and id, if it is one of the child's; else None."""
-    letters: dict[str, type[LeaveRequest | LadderLetter | UnauthorisedAbsenceLetter]] = {
-        "leave": LeaveRequest,
-        "ladder": LadderLetter,
-        "unauthorised": UnauthorisedAbsenceLetter,
-    }
-    model = letters.get(kind)
-    found: QuerySet[LeaveRequest | LadderLetter | UnauthorisedAbsenceLetter | NoticeToImprove]
-    if model is not None:
-        found = model.objects.filter(pk=letter_id, school=child.school, pupil=child.pupil)
-    elif kind == "notice":
-        found = NoticeToImprove.objects.filter(
-            pk=letter_id, case__school=child.school, case__pupil=child.pupil
-        )
-    else:
-        return None
-    item = found.exclude(letter="").first()
-    return item.letter if item is not None else None
+    return letter_file(school=child.school, pupil=child.pupil, kind=kind, letter_id=letter_id)
 
 
 def reports_by_parent(*, child: ParentChild) -> QuerySet[ParentReport]:
@@ -136,7 +79,7 @@ def contact_log_for_parent(*, child: ParentChild, today: date) -> QuerySet[Paren
         ),
         school=child.school,
         pupil=child.pupil,
-        called_at__date__gte=school_year_first_day(today),
+        called_at__date__gte=school_year_start(today),
     ).order_by("-called_at", "-pk")
 
 

@@ -23,6 +23,7 @@ from absences.models import (
     SafeguardingFlag,
 )
 from absences.selectors.pupils import days_not_on_roll
+from core.errors import DomainError
 from registers.codes import (
     NOT_YET_ESTABLISHED,
     CountsAs,
@@ -30,7 +31,6 @@ from registers.codes import (
     code_problem,
     counts_as,
 )
-from registers.errors import DomainError
 from registers.lib.calendar import AM, PM, SESSIONS, session_order
 from registers.models import Contact, MarkSource, Pupil, PupilContact, School, SchoolDay
 from registers.selectors import school_sessions_between

@@ -14,8 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from absences.models import EvidenceOutcome, MedicalEvidenceRequest
+from core.errors import DomainError
 from registers.codes import ABSENT_OTHER, ILLNESS, CountsAs
-from registers.errors import DomainError
 from registers.lib.calendar import AM, PM
 from registers.models import Mark, Pupil, School
 from registers.selectors import school_sessions_between

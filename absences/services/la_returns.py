@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from absences.models import ExpectedIllness, ReturnKind, ReturnSent
 from absences.selectors.la_returns import la_returns
-from registers.errors import DomainError
+from core.errors import DomainError
 from registers.models import Enrolment, Pupil, School
 
 

@@ -22,8 +22,8 @@ from django.utils import timezone
 from absences.letters import letter_email_to_parents, letter_pdf, span_label
 from absences.models import LeaveCategory, LeaveDecision, LeaveRequest
 from absences.selectors.pupils import days_not_on_roll, parents_with_responsibility
+from core.errors import AlreadyRecorded, DomainError
 from registers.codes import HOLIDAY_NOT_GRANTED, code_catalogue
-from registers.errors import AlreadyRecorded, DomainError
 from registers.lib.calendar import AM, PM, SESSIONS, day_label, session_order
 from registers.models import Pupil, School
 from registers.selectors import school_sessions_between

@@ -44,7 +44,7 @@ from absences.models import (
 )
 from absences.selectors.pupils import days_not_on_roll
 from absences.services.leave import leave_request_record
-from registers.errors import DomainError
+from core.errors import DomainError
 from registers.lib.calendar import (
     AM,
     PM,

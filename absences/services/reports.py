@@ -21,8 +21,8 @@ from absences.models import (
     ReportStatus,
 )
 from absences.services.calls import parent_call_record
+from core.errors import DomainError
 from registers.codes import ILLNESS, MEDICAL_APPOINTMENT
-from registers.errors import DomainError
 from registers.lib.calendar import day_label
 
 REPORTED_BY_PARENT = "Reported by parent"

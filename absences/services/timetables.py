@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from absences.models import PartTimeTimetable, TimetableReview
-from registers.errors import DomainError
+from core.errors import DomainError
 from registers.lib.calendar import day_label, weekly_sessions_problem
 from registers.lib.school_age import compulsory_school_age_problem
 from registers.models import Enrolment, Pupil, School

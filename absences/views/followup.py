@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from absences import access
-from absences.forms import (
+from absences.forms.office import (
     EvidenceOutcomeForm,
     EvidenceRequestForm,
     ExpectedIllnessForm,

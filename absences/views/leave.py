@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from absences import access
-from absences.forms import LeaveDecisionForm, LeaveRequestForm, ReviewForm, TimetableForm
+from absences.forms.office import LeaveDecisionForm, LeaveRequestForm, ReviewForm, TimetableForm
 from absences.models import LeaveDecision
 from absences.selectors.leave import leave_requests_decided, leave_requests_pending
 from absences.selectors.timetables import timetables_to_follow_up
@@ -30,9 +30,9 @@ from absences.services.leave import (
     leave_taken_anyway_record,
 )
 from absences.services.timetables import part_time_timetable_agree, timetable_review_record
+from core.errors import DomainError
 from core.http import AuthenticatedHttpRequest
 from registers import permissions
-from registers.errors import DomainError
 from registers.forms import already_recorded, submit
 from registers.services.access_log import access_log_record
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from absences import access
-from absences.forms import FlagResolveForm, ParentCallForm, call_form
+from absences.forms.office import FlagResolveForm, ParentCallForm, call_form
 from absences.models import CallDirection, SafeguardingFlag
 from absences.selectors.office import (
     parent_calls_on,
@@ -28,8 +28,8 @@ from absences.selectors.pupils import pupil_contacts, pupils_on_roll_by_name
 from absences.services import calls
 from absences.services.calls import CallRecorded, parent_call_record
 from core.http import AuthenticatedHttpRequest
+from core.parsing import object_id
 from registers.forms import submit
-from registers.lib.parsing import object_id
 from registers.models import Pupil, School
 
 

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from absences import access
 from absences.access import ParentChild
-from absences.forms_parents import AbsenceReportForm, ParentLeaveForm, SignInRequestForm
+from absences.forms.parents import AbsenceReportForm, ParentLeaveForm, SignInRequestForm
 from absences.selectors import parents as selectors
 from absences.services.parents import (
     absence_report_submit,
@@ -29,9 +29,9 @@ from absences.services.parents import (
     sign_in_link_redeem,
     sign_in_link_request,
 )
-from attendance_site.security import client_ip
+from core.errors import DomainError
 from core.http import AuthenticatedHttpRequest
-from registers.errors import DomainError
+from core.security import client_ip
 from registers.forms import already_recorded, submit
 from registers.services.access_log import access_log_record
 

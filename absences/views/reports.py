@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from absences import access
-from absences.forms_parents import ReportAcceptForm, ReportRejectForm
+from absences.forms.parents import ReportAcceptForm, ReportRejectForm
 from absences.models import ParentReport
 from absences.selectors.parents import pending_reports, reports_decided
 from absences.services.reports import SUGGESTED_CODES, parent_report_accept, parent_report_reject

@@ -6,14 +6,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Min, Q, QuerySet
-from django.http import Http404
 
+from core.errors import DomainError
 from penalties.models import LadderLetter, LadderLetterKind, LadderStep, LadderStepKind
 from registers.codes import CountsAs, codes_counting_as
-from registers.errors import DomainError
-from registers.lib.calendar import academic_year_start
+from registers.lib.calendar import school_year_start
 from registers.models import Mark, Pupil, School, Term
-from reports.selectors.figures import Figures, figures_by
+from registers.selectors.statistics import Figures, figures_by
 
 # Which step's threshold makes a letter of each kind due.
 LETTER_STEP = {
@@ -31,19 +30,12 @@ def ladder_thresholds(*, school: School) -> dict[int, Decimal]:
     }
 
 
-def school_year_first_day(day: date) -> date:
-    """The school year that `day` falls in starts on 1 August (the DfE's school year)."""
-    return date(academic_year_start(day), 8, 1)
-
-
 def attendance_this_school_year(*, school: School, as_of: date) -> dict[int, Figures]:
     """Each pupil with marks at the school this school year up to `as_of`, with their figures
     from the statistics module (one aggregate query for the whole school): possible sessions
     leave out those that are not possible (X, #, D, Y...); attendance % = attended / possible.
     """
-    return figures_by(
-        school_ids=[school.pk], start=school_year_first_day(as_of), end=as_of, by="pupil"
-    )
+    return figures_by(school_ids=[school.pk], start=school_year_start(as_of), end=as_of, by="pupil")
 
 
 def pupils_below(
@@ -150,7 +142,7 @@ def ladder_letters_due(*, school: School, kind: str, as_of: date) -> LettersDue:
     }
     pupils = Pupil.objects.in_bulk(list(below))
     first_days = first_possible_sessions(
-        school=school, pupil_ids=list(below), start=school_year_first_day(as_of), end=as_of
+        school=school, pupil_ids=list(below), start=school_year_start(as_of), end=as_of
     )
     due = sorted(
         (
@@ -217,14 +209,3 @@ def ladder_letters_for_school(*, school: School, half_term_start: date) -> Query
         .select_related("pupil")
         .order_by("kind", "pupil__legal_surname", "pupil__legal_forename")
     )
-
-
-def ladder_letter_at_school(*, school: School, letter_id: int) -> LadderLetter:
-    letter = (
-        LadderLetter.objects.select_related("pupil", "school")
-        .filter(school=school, pk=letter_id)
-        .first()
-    )
-    if letter is None:
-        raise Http404("No such letter at this school.")
-    return letter

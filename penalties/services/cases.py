@@ -6,9 +6,9 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from core.errors import DomainError
 from penalties.models import CaseDecision, CaseRoute, SupportOffered, ThresholdCase
 from penalties.selectors import pupils_meeting_threshold
-from registers.errors import DomainError
 from registers.models import School
 
 

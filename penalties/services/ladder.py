@@ -27,7 +27,7 @@ from penalties.selectors.ladder import (
 )
 from registers.lib.calendar import academic_year_start
 from registers.models import School
-from reports.selectors.figures import Figures
+from registers.selectors.statistics import Figures
 
 
 def _pct(figures: Figures) -> Decimal:

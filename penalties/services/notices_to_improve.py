@@ -10,13 +10,12 @@ from django.utils import timezone
 
 from absences.letters import letter_email_to_parents, letter_pdf, long_date
 from absences.selectors.pupils import parents_with_responsibility
+from core.errors import DomainError
 from penalties.models import NoticeToImprove, ThresholdCase
 from penalties.selectors import letter_attendance_periods
 from penalties.selectors.evidence import case_evidence_as_it_stands
-from penalties.selectors.ladder import school_year_first_day
 from penalties.services.penalty_notices import evidence_stands_or_refuse
-from registers.errors import DomainError
-from registers.lib.calendar import day_label
+from registers.lib.calendar import day_label, school_year_start
 from registers.models import ImprovementPeriodCounting, School, SchoolDay
 from registers.services.marks import staff_name, staff_position
 
@@ -163,7 +162,7 @@ def notice_to_improve_letter(*, notice: NoticeToImprove) -> bytes:
 
 def _first_school_day(school: School, day: date) -> date:
     """The school's first school day of the school year `day` is in (or its 1 August)."""
-    start = school_year_first_day(day)
+    start = school_year_start(day)
     first = SchoolDay.objects.filter(school=school, date__gte=start).order_by("date").first()
     return first.date if first is not None and first.date <= day else start
 

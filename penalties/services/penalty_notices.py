@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from core.errors import DomainError
 from penalties.models import (
     LADecision,
     PenaltyNotice,
@@ -22,7 +23,6 @@ from penalties.models import (
 )
 from penalties.selectors import national_notices_to_parent
 from penalties.selectors.evidence import StandingEvidence, case_evidence_as_it_stands
-from registers.errors import DomainError
 from registers.lib.calendar import working_days_after, years_after
 from registers.models import Contact, PenaltyLimitCounting, Pupil, PupilContact, School
 

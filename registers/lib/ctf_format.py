@@ -1,7 +1,7 @@
 """The Common Transfer File's own spellings, read and written: its version numbers, the string
 of session marks, and the CBDS codes for contacts' relationships and pupils' sex.
 
-Plain functions, no database: `registers.services.ctf_parse` reads a file with them and
+Plain functions, no database: `registers.imports.ctf_parse` reads a file with them and
 `reports.ctf_export` writes one, so a file this project writes is read back the same way.
 
 Where each layout comes from:

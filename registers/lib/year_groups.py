@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 
-from registers.lib.parsing import whole_number
+from core.parsing import whole_number
 
 # Years 1 to 14, then M (a mixed year class) and X (the national curriculum not followed: a
 # special school's pupils following no particular year), as D00020 lists them.

@@ -6,9 +6,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from registers.errors import DomainError, FileRejected
+from core.errors import DomainError, FileRejected
+from registers.imports.csv_rows import Row, read_csv_file
 from registers.models import School
-from registers.services.csv_rows import Row, read_csv_file
 
 
 class CsvImportCommand(BaseCommand):

@@ -79,7 +79,7 @@ class Mark(models.Model):
         indexes = [
             models.Index(fields=["school", "date", "session"]),
             models.Index(fields=["pupil", "date"]),
-            # The statistics (reports.selectors.figures) read only these four columns of a
+            # The statistics (registers.selectors.statistics) read only these four columns of a
             # school's dates: an index-only scan, never the table (benchmarks/dashboards.py).
             models.Index(fields=["school", "date", "pupil", "code"], name="mark_figures_idx"),
         ]

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
-from registers.lib.calendar import SESSIONS, TermDates
+from registers.lib.calendar import AM, SESSIONS, TermDates
 from registers.lib.year_groups import validate_year_group_list
 
 # The 2024 regulations: every register entry is kept for at least six years.
@@ -196,6 +196,13 @@ class SessionTimes(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school}: {self.phase}"
+
+    def window(self, session: str) -> tuple[time, time]:
+        """When this phase's register for the session opens and closes: the morning's from
+        `am_start`, the afternoon's from `pm_register_opens`."""
+        if session == AM:
+            return self.am_start, self.am_register_closes
+        return self.pm_register_opens, self.pm_register_closes
 
     def clean(self) -> None:
         problems = session_times_problems(

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from core.errors import DomainError
 from core.limits import max_length
-from registers.errors import DomainError
 from registers.models import AccessLog, School
 
 WHAT_MAX_LENGTH = max_length(AccessLog, "what")

@@ -11,7 +11,7 @@ from datetime import date
 from django.db import transaction
 from django.db.models import Q
 
-from registers.errors import DomainError
+from core.errors import DomainError
 from registers.lib.calendar import day_label
 from registers.models import Enrolment, GroupMembership, Mark, Pupil, School, deletion_problem
 

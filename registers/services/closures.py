@@ -9,8 +9,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.errors import DomainError
 from registers.codes import PLANNED_CLOSURE, UNEXPECTED_CLOSURE
-from registers.errors import DomainError
 from registers.lib.calendar import SESSIONS
 from registers.models import (
     Closure,

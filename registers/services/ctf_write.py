@@ -1,4 +1,4 @@
-"""Writing a checked Common Transfer File: `registers.services.ctf_import` decides, this writes.
+"""Writing a checked Common Transfer File: `registers.imports.ctf` decides, this writes.
 
 Nothing here checks anything: every record reaching it was checked against the file and the
 database (see ctf_import for the decisions it carries out).
@@ -10,6 +10,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
+from registers.imports.ctf_parse import CtfPupil, Header, PupilError
 from registers.models import (
     Contact,
     Enrolment,
@@ -19,7 +20,6 @@ from registers.models import (
     PupilContact,
     School,
 )
-from registers.services.ctf_parse import CtfPupil, Header, PupilError
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from core.errors import AlreadyRecorded, DomainError
 from registers.codes import LATE_AFTER_CLOSE, LATE_BEFORE_CLOSE, code_catalogue, code_problem
-from registers.errors import AlreadyRecorded, Conflict, DomainError, StaleSave
+from registers.errors import Conflict, StaleSave
 from registers.lib.calendar import AM
 from registers.models import (
     Amendment,
@@ -157,8 +158,7 @@ def late_mark(*, times: SessionTimes | None, session: str, arrived_at: time) -> 
     """
     if times is None:
         raise DomainError("This pupil's year group has no session times at this school.")
-    opens = times.am_start if session == AM else times.pm_register_opens
-    closes = times.am_register_closes if session == AM else times.pm_register_closes
+    opens, closes = times.window(session)
     # The morning session runs until the afternoon's begins; the afternoon to the end of day.
     ends = times.pm_register_opens if session == AM else times.end_of_day
     if arrived_at <= opens:

@@ -8,11 +8,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
-from registers.errors import DomainError, StaleSave
+from core.errors import DomainError
+from registers.errors import StaleSave
 from registers.lib.calendar import SESSIONS
 from registers.models import Mark, MarkSource, Register, RegistrationGroup
 from registers.selectors import group_pupils_on
-from registers.selectors_monitor import register_window_for_pupils
+from registers.selectors.monitor import register_window_for_pupils
 from registers.services.marks import (
     MarkWrite,
     WriteResult,
@@ -37,9 +38,10 @@ class RegisterEntry:
 class RegisterRefused(DomainError):
     """The register cannot be saved as sent; `problems` lists every reason, nothing was saved."""
 
+    problems: list[str]
+
     def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__(" ".join(problems))
+        super().__init__(" ".join(problems), problems=problems)
 
 
 def register_submit(

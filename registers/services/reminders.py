@@ -28,7 +28,7 @@ from registers.models import (
     Role,
     School,
 )
-from registers.selectors_monitor import (
+from registers.selectors.monitor import (
     register_windows,
     registers_to_remind,
     reminder_banner_key,

@@ -15,7 +15,7 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from registers.errors import FileRejected
+from core.errors import FileRejected
 from registers.lib.calendar import SESSIONS, closure_problems, term_overlap_problems
 from registers.lib.year_groups import normalise_year_group, phase_overlap_problems
 from registers.models import Closure, Federation, School, SessionTimes, Term

@@ -1,6 +1,6 @@
 """The governors' termly dashboard and the federation overview: aggregates only.
 
-Every figure comes from `reports.selectors.figures` (one SQL statement per call); this module
+Every figure comes from `registers.selectors.statistics` (one SQL statement per call); this module
 only chooses the periods, shapes the rows and hides small cells. Nothing here names a pupil:
 the rows carry counts and rates of a term, a cohort, a year group, a week or a school.
 
@@ -36,7 +36,7 @@ from registers.lib.calendar import academic_year_label, academic_year_start
 from registers.lib.statistics_population import OLDEST, YOUNGEST, born_aged_on_31_august
 from registers.lib.year_groups import YEAR_GROUPS
 from registers.models import Federation, School, Term
-from reports.selectors.figures import (
+from registers.selectors.statistics import (
     COHORT_NAMES,
     SUPPRESSION_THRESHOLD,
     Figures,

@@ -12,7 +12,7 @@ from penalties.models import ThresholdCase
 from penalties.selectors import threshold_cases_open_for_school
 from registers.lib.year_groups import YEAR_GROUPS
 from registers.models import GroupMembership, RegistrationGroup, School
-from reports.selectors.figures import Figures, figures_by, figures_by_population, figures_for
+from registers.selectors.statistics import Figures, figures_by, figures_by_population, figures_for
 from reports.selectors.periods import Period, current_term, term_to_date, week_to_date
 from reports.selectors.pupils import PupilFigures, pupil_figures
 

@@ -3,7 +3,13 @@
 from dataclasses import dataclass
 from datetime import date
 
-from registers.lib.calendar import academic_year_label, academic_year_start, week_start
+from registers.lib.calendar import (
+    academic_year_end,
+    academic_year_label,
+    academic_year_start,
+    school_year_start,
+    week_start,
+)
 from registers.models import School, Term
 
 
@@ -21,8 +27,11 @@ def week_to_date(*, day: date) -> Period:
 
 def school_year(*, day: date) -> Period:
     """1 August to 31 July, the school year containing `day`."""
-    first = academic_year_start(day)
-    return Period(academic_year_label(first), date(first, 8, 1), date(first + 1, 7, 31))
+    return Period(
+        academic_year_label(academic_year_start(day)),
+        school_year_start(day),
+        academic_year_end(day),
+    )
 
 
 def current_term(*, school: School, day: date) -> Term | None:

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from absences.models import LeaveRequest, ParentCall
 from penalties.models import ThresholdCase
 from registers.models import Amendment, Mark, Pupil, School, SchoolDay, Term
-from reports.selectors.figures import Figures, figures_by, figures_for
+from registers.selectors.statistics import Figures, figures_by, figures_for
 from reports.selectors.periods import Period, school_year
 
 

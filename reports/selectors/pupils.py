@@ -10,7 +10,7 @@ from datetime import date
 from django.db.models import OuterRef, Q, Subquery
 
 from registers.models import GroupMembership, Pupil
-from reports.selectors.figures import Figures, PupilIds, figures_by
+from registers.selectors.statistics import Figures, PupilIds, figures_by
 
 
 @dataclass(frozen=True)

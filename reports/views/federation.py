@@ -18,8 +18,8 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from core.http import AuthenticatedHttpRequest
+from core.parsing import DAY_RANGE, iso_day
 from registers.lib.csv_files import csv_response
-from registers.lib.parsing import DAY_RANGE, iso_day
 from registers.models import Federation, School
 from registers.services.access_log import access_log_record
 from reports import access, charts

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from core.http import AuthenticatedHttpRequest
+from core.parsing import object_id_or_400
 from registers.lib.csv_files import csv_response
-from registers.lib.parsing import object_id_or_400
 from registers.models import School
 from registers.services.access_log import access_log_record
 from reports import access, charts

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from core.http import AuthenticatedHttpRequest
-from registers.lib.parsing import object_id_or_400
+from core.parsing import object_id_or_400
 from registers.models import School, Term
 from registers.services.access_log import access_log_record
 from reports import access

@@ -4,9 +4,10 @@ table=<name>` downloads the same rows, so every table on these pages has its CSV
 from django.urls import reverse
 
 from absences.models import LeaveRequest
+from registers.codes import LATE_AFTER_CLOSE, LATE_BEFORE_CLOSE, NOT_YET_ESTABLISHED
 from registers.models import School
+from registers.selectors.statistics import Figures
 from reports.exports import Link, Table
-from reports.selectors.figures import Figures
 from reports.selectors.overviews import SchoolOverview, TeacherOverview
 from reports.selectors.profile import PupilProfile
 from reports.selectors.pupils import PupilFigures
@@ -109,9 +110,9 @@ def school_tables(*, school: School, overview: SchoolOverview) -> list[Table]:
             figures.possible,
             figures.attended,
             figures.attendance_pct,
-            figures.by_code["N"],
-            figures.by_code["L"],
-            figures.by_code["U"],
+            figures.by_code[NOT_YET_ESTABLISHED],
+            figures.by_code[LATE_BEFORE_CLOSE],
+            figures.by_code[LATE_AFTER_CLOSE],
         ]
 
     return [

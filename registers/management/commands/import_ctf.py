@@ -5,11 +5,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from registers.errors import DomainError, FileRejected
+from core.errors import DomainError, FileRejected
+from registers.imports.csv_rows import parse_date
+from registers.imports.ctf import ctf_import
+from registers.imports.ctf_parse import read_ctf_file
 from registers.models import School
-from registers.services.csv_rows import parse_date
-from registers.services.ctf_import import ctf_import
-from registers.services.ctf_parse import read_ctf_file
 
 
 def _entry_date(value: str) -> date:

@@ -1,5 +1,5 @@
+from registers.imports.marks import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, marks_import
 from registers.management.csv_import import CsvImportCommand
-from registers.services.mark_import import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, marks_import
 
 
 class Command(CsvImportCommand):

@@ -1,5 +1,5 @@
+from registers.imports.pupils import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, pupils_import
 from registers.management.csv_import import CsvImportCommand
-from registers.services.pupil_import import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, pupils_import
 
 
 class Command(CsvImportCommand):

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from registers.errors import FileRejected
+from core.errors import FileRejected
 from registers.services.school_config import read_config_file, school_config_load
 
 

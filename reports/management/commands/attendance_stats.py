@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from registers.models import School
-from reports.selectors.figures import Figures, figures_for
+from registers.selectors.statistics import Figures, figures_for
 from reports.selectors.pupils import pupil_figures
 
 

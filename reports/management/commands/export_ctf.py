@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from registers.errors import DomainError
+from core.errors import DomainError
 from registers.models import Pupil, School
 from reports.ctf_export import ctf_export
 
