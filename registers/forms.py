@@ -34,6 +34,7 @@ def submit(form: forms.Form, service: Callable[[dict[str, Any]], T]) -> T | None
         return service(form.cleaned_data)
     except AlreadyRecorded as error:
         form.add_error(None, error.message)
+        # An attribute of our own on Django's form, read back by `already_recorded` below.
         form.already_recorded = error.existing  # type: ignore[attr-defined]
         return None
     except DomainError as error:
