@@ -65,6 +65,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /health/ for docker-compose and monitors, before the host check and HTTPS redirect.
+    "attendance_site.health.HealthEndpoint",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -88,7 +90,7 @@ MIDDLEWARE = [
 
 if not DEBUG:
     # In production gunicorn serves the collected static files itself; runserver does in DEBUG.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "attendance_site.urls"
 
@@ -118,6 +120,10 @@ DATABASES = {
     ),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Connections kept between requests and tasks (CONN_MAX_AGE seconds, 0: one per request) are
+# checked before reuse, so one broken by a database restart is replaced, not handed out.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL's JIT compiles a large statement (the statistics, the threshold) afresh each
     # time, adding 0.3-0.5 s to answers that take 0.1 s: it never pays for itself here.
@@ -185,24 +191,52 @@ STORAGES = {
     },
 }
 
+
+def redis_cache(url: str) -> dict:
+    """The CACHES entry for Redis at `url`: failing open (attendance_site/cache.py), with
+    timeouts short enough that a Redis gone away costs a page well under a second."""
+    return {
+        "BACKEND": "attendance_site.cache.FailOpenRedisCache",
+        "LOCATION": url,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+
+
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    # Fails open: while Redis is down a cache read is a miss (attendance_site/cache.py).
+    CACHES = {"default": redis_cache(REDIS_URL)}
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
-    # Sessions read from Redis, written through to PostgreSQL (kept across a Redis restart):
-    # a page asks the database nothing for the session. Only with a shared cache: each
-    # process's own memory would serve another process's stale session.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+
+# --- Pages without Redis (issue 19) ---------------------------------------------------------
+# Sessions in the database only, never in the cache: signing in and every signed-in page work
+# while Redis is down. (The sign-in lockout and the parents' sign-in limit count in the
+# database too: attendance_site/security.py, absences/services/parents.py.)
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Queueing a task from a page (`.delay()` after the commit) holds the page at most a few
+# seconds while Redis is down: a refused connection fails at once and is tried once more, a
+# Redis that accepts and never answers after 2 s. The message is not lost: the outbox that
+# caused it is sent again by its sweeper. (The worker's own connection keeps retrying for ever.)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# Nothing reads a task's result, so none is kept: otherwise every `.delay()` first subscribes
+# to its result in Redis, retrying for 20 s when Redis is down (issue 19: "the queueing call
+# blocked 19.5 s"). A caller that wants one passes `ignore_result=False`.
+CELERY_TASK_IGNORE_RESULT = True
+# ---------------------------------------------------------------------------------------------
 CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
 CELERY_BEAT_SCHEDULE: dict = {
