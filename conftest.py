@@ -1,4 +1,4 @@
-"""Root fixtures: named personas, a school with a calendar, and the REQUIRE_SERVICES rule.
+"""The REQUIRE_SERVICES rule (the schools and personas are in tests/conftest.py).
 
 Tests marked `postgres` or `redis` need that service, `browser` needs Debian's Chromium and
 Playwright, and `pdf` WeasyPrint's Pango libraries. On a laptop without them these tests are
@@ -8,11 +8,8 @@ instead, so CI always runs every test.
 
 import importlib.util
 import os
-from datetime import date
 
 import pytest
-
-from registers.services.calendar import school_calendar_rebuild
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own browser download is not used
@@ -69,63 +66,3 @@ def _required_services(request: pytest.FixtureRequest) -> None:
         if REQUIRE_SERVICES:
             pytest.fail(f"REQUIRE_SERVICES=1 but this test {reason}")
         pytest.skip(reason)
-
-
-@pytest.fixture
-def school(db):
-    """Test Primary with one phase and the 2025/26 autumn term (half term 27-31 October)."""
-    from tests.factories import SchoolFactory, SessionTimesFactory, TermFactory
-
-    school = SchoolFactory(name="Test Primary")
-    SessionTimesFactory(school=school)
-    TermFactory(school=school)
-    school_calendar_rebuild(school=school)
-    return school
-
-
-@pytest.fixture
-def other_school(db):
-    """A school in another federation: its staff must see nothing of `school`."""
-    from tests.factories import SchoolFactory, SessionTimesFactory, TermFactory
-
-    school = SchoolFactory(name="Elsewhere Primary")
-    SessionTimesFactory(school=school)
-    TermFactory(school=school)
-    school_calendar_rebuild(school=school)
-    return school
-
-
-@pytest.fixture
-def teacher_4a(school):
-    """A teacher of class 4A at `school`."""
-    from tests.factories import MembershipFactory, RegistrationGroupFactory, UserFactory
-
-    user = UserFactory(username="teacher4a", first_name="Tess", last_name="Teacher")
-    MembershipFactory(user=user, school=school, position="Year 4 teacher")
-    RegistrationGroupFactory(school=school, name="4A").teachers.add(user)
-    return user
-
-
-@pytest.fixture
-def office(school):
-    """The office manager at `school`."""
-    from registers.models import Role
-    from tests.factories import MembershipFactory, UserFactory
-
-    user = UserFactory(username="office", first_name="Olive", last_name="Office")
-    MembershipFactory(user=user, school=school, role=Role.OFFICE, position="Office manager")
-    return user
-
-
-@pytest.fixture
-def head_elsewhere(other_school):
-    """The head of `other_school`, who must see nothing of `school`."""
-    from registers.models import Role
-    from tests.factories import MembershipFactory, UserFactory
-
-    user = UserFactory(username="headelsewhere", first_name="Hal", last_name="Head")
-    MembershipFactory(user=user, school=other_school, role=Role.HEAD, position="Headteacher")
-    return user
-
-
-AUTUMN_2025_FIRST_DAY = date(2025, 9, 3)

@@ -8,7 +8,7 @@ module, so the helpers of `registers.access` they use are exported here too.
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -63,13 +63,13 @@ __all__ = [
 SAFEGUARDING_ROLES = permissions.roles_with(permissions.RESOLVE_SAFEGUARDING)
 
 
-def can_resolve_safeguarding(*, user: AbstractBaseUser, school: School) -> bool:
+def can_resolve_safeguarding(*, user: User, school: School) -> bool:
     return has_permission(
         user=user, school_id=school.pk, permission=permissions.RESOLVE_SAFEGUARDING
     )
 
 
-def get_school_for_safeguarding(*, user: AbstractBaseUser, school_id: int) -> School:
+def get_school_for_safeguarding(*, user: User, school_id: int) -> School:
     """A school whose safeguarding follow-ups the user resolves: its attendance lead or head."""
     return permissions.get_school_for(
         user=user, school_id=school_id, permission=permissions.RESOLVE_SAFEGUARDING
@@ -142,7 +142,7 @@ def unauthorised_letter_at_school(*, school: School, letter_id: int) -> Unauthor
 # admins see neither.
 
 
-def parent_calls_visible_to(*, user: AbstractBaseUser) -> QuerySet[ParentCall]:
+def parent_calls_visible_to(*, user: User) -> QuerySet[ParentCall]:
     """Calls logged at the schools where the user is the office, attendance lead or head."""
     return ParentCall.objects.filter(
         school_id__in=permissions.school_ids_with_permission(
@@ -151,7 +151,7 @@ def parent_calls_visible_to(*, user: AbstractBaseUser) -> QuerySet[ParentCall]:
     )
 
 
-def leave_requests_visible_to(*, user: AbstractBaseUser) -> QuerySet[LeaveRequest]:
+def leave_requests_visible_to(*, user: User) -> QuerySet[LeaveRequest]:
     """Leave requests of the schools where the user is the office, attendance lead or head."""
     return LeaveRequest.objects.filter(
         school_id__in=permissions.school_ids_with_permission(
@@ -160,7 +160,7 @@ def leave_requests_visible_to(*, user: AbstractBaseUser) -> QuerySet[LeaveReques
     )
 
 
-def get_leave_request_for_user(*, user: AbstractBaseUser, leave_id: int) -> LeaveRequest:
+def get_leave_request_for_user(*, user: User, leave_id: int) -> LeaveRequest:
     """A leave request the user may read; any other id, whoever's it is, is not found."""
     leave = (
         leave_requests_visible_to(user=user)
@@ -187,7 +187,7 @@ class ParentChild:
     contact: Contact  # the signed-in parent
 
 
-def get_contact_for_parent(*, user: AbstractBaseUser) -> Contact:
+def get_contact_for_parent(*, user: User) -> Contact:
     """The signed-in parent's contact record; staff (no contact) are refused with a 403."""
     contact = Contact.objects.filter(user=user).first() if user.is_authenticated else None
     if contact is None:
@@ -221,7 +221,7 @@ def children_for_parent(*, contact: Contact) -> list[ParentChild]:
     return list(seen.values())
 
 
-def get_child_for_parent(*, user: AbstractBaseUser, pupil_id: int) -> ParentChild:
+def get_child_for_parent(*, user: User, pupil_id: int) -> ParentChild:
     """One child of the signed-in parent; any other pupil, whoever's, is not found (404)."""
     contact = get_contact_for_parent(user=user)
     enrolment = _children_enrolments(contact=contact).filter(pupil_id=pupil_id).first()

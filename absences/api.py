@@ -11,7 +11,6 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import generics, serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -29,6 +28,7 @@ from absences.serializers import LeaveRequestSerializer, ParentCallSerializer
 from absences.services.calls import parent_call_record
 from absences.services.leave import leave_request_record
 from core.api_errors import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS
+from core.http import AuthenticatedRequest
 from registers.disclosure import DisclosedList, disclose
 from registers.lib.calendar import AM, PM, SESSIONS
 from registers.models import Pupil, School
@@ -44,7 +44,7 @@ class _PupilWriteInput(serializers.Serializer):
 
 
 def _pupil_write(
-    request: Request, input_serializer: type[_PupilWriteInput]
+    request: AuthenticatedRequest, input_serializer: type[_PupilWriteInput]
 ) -> tuple[dict, School, Pupil]:
     """The body's values, and the school and pupil it names as the user may write them."""
     serializer = input_serializer(data=request.data)
@@ -118,7 +118,7 @@ class ParentCallListApi(DisclosedList, generics.ListAPIView):
         request=InputSerializer,
         responses={201: OutputSerializer, **WRITE_ERRORS},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data, school, pupil = _pupil_write(request, self.InputSerializer)
         contact = None
         if data["contact"] is not None:
@@ -201,7 +201,7 @@ class LeaveRequestListApi(DisclosedList, generics.ListAPIView):
         request=InputSerializer,
         responses={201: LeaveRequestSerializer, **WRITE_ERRORS},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data, school, pupil = _pupil_write(request, self.InputSerializer)
         leave = leave_request_record(
             school=school,
@@ -223,7 +223,7 @@ class LeaveRequestListApi(DisclosedList, generics.ListAPIView):
 
 @extend_schema(summary="One leave request", responses={200: LeaveRequestSerializer, **READ_ERRORS})
 class LeaveRequestDetailApi(APIView):
-    def get(self, request: Request, leave_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, leave_id: int) -> Response:
         leave = access.get_leave_request_for_user(user=request.user, leave_id=leave_id)
         disclose(request, school=leave.school, what=f"API leave request {leave.pk}", rows=1)
         return Response(LeaveRequestSerializer(leave).data)

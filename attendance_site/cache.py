@@ -15,6 +15,7 @@ for at most one of them, and a busy site does not queue up behind timeouts.
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -68,47 +69,38 @@ class FailOpenRedisCache(RedisCache):
     def add(
         self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
     ) -> bool:
-        parent = super()
-        return self._or(False, lambda: parent.add(key, value, timeout, version))
+        return self._or(False, partial(super().add, key, value, timeout, version))
 
     def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
-        parent = super()
-        return self._or(default, lambda: parent.get(key, default, version))
+        return self._or(default, partial(super().get, key, default, version))
 
     def set(
         self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
     ) -> None:
-        parent = super()
-        self._or(None, lambda: parent.set(key, value, timeout, version))
+        self._or(None, partial(super().set, key, value, timeout, version))
 
     def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> bool:
-        parent = super()
-        return self._or(False, lambda: parent.touch(key, timeout, version))
+        return self._or(False, partial(super().touch, key, timeout, version))
 
     def delete(self, key: Any, version: Any = None) -> bool:
-        parent = super()
-        return self._or(False, lambda: parent.delete(key, version))
+        return self._or(False, partial(super().delete, key, version))
 
     def get_many(self, keys: Any, version: Any = None) -> dict:
-        parent = super()
-        return self._or({}, lambda: parent.get_many(keys, version))
+        return self._or({}, partial(super().get_many, keys, version))
 
     def has_key(self, key: Any, version: Any = None) -> bool:
-        parent = super()
-        return self._or(False, lambda: parent.has_key(key, version))
+        return self._or(False, partial(super().has_key, key, version))
 
     def set_many(self, data: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> list:
         # Every key "failed to insert", as Django's API reports a write it could not make.
-        parent = super()
-        return self._or(list(data), lambda: parent.set_many(data, timeout, version))
+        return self._or(list(data), partial(super().set_many, data, timeout, version))
 
     def delete_many(self, keys: Any, version: Any = None) -> None:
-        parent = super()
-        self._or(None, lambda: parent.delete_many(keys, version))
+        self._or(None, partial(super().delete_many, keys, version))
 
-    def clear(self) -> bool:
-        parent = super()
-        return self._or(False, lambda: parent.clear())
+    # Django's RedisCache answers whether Redis flushed; django-stubs type clear() as None.
+    def clear(self) -> bool:  # type: ignore[override]
+        return self._or(False, super().clear)  # type: ignore[arg-type]
 
     # incr (and decr, which calls it) is left to fail: a counter that silently stayed at its
     # old value would be wrong, and nothing here counts in the cache.

@@ -16,6 +16,7 @@ admin sees the federation's pages only).
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -77,6 +78,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
 
 def build_navigation(request: HttpRequest) -> Navigation:
     user = request.user
+    assert isinstance(user, User)  # `navigation` builds it only for a signed-in user
     match = request.resolver_match
     here = match.url_name if match else None
     by_school = p.roles_by_school(user=user)
@@ -99,7 +101,8 @@ def build_navigation(request: HttpRequest) -> Navigation:
     if teacher_only:
         keys.add("registers")
     expressions = _count_expressions(keys, user, granted)
-    school = (
+    # Any: the school row carries the counts annotated here, which its model does not declare.
+    school: Any = (
         School.objects.filter(pk=school_id)
         .annotate(**expressions)
         .select_related("federation")
@@ -107,7 +110,11 @@ def build_navigation(request: HttpRequest) -> Navigation:
     )
     if teacher_only:
         items[0] = NavItem(
-            "Today", items[0].url, school.count_registers, "registers to take", items[0].current
+            "Today",
+            items[0].url,
+            school.count_registers,  # annotated above
+            "registers to take",
+            items[0].current,
         )
     for label, name, _permission, key, words in places:
         if name == "report_classes" and p.VIEW_SCHOOL_FIGURES in granted:

@@ -7,6 +7,7 @@ default: with DEBUG off, a missing SECRET_KEY stops the process at start-up.
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from celery.schedules import crontab
@@ -93,7 +94,7 @@ if not DEBUG:
 
 ROOT_URLCONF = "attendance_site.urls"
 
-TEMPLATES = [
+TEMPLATES: list[dict[str, Any]] = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],

@@ -17,6 +17,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,6 +27,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.http import AuthenticatedHttpRequest
 from registers.services import second_factor
 
 SECOND_STEP_DUE = "second_step_due"
@@ -33,9 +35,7 @@ API_REFUSAL = "Finish signing in with the code from your authenticator app first
 WRONG_CODE = "That code is not right, or has been used: try the code your app shows now."
 
 
-def note_second_step(
-    sender: object, request: HttpRequest | None, user: object, **kw: object
-) -> None:
+def note_second_step(sender: object, request: HttpRequest | None, user: User, **kw: object) -> None:
     """On signing in: whether this session must still give a code."""
     if request is None or not hasattr(request, "session"):
         return
@@ -95,7 +95,7 @@ def _signed_in_with(request: HttpRequest, device: object) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def two_step(request: HttpRequest) -> HttpResponse:
+def two_step(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The code, after the password."""
     if not request.session.get(SECOND_STEP_DUE):
         return _onwards(request)
@@ -119,7 +119,7 @@ def two_step(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def two_step_set_up(request: HttpRequest) -> HttpResponse:
+def two_step_set_up(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Setting up an authenticator app: scan the code (or type the key), give its first code.
     Required of heads, the office and administrators the first time they sign in; anyone else
     may choose to. Changing app later is done by an administrator, who removes the old one."""

@@ -185,6 +185,6 @@ def scale_database() -> ScaleData:
         federation=federation,
         schools=schools,
         pupils=pupils,
-        first_day=days.first().date,
-        last_day=days.last().date,
+        first_day=days.earliest("date").date,
+        last_day=days.latest("date").date,
     )

@@ -32,6 +32,7 @@ must not assume; the rows being equal shows it did not need to.
 
 import argparse
 import statistics
+import sys
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from datetime import time as clock
@@ -336,6 +337,8 @@ def main() -> None:
         admin = Membership.objects.filter(
             school__federation=data.federation, role=Role.FEDERATION_ADMIN
         ).first()
+        if admin is None:
+            sys.exit("The trust has no federation admin.")
         pages = []
         for user, url in (
             (governor, reverse("governors_dashboard", args=[school.pk])),

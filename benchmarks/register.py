@@ -101,6 +101,8 @@ class Scene:
             .order_by("pk")
             .first()
         )
+        if group is None:
+            sys.exit("The school has no class.")
         days = list(SchoolDay.objects.filter(school=school).order_by("-date")[: runs + 10])
         pupils = list(group_pupils_on(group=group, day=days[0].date))
         # Sessions whose marks a run stopped midway left deleted are passed over.
@@ -186,18 +188,23 @@ class Scene:
             _wall, lean_cpu = _timed(lambda: post(day, session, "lean"))
             return app_wall, app_cpu, lean_cpu, queries
 
-        opened = self.sessions[0]  # saved by the first save above: a register taken
+        opened_day, opened_session = self.sessions[0]  # saved by the first save: a register taken
+        opened_url = url(opened_day, opened_session)
 
         captured: dict = {}
 
         def open_page(run: int) -> tuple:
             if not captured:
-                page = _expect(client.get(url(*opened, "capture")), 200).content.decode()
+                page = _expect(
+                    client.get(url(opened_day, opened_session, "capture")), 200
+                ).content.decode()
                 captured.update(page=page, statements=_without_savepoints(lean_urls.captured))
             page, opening = captured["page"], captured["statements"]
             lean_urls.Replay.page, lean_urls.Replay.statements = _tokens_out(page), opening
-            app_wall, app_cpu = _timed(lambda: _same_page(client.get(url(*opened)), page))
-            _wall, lean_cpu = _timed(lambda: _same_page(client.get(url(*opened, "lean")), page))
+            app_wall, app_cpu = _timed(lambda: _same_page(client.get(opened_url), page))
+            _wall, lean_cpu = _timed(
+                lambda: _same_page(client.get(url(opened_day, opened_session, "lean")), page)
+            )
             return app_wall, app_cpu, lean_cpu, len(opening)
 
         return [("save (POST, new register)", save), ("open (GET register page)", open_page)]
@@ -231,7 +238,7 @@ _TOKENS = (
 
 def _tokens_out(page: str) -> str:
     for pattern, placeholder in _TOKENS:
-        page = pattern.sub(lambda match, p=placeholder: match.group(1) + p, page)
+        page = pattern.sub(rf"\g<1>{placeholder}", page)
     return page
 
 

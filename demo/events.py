@@ -176,22 +176,22 @@ def plan_events(
     # A part-time timetable at the example school: Friday afternoons off, reviewed fortnightly.
     fridays = [day for day in past if day.weekday() == 4]
     if example and len(fridays) >= 4 and len(future) >= 15 and steady:
-        pupil = next((p for p in steady if p.year_group in ("2", "3", "4", "5")), None)
-        if pupil is not None:
-            steady.remove(pupil)
-            start = fridays[-4] - timedelta(days=4)
-            off = [(day, PM) for day in fridays if day >= start]
-            events.override(pupil.upn, off, PART_TIME_TIMETABLE)
+        part_timer = next((p for p in steady if p.year_group in ("2", "3", "4", "5")), None)
+        if part_timer is not None:
+            steady.remove(part_timer)
+            begins = fridays[-4] - timedelta(days=4)
+            off = [(day, PM) for day in fridays if day >= begins]
+            events.override(part_timer.upn, off, PART_TIME_TIMETABLE)
             events.timetables.append(
                 {
-                    "pupil": pupil.upn,
-                    "start": start,
+                    "pupil": part_timer.upn,
+                    "start": begins,
                     "end": future[14],
                     "reason": "A phased return after a long illness, agreed with the parents "
                     "and the school nurse.",
                     "agreed_by": head,
-                    "agreed_at": _at(start - timedelta(days=3), time(16, 0)),
-                    "reviews": [start + timedelta(days=14), future[4]],
+                    "agreed_at": _at(begins - timedelta(days=3), time(16, 0)),
+                    "reviews": [begins + timedelta(days=14), future[4]],
                 }
             )
     # A long illness: over five school days of I, a candidate for medical evidence.

@@ -73,11 +73,14 @@ class BulkRows:
         self._days: dict[date, str] = {}
         self._source = MarkSource.REGISTER.value
         ops = connection.ops
+        # COPY takes ISO text; another database (SQLite) its own text of the value.
         self._day_text: Callable[[date], str] = (
-            date.isoformat if self.copy else ops.adapt_datefield_value
+            date.isoformat if self.copy else lambda day: str(ops.adapt_datefield_value(day))
         )
         self._stamp_text: Callable[[datetime], str] = (
-            datetime.isoformat if self.copy else ops.adapt_datetimefield_value
+            datetime.isoformat
+            if self.copy
+            else lambda moment: str(ops.adapt_datetimefield_value(moment))
         )
 
     def stamp(self, moment: datetime) -> str:

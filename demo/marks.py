@@ -180,15 +180,15 @@ def pupil_marks(
         register.absent_days(first, 5, HOLIDAY_NOT_GRANTED)
     elif profile is Profile.SEVERE:
         chosen = sorted(rng.sample(range(len(days)), math.ceil(0.6 * len(days))))
-        for day in chosen:
+        for n in chosen:
             kind = rng.random()
             if kind < 0.6:
-                register.absent_days(day, 1)
+                register.absent_days(n, 1)
             elif kind < 0.85:
-                register.absent_days(day, 1, ILLNESS)
-            elif (index := register.am_index(day)) is not None:
-                register.codes[index] = LATE_AFTER_CLOSE
-                register.minutes[index] = window + rng.randint(30, 120)
+                register.absent_days(n, 1, ILLNESS)
+            elif (am := register.am_index(n)) is not None:
+                register.codes[am] = LATE_AFTER_CLOSE
+                register.minutes[am] = window + rng.randint(30, 120)
                 register.missed += 1
         free_days = [n for n in range(len(days)) if n not in chosen]
         while register.missed * 2 < register.possible and free_days:
@@ -202,7 +202,7 @@ def pupil_marks(
             if event == "ill":
                 register.illness()
             elif event == "other":
-                register.absent_days(day := rng.randrange(len(days)), 1, register.unexplained(day))
+                register.absent_days(n := rng.randrange(len(days)), 1, register.unexplained(n))
             elif event == "late":
                 register.late(window, after_close=True)
             else:
@@ -225,7 +225,7 @@ def pupil_marks(
                 rng.randrange(max(len(days) - 3, 1)), rng.randint(2, 4), HOLIDAY_NOT_GRANTED
             )
         if rng.random() < 0.05:
-            register.absent_days(day := rng.randrange(len(days)), 1, register.unexplained(day))
+            register.absent_days(n := rng.randrange(len(days)), 1, register.unexplained(n))
         if rng.random() < 0.025:
             register.open_absence()
 

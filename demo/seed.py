@@ -146,7 +146,7 @@ def _create(model: type[M], rows: Iterable[M]) -> list[M]:
     """Insert in batches; SQLite (3.35+) and PostgreSQL hand back the new keys."""
     created: list[M] = []
     for chunk in _chunks(rows):
-        created.extend(model.objects.bulk_create(chunk, batch_size=BATCH_SIZE))
+        created.extend(model._default_manager.bulk_create(chunk, batch_size=BATCH_SIZE))
     return created
 
 
@@ -525,7 +525,8 @@ def _write(plan: DemoPlan) -> None:
                 (p.previous_group, p.previous_start, p.previous_end),
                 (p.group, p.group_start, p.group_end),
             )
-            if name is not None
+            # A previous class comes with its first day (plan.py sets the two together).
+            if name is not None and start is not None
         ),
     )
     contacts = _create(

@@ -72,6 +72,7 @@ class Teacher(FastHttpUser):
         if index >= len(TEACHERS):
             raise RuntimeError("More simulated users than teachers: lower -u.")
         self.teacher = TEACHERS[index]
+        assert self.host, "run.py starts locust with --host"
         host = self.host.split("://", 1)[1].split(":", 1)[0]
         for name, value in self.teacher["cookies"].items():
             self.client.cookiejar.set_cookie(create_cookie(name, value, domain=host))
@@ -80,10 +81,11 @@ class Teacher(FastHttpUser):
 
     @task
     def take_register(self) -> None:
-        day, session = next(self.sessions, (None, None))
-        if day is None:
+        turn = next(self.sessions, None)
+        if turn is None:
             self.stop()
             return
+        day, session = turn
         self.turn += 1
         url = f"/registers/{self.teacher['group']}/{day}/{session}/"
         with self.client.get(url, name="open register", catch_response=True) as page:

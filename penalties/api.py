@@ -6,11 +6,11 @@ Scoped by `penalties.access`; decisions and notices are made on the pages.
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api_errors import LIST_ERRORS, READ_ERRORS
+from core.http import AuthenticatedRequest
 from penalties import access
 from penalties.filters import ThresholdCaseFilter
 from penalties.models import CaseDecision, SupportOffered, ThresholdCase
@@ -42,7 +42,7 @@ class ThresholdCaseListApi(DisclosedList, generics.ListAPIView):
     responses={200: ThresholdCaseDetailSerializer, **READ_ERRORS},
 )
 class ThresholdCaseDetailApi(APIView):
-    def get(self, request: Request, case_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, case_id: int) -> Response:
         case = access.get_threshold_case_for_user(user=request.user, case_id=case_id)
         disclose(request, school=case.school, what=f"API threshold case {case.pk}", rows=1)
         prefetch_related_objects(

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils import timezone
 
+from core.forms import form_field
 from penalties.models import CaseRoute, LadderLetterKind, LADecision, ServedBy
 from registers.forms import DATE_INPUT
 from registers.models import Pupil, PupilContact, School
@@ -53,41 +54,49 @@ class NoticeToImproveForm(forms.Form):
     stale_evidence_reason = STALE_EVIDENCE_REASON
 
 
+class ParentField(forms.ModelChoiceField):
+    """One of a pupil's parents, by name and relationship."""
+
+    def label_from_instance(self, obj: PupilContact) -> str:
+        return f"{obj.contact.name} ({obj.relationship})"
+
+
+class ParentOfPupilField(forms.ModelChoiceField):
+    """A parent of one of the school's pupils, naming the pupil too."""
+
+    def label_from_instance(self, obj: PupilContact) -> str:
+        return f"{obj.contact.name} ({obj.relationship} of {obj.pupil.name})"
+
+
 class PenaltyNoticeForm(forms.Form):
     """A national notice on the case, to one of the pupil's parents."""
 
-    parent = forms.ModelChoiceField(queryset=PupilContact.objects.none())
+    parent = ParentField(queryset=PupilContact.objects.none())
     issued_on = forms.DateField(widget=DATE_INPUT)
     served_by = SERVED_BY
     stale_evidence_reason = STALE_EVIDENCE_REASON
 
     def __init__(self, *args, pupil: Pupil, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = PupilContact.objects.filter(
+        form_field(self, "parent", forms.ModelChoiceField).queryset = PupilContact.objects.filter(
             pupil=pupil, parental_responsibility=True
         ).select_related("contact")
-        self.fields["parent"].label_from_instance = lambda link: (
-            f"{link.contact.name} ({link.relationship})"
-        )
 
 
 class SuspensionNoticeForm(forms.Form):
     """A notice for a suspended or excluded pupil found in a public place (no case needed)."""
 
-    parent = forms.ModelChoiceField(queryset=PupilContact.objects.none(), label="Parent (pupil)")
+    parent = ParentOfPupilField(queryset=PupilContact.objects.none(), label="Parent (pupil)")
     issued_on = forms.DateField(widget=DATE_INPUT)
     served_by = SERVED_BY
 
     def __init__(self, *args, school: School, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         on_roll = pupils_on_roll(school=school, day=timezone.localdate())
-        self.fields["parent"].queryset = (
+        form_field(self, "parent", forms.ModelChoiceField).queryset = (
             PupilContact.objects.filter(pupil__in=on_roll, parental_responsibility=True)
             .select_related("contact", "pupil")
             .order_by("pupil__legal_surname", "pupil__legal_forename", "priority")
-        )
-        self.fields["parent"].label_from_instance = lambda link: (
-            f"{link.contact.name} ({link.relationship} of {link.pupil.name})"
         )
 
 
@@ -107,9 +116,10 @@ class PupilIdsField(forms.Field):
 
     def to_python(self, value: object) -> list[int]:
         values = value if isinstance(value, list | tuple) else [value] if value else []
-        if not all(isinstance(each, str) and each.isdigit() for each in values):
+        ids = [each for each in values if isinstance(each, str) and each.isdigit()]
+        if len(ids) != len(values):
             raise forms.ValidationError("The list of pupils was damaged: preview again.")
-        return [int(each) for each in values]
+        return [int(each) for each in ids]
 
 
 class LadderLettersPreviewForm(forms.Form):

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from absences.selectors.pupils import parents_with_responsibility
 from core.errors import DomainError
+from core.http import AuthenticatedHttpRequest
 from penalties import access, forms
 from penalties.models import LadderLetterKind, NoticeToImprove, PenaltyNoticeKind, ThresholdCase
 from penalties.selectors import (
@@ -49,19 +50,21 @@ from registers.models import School
 from registers.services.access_log import access_log_record
 
 
-def _school_for_threshold_cases(request: HttpRequest, school_id: int) -> School:
+def _school_for_threshold_cases(request: AuthenticatedHttpRequest, school_id: int) -> School:
     # The attendance lead and the head (`registers.permissions.VIEW_CASES`).
     return access.get_school_for_cases(user=request.user, school_id=school_id)
 
 
-def _case_for_user(request: HttpRequest, school_id: int, case_id: int) -> ThresholdCase:
+def _case_for_user(
+    request: AuthenticatedHttpRequest, school_id: int, case_id: int
+) -> ThresholdCase:
     school = _school_for_threshold_cases(request, school_id)
     return access.threshold_case_at_school(school=school, case_id=case_id)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def threshold_cases(request: HttpRequest, school_id: int) -> HttpResponse:
+def threshold_cases(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     school = _school_for_threshold_cases(request, school_id)
     today = timezone.localdate()
     if request.method == "POST":
@@ -135,7 +138,9 @@ def _render_case(request: HttpRequest, case: ThresholdCase, **bound: object) -> 
 
 @login_required
 @require_GET
-def threshold_case_detail(request: HttpRequest, school_id: int, case_id: int) -> HttpResponse:
+def threshold_case_detail(
+    request: AuthenticatedHttpRequest, school_id: int, case_id: int
+) -> HttpResponse:
     return _render_case(request, _case_for_user(request, school_id, case_id))
 
 
@@ -160,7 +165,7 @@ def _post_case_form(
 
 @login_required
 @require_POST
-def case_support(request: HttpRequest, school_id: int, case_id: int) -> HttpResponse:
+def case_support(request: AuthenticatedHttpRequest, school_id: int, case_id: int) -> HttpResponse:
     case = _case_for_user(request, school_id, case_id)
 
     def record(data: dict) -> str:
@@ -172,7 +177,7 @@ def case_support(request: HttpRequest, school_id: int, case_id: int) -> HttpResp
 
 @login_required
 @require_POST
-def case_decide(request: HttpRequest, school_id: int, case_id: int) -> HttpResponse:
+def case_decide(request: AuthenticatedHttpRequest, school_id: int, case_id: int) -> HttpResponse:
     case = _case_for_user(request, school_id, case_id)
 
     def decide(data: dict) -> str:
@@ -184,7 +189,9 @@ def case_decide(request: HttpRequest, school_id: int, case_id: int) -> HttpRespo
 
 @login_required
 @require_POST
-def notice_to_improve(request: HttpRequest, school_id: int, case_id: int) -> HttpResponse:
+def notice_to_improve(
+    request: AuthenticatedHttpRequest, school_id: int, case_id: int
+) -> HttpResponse:
     case = _case_for_user(request, school_id, case_id)
 
     def issue(data: dict) -> str:
@@ -198,7 +205,9 @@ def notice_to_improve(request: HttpRequest, school_id: int, case_id: int) -> Htt
 
 @login_required
 @require_GET
-def notice_to_improve_letter(request: HttpRequest, school_id: int, case_id: int) -> HttpResponse:
+def notice_to_improve_letter(
+    request: AuthenticatedHttpRequest, school_id: int, case_id: int
+) -> FileResponse:
     case = _case_for_user(request, school_id, case_id)
     notice = NoticeToImprove.objects.filter(case=case).first()
     if notice is None or not notice.letter:
@@ -220,7 +229,7 @@ def notice_to_improve_letter(request: HttpRequest, school_id: int, case_id: int)
 
 @login_required
 @require_POST
-def penalty_notice(request: HttpRequest, school_id: int, case_id: int) -> HttpResponse:
+def penalty_notice(request: AuthenticatedHttpRequest, school_id: int, case_id: int) -> HttpResponse:
     case = _case_for_user(request, school_id, case_id)
 
     def record(data: dict) -> str:
@@ -250,13 +259,15 @@ def _post_notice_form(
     if done is not None:
         messages.success(request, done)
         return redirect("suspension_notices", school_id=notice.school_id)
-    problems = [message for field_errors in form.errors.values() for message in field_errors]
+    problems = [str(message) for field_errors in form.errors.values() for message in field_errors]
     return _render_suspension_notices(request, notice.school, problems=problems, status=400)
 
 
 @login_required
 @require_POST
-def penalty_notice_payment(request: HttpRequest, school_id: int, notice_id: int) -> HttpResponse:
+def penalty_notice_payment(
+    request: AuthenticatedHttpRequest, school_id: int, notice_id: int
+) -> HttpResponse:
     school = _school_for_threshold_cases(request, school_id)
     notice = access.penalty_notice_at_school(school=school, notice_id=notice_id)
 
@@ -272,7 +283,7 @@ def penalty_notice_payment(request: HttpRequest, school_id: int, notice_id: int)
 @login_required
 @require_POST
 def penalty_notice_la_decision(
-    request: HttpRequest, school_id: int, notice_id: int
+    request: AuthenticatedHttpRequest, school_id: int, notice_id: int
 ) -> HttpResponse:
     school = _school_for_threshold_cases(request, school_id)
     notice = access.penalty_notice_at_school(school=school, notice_id=notice_id)
@@ -308,7 +319,7 @@ def _render_suspension_notices(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def suspension_notices(request: HttpRequest, school_id: int) -> HttpResponse:
+def suspension_notices(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     """Penalty notices for a suspended or excluded pupil found in a public place: outside the
     national framework, so recorded without a threshold case and not counted towards its limit."""
     school = _school_for_threshold_cases(request, school_id)
@@ -335,7 +346,7 @@ def suspension_notices(request: HttpRequest, school_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def intervention_ladder(request: HttpRequest, school_id: int) -> HttpResponse:
+def intervention_ladder(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     """Pupils who fell below each step this school year, newest first, and this half term's
     letters with their progress; the page refreshes itself while any letter is being drawn."""
     school = _school_for_threshold_cases(request, school_id)
@@ -385,7 +396,7 @@ def intervention_ladder(request: HttpRequest, school_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def ladder_letters_preview(request: HttpRequest, school_id: int) -> HttpResponse:
+def ladder_letters_preview(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     """Before a batch: every pupil who would get a letter of the kind, with their figure and
     the letter, and a button to confirm. Nothing is drawn or e-mailed from this page."""
     school = _school_for_threshold_cases(request, school_id)
@@ -414,7 +425,7 @@ def ladder_letters_preview(request: HttpRequest, school_id: int) -> HttpResponse
 
 @login_required
 @require_POST
-def ladder_letters(request: HttpRequest, school_id: int) -> HttpResponse:
+def ladder_letters(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     """The confirmation of a preview: the letters of the pupils it listed, one task each."""
     school = _school_for_threshold_cases(request, school_id)
     form = forms.LadderLettersForm(request.POST)
@@ -449,7 +460,9 @@ def ladder_letters(request: HttpRequest, school_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def ladder_letter_download(request: HttpRequest, school_id: int, letter_id: int) -> HttpResponse:
+def ladder_letter_download(
+    request: AuthenticatedHttpRequest, school_id: int, letter_id: int
+) -> FileResponse:
     school = _school_for_threshold_cases(request, school_id)
     letter = access.ladder_letter_at_school(school=school, letter_id=letter_id)
     if not letter.letter:

@@ -6,7 +6,7 @@ ids exist; at the user's own school, a class or mark their role may not act on i
 message names nothing (`registers.permissions.require_permission`).
 """
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -33,7 +33,7 @@ from registers.permissions import has_permission as has_permission  # for the vi
 WHOLE_SCHOOL_REGISTER_ROLES = permissions.roles_with(permissions.TAKE_ANY_REGISTER)
 
 
-def groups_for_registers(*, user: AbstractBaseUser) -> QuerySet[RegistrationGroup]:
+def groups_for_registers(*, user: User) -> QuerySet[RegistrationGroup]:
     """The classes whose registers the user takes: their own, or their whole school's."""
     whole_school = permissions.school_ids_with_permission(
         user=user, permission=permissions.TAKE_ANY_REGISTER
@@ -44,7 +44,7 @@ def groups_for_registers(*, user: AbstractBaseUser) -> QuerySet[RegistrationGrou
     )
 
 
-def can_take_register(*, user: AbstractBaseUser, group: RegistrationGroup) -> bool:
+def can_take_register(*, user: User, group: RegistrationGroup) -> bool:
     """Any class for the whole-school roles; a teacher only a class they teach."""
     granted = permissions.permissions_of(_roles_at_group(user, group))
     if permissions.TAKE_ANY_REGISTER in granted:
@@ -58,7 +58,7 @@ def can_take_register(*, user: AbstractBaseUser, group: RegistrationGroup) -> bo
     return taught
 
 
-def _roles_at_group(user: AbstractBaseUser, group: RegistrationGroup) -> frozenset[str]:
+def _roles_at_group(user: User, group: RegistrationGroup) -> frozenset[str]:
     """The user's roles at the class's school: read with the class by `get_group_for_register`,
     else asked of `registers.permissions`."""
     roles = getattr(group, "user_roles", None)
@@ -67,9 +67,7 @@ def _roles_at_group(user: AbstractBaseUser, group: RegistrationGroup) -> frozens
     return roles
 
 
-def may_at_group_school(
-    *, user: AbstractBaseUser, group: RegistrationGroup, permission: str
-) -> bool:
+def may_at_group_school(*, user: User, group: RegistrationGroup, permission: str) -> bool:
     """Whether the user holds `permission` at the school of a class loaded here (no query)."""
     return bool(_roles_at_group(user, group) & permissions.roles_with(permission))
 
@@ -99,7 +97,7 @@ WHERE g.id = %s
 """
 
 
-def get_group_for_register(*, user: AbstractBaseUser, group_id: int) -> RegistrationGroup:
+def get_group_for_register(*, user: User, group_id: int) -> RegistrationGroup:
     """The class with its school, whether the user teaches it and the user's roles at the
     school, in one query (none more for the page's checks: `may_at_group_school`)."""
     rows = (
@@ -126,12 +124,12 @@ def get_group_for_register(*, user: AbstractBaseUser, group_id: int) -> Registra
     return group
 
 
-def get_school_for_office(*, user: AbstractBaseUser, school_id: int) -> School:
+def get_school_for_office(*, user: User, school_id: int) -> School:
     """A school whose late book, closures and pupils' history the user keeps."""
     return get_school_for(user=user, school_id=school_id, permission=permissions.KEEP_LATE_BOOK)
 
 
-def get_school_for_messages(*, user: AbstractBaseUser, school_id: int) -> School:
+def get_school_for_messages(*, user: User, school_id: int) -> School:
     """A school whose outgoing messages the user follows up (the office, lead and head)."""
     return get_school_for(user=user, school_id=school_id, permission=permissions.SEE_MESSAGES)
 
@@ -144,7 +142,7 @@ def get_message_at_school(*, school: School, message_id: int) -> OutboxMessage:
     return message
 
 
-def get_mark_for_amending(*, user: AbstractBaseUser, mark_id: int) -> Mark:
+def get_mark_for_amending(*, user: User, mark_id: int) -> Mark:
     """Office, attendance lead and head amend any mark of their school."""
     mark = Mark.objects.select_related("pupil", "school", "code").filter(pk=mark_id).first()
     if mark is None:
@@ -158,7 +156,7 @@ def get_mark_for_amending(*, user: AbstractBaseUser, mark_id: int) -> Mark:
     return mark
 
 
-def get_school_for_head(*, user: AbstractBaseUser, school_id: int) -> School:
+def get_school_for_head(*, user: User, school_id: int) -> School:
     """A school where the user decides leave and notices: only its head (both policies)."""
     return get_school_for(user=user, school_id=school_id, permission=permissions.DECIDE_LEAVE)
 
@@ -177,18 +175,18 @@ def get_pupil_at_school(*, school: School, pupil_id: int) -> Pupil:
 # Governors see figures only, never pupil-level data (a class list is not pupil data).
 
 
-def _schools_with(user: AbstractBaseUser, permission: str) -> QuerySet:
+def _schools_with(user: User, permission: str) -> QuerySet:
     return permissions.school_ids_with_permission(user=user, permission=permission)
 
 
-def schools_visible_to(*, user: AbstractBaseUser) -> QuerySet[School]:
+def schools_visible_to(*, user: User) -> QuerySet[School]:
     """Every school the user works at (any role), and a federation admin's whole federation."""
     if not user.is_authenticated:
         return School.objects.none()
     return School.objects.filter(pk__in=_schools_with(user, permissions.VIEW_SCHOOL))
 
 
-def groups_visible_to(*, user: AbstractBaseUser) -> QuerySet[RegistrationGroup]:
+def groups_visible_to(*, user: User) -> QuerySet[RegistrationGroup]:
     """Every class of the schools where the user reads pupils (a teacher sees the school's
     classes, though only their own classes' pupils); none for a governor."""
     if not user.is_authenticated:
@@ -198,7 +196,7 @@ def groups_visible_to(*, user: AbstractBaseUser) -> QuerySet[RegistrationGroup]:
     )
 
 
-def _taught_by(*, user: AbstractBaseUser) -> Exists:
+def _taught_by(*, user: User) -> Exists:
     """The mark's pupil has been in a class the user teaches, at the mark's school, where the
     user reads pupils (as their teacher)."""
     return Exists(
@@ -211,7 +209,7 @@ def _taught_by(*, user: AbstractBaseUser) -> Exists:
     )
 
 
-def pupils_visible_to(*, user: AbstractBaseUser) -> QuerySet[Pupil]:
+def pupils_visible_to(*, user: User) -> QuerySet[Pupil]:
     """Pupils ever on the roll of a school whose pupils the user reads, and a teacher's pupils
     (ever in one of their classes); none for a governor."""
     if not user.is_authenticated:
@@ -227,7 +225,7 @@ def pupils_visible_to(*, user: AbstractBaseUser) -> QuerySet[Pupil]:
     return Pupil.objects.filter(Exists(enrolled) | Exists(taught))
 
 
-def marks_visible_to(*, user: AbstractBaseUser) -> QuerySet[Mark]:
+def marks_visible_to(*, user: User) -> QuerySet[Mark]:
     """Every mark of a school whose pupils the user reads; a teacher's pupils' marks at the
     teacher's school; none for a governor."""
     if not user.is_authenticated:
@@ -237,7 +235,7 @@ def marks_visible_to(*, user: AbstractBaseUser) -> QuerySet[Mark]:
     )
 
 
-def get_pupil_for_user(*, user: AbstractBaseUser, pupil_id: int) -> Pupil:
+def get_pupil_for_user(*, user: User, pupil_id: int) -> Pupil:
     """A pupil the user may read; any other id, whoever's it is, is not found."""
     pupil = pupils_visible_to(user=user).filter(pk=pupil_id).first()
     if pupil is None:
@@ -245,7 +243,7 @@ def get_pupil_for_user(*, user: AbstractBaseUser, pupil_id: int) -> Pupil:
     return pupil
 
 
-def get_school_for_user(*, user: AbstractBaseUser, school_id: int) -> School:
+def get_school_for_user(*, user: User, school_id: int) -> School:
     """A school the user works at (or administers); any other id is not found."""
     school = schools_visible_to(user=user).select_related("federation").filter(pk=school_id)
     if (found := school.first()) is None:
@@ -253,6 +251,6 @@ def get_school_for_user(*, user: AbstractBaseUser, school_id: int) -> School:
     return found
 
 
-def is_parent(*, user: AbstractBaseUser) -> bool:
+def is_parent(*, user: User) -> bool:
     """A parent or carer who signs in to the parents' pages (a contact linked to the account)."""
     return user.is_authenticated and Contact.objects.filter(user=user).exists()

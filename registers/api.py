@@ -13,7 +13,6 @@ from django.db.models import Exists, OuterRef, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import generics, serializers
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,6 +22,7 @@ from core.api_errors import (
     WRITE_ERRORS,
     ConflictSerializer,
 )
+from core.http import AuthenticatedRequest
 from registers import access, selectors
 from registers.disclosure import DisclosedList, disclose
 from registers.filters import GroupFilter, MarkFilter, PupilFilter, SchoolFilter
@@ -47,7 +47,9 @@ class MarkOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField(source="code_id")
     minutes_late = serializers.IntegerField(allow_null=True)
-    source = serializers.CharField()
+    # The JSON field is called `source` (a contract), which the stubs take for Field.source;
+    # DRF moves declared fields aside (_declared_fields), so nothing is shadowed at run time.
+    source = serializers.CharField()  # type: ignore[assignment]
     version = serializers.IntegerField()
     amended = serializers.SerializerMethodField()
 
@@ -139,7 +141,9 @@ class RegisterApi(APIView):
         parameters=REGISTER_PATH,
         responses={200: OutputSerializer, **READ_ERRORS},
     )
-    def get(self, request: Request, group_id: int, day: date, session: str) -> Response:
+    def get(
+        self, request: AuthenticatedRequest, group_id: int, day: date, session: str
+    ) -> Response:
         group = access.get_group_for_register(user=request.user, group_id=group_id)
         sheet = selectors.register_sheet(group=group, day=day, session=session)
         disclose(
@@ -157,7 +161,9 @@ class RegisterApi(APIView):
         request=InputSerializer,
         responses={200: SubmitOutputSerializer, 409: ConflictSerializer, **WRITE_ERRORS},
     )
-    def post(self, request: Request, group_id: int, day: date, session: str) -> Response:
+    def post(
+        self, request: AuthenticatedRequest, group_id: int, day: date, session: str
+    ) -> Response:
         group = access.get_group_for_register(user=request.user, group_id=group_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -200,7 +206,7 @@ class MarkAmendApi(APIView):
         request=InputSerializer,
         responses={200: MarkOutputSerializer, 409: ConflictSerializer, **WRITE_ERRORS},
     )
-    def post(self, request: Request, mark_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, mark_id: int) -> Response:
         mark = access.get_mark_for_amending(user=request.user, mark_id=mark_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -226,6 +232,7 @@ class MarkAmendApi(APIView):
     responses={200: SchoolSerializer, **LIST_ERRORS},
 )
 class SchoolListApi(generics.ListAPIView):
+    request: AuthenticatedRequest
     serializer_class = SchoolSerializer
     filterset_class = SchoolFilter
 
@@ -239,7 +246,7 @@ class SchoolListApi(generics.ListAPIView):
 
 @extend_schema(summary="One school", responses={200: SchoolSerializer, **READ_ERRORS})
 class SchoolDetailApi(APIView):
-    def get(self, request: Request, school_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, school_id: int) -> Response:
         school = access.get_school_for_user(user=request.user, school_id=school_id)
         return Response(SchoolSerializer(school).data)
 
@@ -249,6 +256,7 @@ class SchoolDetailApi(APIView):
     responses={200: GroupSerializer, **LIST_ERRORS},
 )
 class GroupListApi(generics.ListAPIView):
+    request: AuthenticatedRequest
     serializer_class = GroupSerializer
     filterset_class = GroupFilter
 
@@ -273,7 +281,7 @@ class PupilListApi(DisclosedList, generics.ListAPIView):
 
 @extend_schema(summary="One pupil", responses={200: PupilSerializer, **READ_ERRORS})
 class PupilDetailApi(APIView):
-    def get(self, request: Request, pupil_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pupil_id: int) -> Response:
         pupil = access.get_pupil_for_user(user=request.user, pupil_id=pupil_id)
         disclose(request, school=None, what=f"API pupil {pupil.pk}", rows=1)
         return Response(PupilSerializer(pupil).data)

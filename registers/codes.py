@@ -159,11 +159,12 @@ def tally(code: str) -> str:
     what it counts as in the statistics."""
     if code in (LATE_BEFORE_CLOSE, LATE_AFTER_CLOSE):
         return Tally.LATE
-    return {
+    by_counts_as: dict[str, str] = {
         CountsAs.ATTENDANCE: Tally.PRESENT,
         CountsAs.AUTHORISED: Tally.ABSENT,
         CountsAs.UNAUTHORISED: Tally.ABSENT,
-    }.get(counts_as(code), Tally.NOT_COUNTED)
+    }
+    return by_counts_as.get(counts_as(code), Tally.NOT_COUNTED)
 
 
 # What a code means in a parent's words (issue #22: "plain words for codes"; a parent should not

@@ -8,22 +8,25 @@ name no pupil and are not recorded.
 
 from typing import Any
 
+from rest_framework import generics
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.http import AuthenticatedRequest
 from registers.models import School
 from registers.services.access_log import access_log_record
 
 
-class DisclosedList:
-    """For a `ListAPIView`: each page answered is recorded as "API <disclosed> list"."""
+class DisclosedList(generics.ListAPIView):
+    """A list of the API whose every page answered is recorded as "API <disclosed> list"."""
 
     disclosed: str
+    request: AuthenticatedRequest
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)
         disclose(
-            request,
+            self.request,
             school=None,
             what=f"API {self.disclosed} list",
             rows=len(response.data["results"]),
@@ -33,6 +36,11 @@ class DisclosedList:
 
 
 def disclose(
-    request: Request, *, school: School | None, what: str, rows: int, filters: Any = None
+    request: AuthenticatedRequest,
+    *,
+    school: School | None,
+    what: str,
+    rows: int,
+    filters: Any = None,
 ) -> None:
     access_log_record(user=request.user, school=school, what=what, rows=rows, filters=filters)

@@ -9,6 +9,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from core.errors import AlreadyRecorded, DomainError
+from core.forms import form_field
 from core.parsing import object_id, whole_number
 from registers.codes import code_catalogue
 from registers.lib.calendar import SESSIONS
@@ -33,6 +34,7 @@ def submit(form: forms.Form, service: Callable[[dict[str, Any]], T]) -> T | None
         return service(form.cleaned_data)
     except AlreadyRecorded as error:
         form.add_error(None, error.message)
+        # An attribute of our own on Django's form, read back by `already_recorded` below.
         form.already_recorded = error.existing  # type: ignore[attr-defined]
         return None
     except DomainError as error:
@@ -105,7 +107,7 @@ class AmendForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["code"].choices = _code_choices()
+        form_field(self, "code", forms.ChoiceField).choices = _code_choices()
 
 
 class PupilChoiceField(forms.ModelChoiceField):
@@ -125,7 +127,14 @@ class LateArrivalForm(forms.Form):
 
     def __init__(self, *args, pupils, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["pupil"].queryset = pupils
+        form_field(self, "pupil", forms.ModelChoiceField).queryset = pupils
+
+
+class PhaseField(forms.ModelChoiceField):
+    """A phase of the school (its session times), or the whole school when left empty."""
+
+    def label_from_instance(self, obj: SessionTimes) -> str:
+        return f"Only {obj.phase}"
 
 
 class ClosureForm(forms.Form):
@@ -140,7 +149,7 @@ class ClosureForm(forms.Form):
             (ClosureKind.UNEXPECTED, "Y4 - Unexpected closure of the whole site (snow ...)"),
         ],
     )
-    phase = forms.ModelChoiceField(
+    phase = PhaseField(
         queryset=SessionTimes.objects.none(),
         required=False,
         empty_label="The whole school",
@@ -150,8 +159,7 @@ class ClosureForm(forms.Form):
 
     def __init__(self, *args, school, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["phase"].queryset = school.session_times.all()
-        self.fields["phase"].label_from_instance = lambda times: f"Only {times.phase}"
+        form_field(self, "phase", forms.ModelChoiceField).queryset = school.session_times.all()
 
 
 class LeavingForm(forms.Form):

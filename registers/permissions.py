@@ -29,7 +29,7 @@ database, so a role changed meanwhile always counts.
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import FilteredRelation, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -150,7 +150,7 @@ def roles_with(permission: str) -> frozenset[str]:
     return POLICY[permission]
 
 
-def roles_at(*, user: AbstractBaseUser, school_id: int) -> frozenset[str]:
+def roles_at(*, user: User, school_id: int) -> frozenset[str]:
     """The user's roles at the school: their own membership there, and FEDERATION_ADMIN when
     they administer the school's federation from any of its schools (one query, and within a
     request one query for every school)."""
@@ -164,12 +164,12 @@ def roles_at(*, user: AbstractBaseUser, school_id: int) -> frozenset[str]:
     return memo[user.pk].get(school_id, frozenset())
 
 
-def roles_anywhere(*, user: AbstractBaseUser) -> frozenset[str]:
+def roles_anywhere(*, user: User) -> frozenset[str]:
     """Every role the user holds at any school (one query, none more within a request)."""
     return frozenset().union(*roles_by_school(user=user).values())
 
 
-def roles_by_school(*, user: AbstractBaseUser) -> dict[int, frozenset[str]]:
+def roles_by_school(*, user: User) -> dict[int, frozenset[str]]:
     """{school id: the user's roles there} for every school they reach (one query, none more
     within a request)."""
     if not user.is_authenticated:
@@ -182,7 +182,7 @@ def roles_by_school(*, user: AbstractBaseUser) -> dict[int, frozenset[str]]:
     return memo[user.pk]
 
 
-def _roles_by_school(user: AbstractBaseUser, *, school_id: int | None = None) -> dict:
+def _roles_by_school(user: User, *, school_id: int | None = None) -> dict:
     """{school id: the user's roles there}, for one school or all of them, in one query: each
     membership, and for a federation admin's each school of its federation."""
     rows = (
@@ -227,12 +227,12 @@ def permissions_of(roles: Iterable[str]) -> frozenset[str]:
     return frozenset(p for p, allowed in POLICY.items() if roles & allowed)
 
 
-def has_permission(*, user: AbstractBaseUser, school_id: int, permission: str) -> bool:
+def has_permission(*, user: User, school_id: int, permission: str) -> bool:
     """Whether the user holds `permission` at the school (one query, none more per request)."""
     return bool(roles_at(user=user, school_id=school_id) & roles_with(permission))
 
 
-def school_ids_with_permission(*, user: AbstractBaseUser, permission: str) -> QuerySet:
+def school_ids_with_permission(*, user: User, permission: str) -> QuerySet:
     """The ids of the schools where the user holds `permission`, as a subquery (for lists)."""
     if not user.is_authenticated:
         return School.objects.none().values("pk")
@@ -246,7 +246,7 @@ def school_ids_with_permission(*, user: AbstractBaseUser, permission: str) -> Qu
 
 
 def require_permission(
-    *, user: AbstractBaseUser, school_id: int, permission: str, not_found: str = "No such school."
+    *, user: User, school_id: int, permission: str, not_found: str = "No such school."
 ) -> None:
     """Nothing when the user holds `permission` at the school. A school where the user has no
     place at all is not found (404, saying `not_found`: the caller's words for an id that does
@@ -259,7 +259,7 @@ def require_permission(
         raise PermissionDenied(NOT_YOURS)
 
 
-def get_school_for(*, user: AbstractBaseUser, school_id: int, permission: str) -> School:
+def get_school_for(*, user: User, school_id: int, permission: str) -> School:
     """The school, when the user holds `permission` there: an unknown id and a school where the
     user has no place are both a 404; a role there that may not do this a 403 (one query, and
     the user's roles, read once per request)."""

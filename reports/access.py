@@ -11,7 +11,7 @@ Governors see figures only: no page or export that names or identifies a pupil (
 dashboard, built separately, shows aggregates with small cohorts suppressed).
 """
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
@@ -35,14 +35,14 @@ def _school(*, school_id: int) -> School:
     return school
 
 
-def get_school_for_figures(*, user: AbstractBaseUser, school_id: int) -> School:
+def get_school_for_figures(*, user: User, school_id: int) -> School:
     """The head's / attendance lead's page and the school's exports."""
     return permissions.get_school_for(
         user=user, school_id=school_id, permission=permissions.VIEW_SCHOOL_FIGURES
     )
 
 
-def _class_figures_scope(*, user: AbstractBaseUser, school: School) -> bool:
+def _class_figures_scope(*, user: User, school: School) -> bool:
     """Whether the user sees the whole school's classes (True) or only their own (False);
     a 403 for a role with no class figures there."""
     roles = permissions.roles_at(user=user, school_id=school.pk)
@@ -54,9 +54,7 @@ def _class_figures_scope(*, user: AbstractBaseUser, school: School) -> bool:
     return permissions.VIEW_SCHOOL_FIGURES in granted
 
 
-def get_pupil_for_transfer(
-    *, user: AbstractBaseUser, school_id: int, pupil_id: int
-) -> tuple[School, Pupil]:
+def get_pupil_for_transfer(*, user: User, school_id: int, pupil_id: int) -> tuple[School, Pupil]:
     """A pupil ever on the school's roll, whose common transfer file the office sends."""
     school = permissions.get_school_for(
         user=user, school_id=school_id, permission=permissions.SEND_TRANSFER_FILES
@@ -68,7 +66,7 @@ def get_pupil_for_transfer(
 
 
 def get_school_for_class_figures(
-    *, user: AbstractBaseUser, school_id: int
+    *, user: User, school_id: int
 ) -> tuple[School, QuerySet[RegistrationGroup]]:
     """The teacher's page: the school and the classes whose figures the user sees there."""
     school = _school(school_id=school_id)
@@ -79,9 +77,7 @@ def get_school_for_class_figures(
     return school, groups.order_by("name")
 
 
-def get_pupil_for_profile(
-    *, user: AbstractBaseUser, school_id: int, pupil_id: int
-) -> tuple[School, Pupil]:
+def get_pupil_for_profile(*, user: User, school_id: int, pupil_id: int) -> tuple[School, Pupil]:
     """A pupil ever on the school's roll; a teacher only a pupil ever in one of their classes."""
     school = _school(school_id=school_id)
     whole_school = _class_figures_scope(user=user, school=school)
@@ -105,7 +101,7 @@ def get_term_at_school(*, school: School, term_id: int) -> Term:
     return term
 
 
-def get_school_for_dashboard(*, user: AbstractBaseUser, school_id: int) -> School:
+def get_school_for_dashboard(*, user: User, school_id: int) -> School:
     """A school whose governors' dashboard the user sees: a dashboard role there, or the admin
     of its federation. Nobody sees another federation's schools."""
     return permissions.get_school_for(
@@ -113,7 +109,7 @@ def get_school_for_dashboard(*, user: AbstractBaseUser, school_id: int) -> Schoo
     )
 
 
-def sees_pupil_level(*, user: AbstractBaseUser, school: School) -> bool:
+def sees_pupil_level(*, user: User, school: School) -> bool:
     """Whether the user reads the school's pupils one by one (its office, attendance lead and
     head, and its federation's admin); a governor sees aggregates only, and those only as the
     dashboard shows them (whole terms, small counts withheld)."""
@@ -122,14 +118,14 @@ def sees_pupil_level(*, user: AbstractBaseUser, school: School) -> bool:
     )
 
 
-def _schools_of(federation: Federation, *, user: AbstractBaseUser, permission: str) -> QuerySet:
+def _schools_of(federation: Federation, *, user: User, permission: str) -> QuerySet:
     return School.objects.filter(
         federation=federation,
         pk__in=permissions.school_ids_with_permission(user=user, permission=permission),
     )
 
 
-def get_federation_for_overview(*, user: AbstractBaseUser, federation_id: int) -> Federation:
+def get_federation_for_overview(*, user: User, federation_id: int) -> Federation:
     """A federation whose overview the user sees: its admin, or a governor, head or attendance
     lead of one of its schools."""
     federation = Federation.objects.filter(pk=federation_id).first()
@@ -142,7 +138,7 @@ def get_federation_for_overview(*, user: AbstractBaseUser, federation_id: int) -
     return federation
 
 
-def dashboard_school_ids(*, user: AbstractBaseUser, federation: Federation) -> set[int]:
+def dashboard_school_ids(*, user: User, federation: Federation) -> set[int]:
     """The schools of the federation whose dashboard the user may open (links on the
     overview): all of them for its admin, else those where the user has a dashboard role."""
     schools = _schools_of(federation, user=user, permission=permissions.VIEW_DASHBOARD)

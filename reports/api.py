@@ -14,12 +14,12 @@ from datetime import date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api_errors import WRITE_ERRORS
 from core.api_filters import ID_MESSAGE
+from core.http import AuthenticatedRequest
 from core.parsing import DAY_RANGE, EARLIEST_DAY, LATEST_DAY, MAX_ID
 from registers.disclosure import disclose
 from registers.selectors.statistics import SUPPRESSION_THRESHOLD, Figures, figures_for, suppressed
@@ -167,7 +167,7 @@ class SchoolFiguresApi(APIView):
         ],
         responses={200: FiguresSerializer, **WRITE_ERRORS},
     )
-    def get(self, request: Request, school_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, school_id: int) -> Response:
         school = access.get_school_for_dashboard(user=request.user, school_id=school_id)
         period = PeriodSerializer(data=request.query_params)
         period.is_valid(raise_exception=True)

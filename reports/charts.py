@@ -18,12 +18,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from io import StringIO
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 from django.core.cache import cache
 from django.utils.safestring import SafeString, mark_safe
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 # No display on a server. pyplot is never imported (each chart is its own Figure), so this only
 # guards against a library that does import it choosing an interactive backend.
@@ -34,7 +39,7 @@ THIS_TERM = "#0072B2"
 PREVIOUS_TERM = "#E69F00"
 BENCHMARK = "#555555"
 BAR = "#0072B2"
-RC = {
+RC: "dict[RcKeyType, Any]" = {
     "svg.hashsalt": "attendance-dashboards",
     "svg.fonttype": "none",  # text stays text: smaller, selectable, read by screen readers
     # Labels are plain text: matplotlib would read "$...$" in a school's name as mathematics
@@ -186,12 +191,12 @@ def bar_chart(
     )
     positions = list(range(len(bars)))[::-1]  # the first bar at the top
     shown = [(y, bar) for y, bar in zip(positions, bars, strict=True) if bar.value is not None]
-    values = [float(bar.value) for _y, bar in shown]
+    values = [float(bar.value) for _y, bar in shown if bar.value is not None]
     # A bar's length is its value: the axis starts at 0, or a small difference looks large.
     left = 0.0
     if shown:
         axes.barh(
-            [y for y, _bar in shown], [v - left for v in values], left=left, color=BAR, height=0.6
+            [y for y, _value in shown], [v - left for v in values], left=left, color=BAR, height=0.6
         )
         for (y, _bar), value in zip(shown, values, strict=True):
             axes.text(value + 0.2, y, f"{value:.1f}%", va="center", fontsize=8)
@@ -206,7 +211,7 @@ def bar_chart(
                 color="#555555",
                 style="italic",
             )
-    key = ()
+    key: tuple[Key, ...] = ()
     if reference_pct is not None:
         axes.axvline(float(reference_pct), color=BENCHMARK, linestyle=":")
         key = (Key(reference_label, BENCHMARK, "dotted"),)
@@ -246,7 +251,7 @@ def _percent_ticks(floor: float) -> list[float]:
     return ticks
 
 
-def _figure(*, width: float, height: float, left: float, bottom: float) -> tuple[Figure, object]:
+def _figure(*, width: float, height: float, left: float, bottom: float) -> tuple[Figure, Axes]:
     """A figure with margins given in inches. Fixed margins rather than matplotlib's
     constrained layout, which draws every chart twice to measure it (half the time of a
     dashboard's request)."""
@@ -277,7 +282,7 @@ def _svg(figure: Figure) -> SafeString:
     return mark_safe(svg)  # noqa: S308 - drawn here from numbers and escaped labels only
 
 
-def _no_figures(axes: object) -> None:
+def _no_figures(axes: Axes) -> None:
     axes.text(
         0.5,
         0.5,

@@ -36,7 +36,7 @@ from datetime import date, datetime, timedelta
 from io import BytesIO
 from xml.etree.ElementTree import Element, ElementTree, SubElement, indent
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from core.errors import DomainError
@@ -70,7 +70,7 @@ def ctf_export(
     pupil: Pupil,
     dest_lea: str,
     dest_estab: str,
-    by: AbstractBaseUser | None,
+    by: User | None,
 ) -> CtfFile:
     """The pupil's CTF from `school` to the school `dest_lea`/`dest_estab`, recorded in the
     disclosure log (`by`: who downloaded it; None for a command run on the server).
@@ -159,6 +159,8 @@ def _pupil(data: Element, *, school: School, pupil: Pupil, enrolment: Enrolment)
     _text(history, "Estab", school.estab)
     _text(history, "SchoolName", school.name)
     _text(history, "EntryDate", enrolment.start_date.isoformat())
+    # Only a leaver's file is written (`left_for_another_school`).
+    assert enrolment.leaving_date is not None
     _text(history, "LeavingDate", enrolment.leaving_date.isoformat())
 
 

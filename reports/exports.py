@@ -79,7 +79,7 @@ def census_table(*, school: School, term: Term) -> Table:
     """Per pupil with a mark in the term: possible sessions and the sessions of every code (the
     census asks, per pupil and term, for possible sessions and sessions missed by reason)."""
     codes = census_codes()
-    rows = [
+    rows: list[Sequence[Cell | Link]] = [
         [
             row.upn,
             row.legal_surname,

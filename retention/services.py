@@ -26,7 +26,7 @@ import logging
 from datetime import date, datetime, time
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.utils import timezone
 
 from absences.models import OverdueNFlag, UnauthorisedLetterSession
@@ -48,7 +48,7 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 2000
 
 # Every model with a foreign key to Mark, and how its rows are found: they go with the mark.
-MARK_DEPENDANTS: dict[str, type] = {
+MARK_DEPENDANTS: dict[str, type[Model]] = {
     "amendments": Amendment,
     "late_arrivals": LateArrival,
     "overdue_n_flags": OverdueNFlag,
@@ -101,7 +101,7 @@ def _count(*, federation: Federation, cutoff: date) -> dict[str, int]:
     marks = _expired_marks(federation=federation, cutoff=cutoff)
     counts = {"marks": marks.count()}
     for key, model in MARK_DEPENDANTS.items():
-        counts[key] = model.objects.filter(mark__in=marks.values("pk")).count()
+        counts[key] = model._default_manager.filter(mark__in=marks.values("pk")).count()
     counts["registers"] = _expired_registers(federation=federation, cutoff=cutoff).count()
     counts["register_reminders"] = _expired_reminders(federation=federation, cutoff=cutoff).count()
     return counts
@@ -122,7 +122,7 @@ def _delete(*, federation: Federation, cutoff: date) -> dict[str, int]:
 
     def delete_marks(ids: list[int]) -> None:
         for key, model in MARK_DEPENDANTS.items():
-            counts[key] += model.objects.filter(mark_id__in=ids).delete()[0]
+            counts[key] += model._default_manager.filter(mark_id__in=ids).delete()[0]
         counts["marks"] += Mark.objects.filter(pk__in=ids).delete()[0]
 
     def delete_registers(ids: list[int]) -> None:

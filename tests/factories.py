@@ -1,10 +1,12 @@
 """Synthetic people and schools for tests: made-up names, valid UPNs, no real pupil data."""
 
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import factory
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from django.db.models import Model
 from django.utils import timezone
 
 from registers.lib.upn import upn_check_letter
@@ -25,20 +27,33 @@ from registers.models import (
     Term,
 )
 
+M = TypeVar("M", bound=Model)
+
+
+class ModelFactory(factory.django.DjangoModelFactory[M]):
+    """A factory whose call is typed as what it makes: `PupilFactory()` is a Pupil.
+
+    factory_boy types `create()` and `build()` but not the call itself, so without this mypy
+    takes `PupilFactory()` for a factory."""
+
+    if TYPE_CHECKING:
+        # mypy insists that __new__ returns its own class; factory_boy's returns the model.
+        def __new__(cls, *args: Any, **kwargs: Any) -> M: ...  # type: ignore[misc]
+
 
 def make_upn(serial: int, la_code: str = "884") -> str:
     body = f"{la_code}9990{25:02d}{serial:03d}"
     return upn_check_letter(body) + body
 
 
-class FederationFactory(factory.django.DjangoModelFactory):
+class FederationFactory(ModelFactory[Federation]):
     class Meta:
         model = Federation
 
     name = factory.Sequence(lambda n: f"Test Federation {n}")
 
 
-class SchoolFactory(factory.django.DjangoModelFactory):
+class SchoolFactory(ModelFactory[School]):
     class Meta:
         model = School
 
@@ -49,7 +64,7 @@ class SchoolFactory(factory.django.DjangoModelFactory):
     address = "1 School Lane\nHereford"
 
 
-class SessionTimesFactory(factory.django.DjangoModelFactory):
+class SessionTimesFactory(ModelFactory[SessionTimes]):
     class Meta:
         model = SessionTimes
 
@@ -63,7 +78,7 @@ class SessionTimesFactory(factory.django.DjangoModelFactory):
     end_of_day = time(15, 15)
 
 
-class TermFactory(factory.django.DjangoModelFactory):
+class TermFactory(ModelFactory[Term]):
     class Meta:
         model = Term
 
@@ -75,9 +90,9 @@ class TermFactory(factory.django.DjangoModelFactory):
     half_term_end = date(2025, 10, 31)
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(ModelFactory[User]):
     class Meta:
-        model = get_user_model()
+        model = User
         django_get_or_create = ("username",)
 
     username = factory.Sequence(lambda n: f"staff{n}")
@@ -86,7 +101,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("a-long-test-password")
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(ModelFactory[Membership]):
     class Meta:
         model = Membership
 
@@ -96,7 +111,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     position = "Class teacher"
 
 
-class PupilFactory(factory.django.DjangoModelFactory):
+class PupilFactory(ModelFactory[Pupil]):
     class Meta:
         model = Pupil
 
@@ -107,7 +122,7 @@ class PupilFactory(factory.django.DjangoModelFactory):
     year_group = "4"
 
 
-class EnrolmentFactory(factory.django.DjangoModelFactory):
+class EnrolmentFactory(ModelFactory[Enrolment]):
     class Meta:
         model = Enrolment
 
@@ -116,7 +131,7 @@ class EnrolmentFactory(factory.django.DjangoModelFactory):
     start_date = date(2021, 9, 1)
 
 
-class RegistrationGroupFactory(factory.django.DjangoModelFactory):
+class RegistrationGroupFactory(ModelFactory[RegistrationGroup]):
     class Meta:
         model = RegistrationGroup
 
@@ -124,7 +139,7 @@ class RegistrationGroupFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Class {n}")
 
 
-class GroupMembershipFactory(factory.django.DjangoModelFactory):
+class GroupMembershipFactory(ModelFactory[GroupMembership]):
     class Meta:
         model = GroupMembership
 
@@ -133,7 +148,7 @@ class GroupMembershipFactory(factory.django.DjangoModelFactory):
     start_date = date(2025, 9, 1)
 
 
-class ContactFactory(factory.django.DjangoModelFactory):
+class ContactFactory(ModelFactory[Contact]):
     class Meta:
         model = Contact
 
@@ -142,7 +157,7 @@ class ContactFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"parent{n}@example.org")
 
 
-class PupilContactFactory(factory.django.DjangoModelFactory):
+class PupilContactFactory(ModelFactory[PupilContact]):
     class Meta:
         model = PupilContact
 
@@ -152,7 +167,7 @@ class PupilContactFactory(factory.django.DjangoModelFactory):
     priority = 1
 
 
-class MarkFactory(factory.django.DjangoModelFactory):
+class MarkFactory(ModelFactory[Mark]):
     class Meta:
         model = Mark
 
@@ -175,13 +190,30 @@ class MarkFactory(factory.django.DjangoModelFactory):
     )
 
 
+def staff_member(
+    school: School,
+    role: str,
+    username: str,
+    *,
+    position: str = "",
+    **names: str,
+) -> User:
+    """Someone with `role` at `school` (their position: the role's own name unless given;
+    `names`: first_name, last_name, email, else UserFactory's). The personas of
+    tests/conftest.py are made with it, and so is anyone else a test needs with a role: a
+    federation admin at a sister school, one user of each role."""
+    user = UserFactory(username=username, **names)
+    MembershipFactory(user=user, school=school, role=role, position=position or role)
+    return user
+
+
 def enrol_in_group(
     group: RegistrationGroup,
     count: int = 0,
     *,
     surnames: list[str] | None = None,
     start: date = date(2025, 9, 1),
-) -> list:
+) -> list[Pupil]:
     """Pupils on the school's roll and in the class from `start`: `count` of them, or one per
     surname given, in that order."""
     surnames = surnames or [f"Pupil{index:03d}" for index in range(count)]

@@ -38,6 +38,7 @@ class RedisProcess:
             if os.environ.get("REQUIRE_SERVICES") == "1":
                 pytest.fail("REQUIRE_SERVICES=1 but redis-server is not installed")
             pytest.skip("needs redis-server (apt-get install redis-server)")
+        self.server: str = REDIS_SERVER
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process: subprocess.Popen | None = None
@@ -47,7 +48,7 @@ class RedisProcess:
             return
         # No RDB or AOF file: nothing of a test outlives its server.
         self.process = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1"]
+            [self.server, "--port", str(self.port), "--bind", "127.0.0.1"]
             + ["--save", "", "--appendonly", "no"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -89,10 +90,11 @@ class RedisProcess:
 
 def _forget_broker_state() -> None:
     """Drop what Celery built from its previous settings (tests/test_celery_worker.py)."""
-    celery_app._pool = None
+    # celery-types leave out these private caches of the app.
+    celery_app._pool = None  # type: ignore[attr-defined]
     celery_app.__dict__.pop("amqp", None)
-    celery_app._backend_cache = None
-    celery_app._local.__dict__.pop("backend", None)
+    celery_app._backend_cache = None  # type: ignore[attr-defined]
+    celery_app._local.__dict__.pop("backend", None)  # type: ignore[attr-defined]
 
 
 @contextmanager

@@ -22,10 +22,10 @@ from absences.services.evidence import (
     medical_evidence_request,
 )
 from core.errors import DomainError
-from registers.models import Amendment, Closure, Mark, Role, SchoolDay
+from registers.models import Amendment, Closure, Mark, SchoolDay
 from registers.services.calendar import school_calendar_rebuild
 from tests.conftest import LONDON
-from tests.factories import MarkFactory, MembershipFactory, UserFactory, enrol_in_group
+from tests.factories import MarkFactory, enrol_in_group
 
 pytestmark = pytest.mark.django_db
 
@@ -60,14 +60,6 @@ def present(pupil, school, day: date) -> None:
 
 def summary(runs) -> list[tuple]:
     return [(r.pupil.legal_surname, r.first_day, r.last_day, r.school_days) for r in runs]
-
-
-@pytest.fixture
-def head(school):
-    """The head of `school`."""
-    user = UserFactory(username="head", first_name="Hattie", last_name="Head")
-    MembershipFactory(user=user, school=school, role=Role.HEAD, position="Headteacher")
-    return user
 
 
 # Continuing absence -------------------------------------------------------------------------

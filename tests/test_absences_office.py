@@ -17,39 +17,21 @@ from absences.models import (
 )
 from absences.services.calls import parent_call_record, safeguarding_flag_resolve
 from core.errors import DomainError
-from registers.models import Amendment, Mark, MarkSource, Role
+from registers.models import Amendment, Mark, MarkSource
 from registers.services.register import RegisterEntry, register_submit
 from tests.conftest import LONDON, MONDAY
 from tests.factories import (
     ContactFactory,
     EnrolmentFactory,
     MarkFactory,
-    MembershipFactory,
     PupilContactFactory,
     RegistrationGroupFactory,
-    UserFactory,
     enrol_in_group,
 )
 
 pytestmark = pytest.mark.django_db
 
 TUESDAY, WEDNESDAY, SATURDAY = date(2025, 9, 9), date(2025, 9, 10), date(2025, 9, 13)
-
-
-@pytest.fixture
-def attendance_lead(school):
-    user = UserFactory(username="lead", first_name="Lee", last_name="Lead")
-    MembershipFactory(
-        user=user, school=school, role=Role.ATTENDANCE_LEAD, position="Attendance lead"
-    )
-    return user
-
-
-@pytest.fixture
-def head(school):
-    user = UserFactory(username="head", first_name="Hana", last_name="Head")
-    MembershipFactory(user=user, school=school, role=Role.HEAD, position="Headteacher")
-    return user
 
 
 def _contacts(pupil, *people):
@@ -180,13 +162,18 @@ def test_the_call_form_offers_the_next_contact_not_yet_tried_today(
 
 
 def test_another_schools_office_gets_404_and_learns_no_names(
-    client, monday_morning, school, class_4a, pupils_4a, teacher_4a, head_elsewhere, other_school
+    client,
+    monday_morning,
+    school,
+    class_4a,
+    pupils_4a,
+    teacher_4a,
+    head_elsewhere,
+    office_elsewhere,
 ):
     # Every object through the access layer: another school's staff see nothing of this one.
     _register(class_4a, pupils_4a, {pupils_4a[0].pk: "N"}, teacher_4a)
     _contacts(pupils_4a[0], ("Mum Secret", "Mother"))
-    office_elsewhere = UserFactory(username="officeelsewhere")
-    MembershipFactory(user=office_elsewhere, school=other_school, role=Role.OFFICE)
     for user in (office_elsewhere, head_elsewhere):
         client.force_login(user)
         for response in (
@@ -584,16 +571,14 @@ def test_a_resolution_needs_saying_what_was_done_and_is_recorded_once(
 
 
 def test_staff_of_another_school_cannot_see_or_resolve_a_flag(
-    client, monday_morning, school, other_school, pupils_4a, office
+    client, monday_morning, school, other_school, pupils_4a, office, head_elsewhere
 ):
     # Every object through the access layer: another school's head reaches nothing here.
     _record(
         school, pupils_4a[0], office, contact_name="Mum", outcome=CallOutcome.NO_ANSWER, code=None
     )
     flag = SafeguardingFlag.objects.get()
-    head_there = UserFactory(username="headthere")
-    MembershipFactory(user=head_there, school=other_school, role=Role.HEAD)
-    client.force_login(head_there)
+    client.force_login(head_elsewhere)
     # Issue #21: another school's pages are not found, like the API's.
     assert client.get(reverse("safeguarding_flags", args=[school.pk])).status_code == 404
     response = client.post(

@@ -13,16 +13,9 @@ from core.errors import DomainError
 from registers.models import AccessLog, Role
 from registers.services.access_log import access_log_record
 from tests.conftest import MONDAY
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import staff_member
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def head(school):
-    user = UserFactory(username="head", first_name="Helen", last_name="Headteacher")
-    MembershipFactory(user=user, school=school, role=Role.HEAD, position="Headteacher")
-    return user
 
 
 @pytest.fixture
@@ -156,9 +149,7 @@ def marked(monday_morning, school, class_4a, pupils_4a, teacher_4a):
 
 @pytest.fixture
 def fedadmin(school):
-    user = UserFactory(username="fedadmin")
-    MembershipFactory(user=user, school=school, role=Role.FEDERATION_ADMIN, position="Admin")
-    return user
+    return staff_member(school, Role.FEDERATION_ADMIN, "fedadmin", position="Admin")
 
 
 def test_each_page_of_an_api_list_of_pupils_or_marks_is_logged_with_its_filter_and_rows(

@@ -636,7 +636,7 @@ def test_a_new_school_with_its_calendar_gets_its_school_days(admin_client: Clien
 
     assert response.status_code == 302, _errors(response)
     school = School.objects.get(urn="123456")
-    first_day = SchoolDay.objects.filter(school=school).first()
+    first_day = SchoolDay.objects.filter(school=school).earliest("date")
     assert (first_day.date, first_day.am, first_day.pm) == (date(2026, 1, 5), False, True)
     assert school.session_times.get().year_groups == ["R", "1", "2"]
 
@@ -737,6 +737,7 @@ def test_view_only_records_cannot_be_added_changed_or_deleted(
 ) -> None:
     # The register is a legal record: changed only through an amendment that keeps the original.
     obj = model._default_manager.first()
+    assert obj is not None  # one_of_each made one
     before = _values(obj)
     changelist = admin_client.get(_url(model, "changelist"))
 

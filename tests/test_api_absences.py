@@ -24,8 +24,9 @@ from tests.factories import (
     PupilContactFactory,
     RegistrationGroupFactory,
     enrol_in_group,
+    staff_member,
 )
-from tests.test_api_registers import _ids, _staff
+from tests.test_api_registers import _ids
 
 pytestmark = pytest.mark.django_db
 JSON = "application/json"
@@ -40,11 +41,6 @@ def pupils_4a(class_4a):
 def pupil_elsewhere(other_school):
     group = RegistrationGroupFactory(school=other_school, name="4A")
     return enrol_in_group(group, surnames=["Elsewhere"])[0]
-
-
-@pytest.fixture
-def office_elsewhere(other_school):
-    return _staff(other_school, Role.OFFICE, "officeelsewhere")
 
 
 def _call(school, pupil, by, **overrides) -> ParentCall:
@@ -111,7 +107,7 @@ def test_teachers_governors_and_federation_admins_see_no_calls(
     api, monday_morning, school, office, pupils_4a, role
 ):
     _call(school, pupils_4a[0], office)
-    user = _staff(school, role, "someone")
+    user = staff_member(school, role, "someone")
 
     assert _ids(api(user).get(reverse("api:calls"))) == []
 

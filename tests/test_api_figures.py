@@ -6,8 +6,7 @@ import pytest
 from django.urls import reverse
 
 from registers.models import Role
-from tests.factories import MarkFactory, SchoolFactory, enrol_in_group
-from tests.test_api_registers import _staff
+from tests.factories import MarkFactory, SchoolFactory, enrol_in_group, staff_member
 
 pytestmark = pytest.mark.django_db
 
@@ -19,10 +18,9 @@ def _marked(school, group, codes: list[str]) -> None:
         MarkFactory(pupil=pupil, school=school, date=date(2025, 9, 8), code_id=code)
 
 
-def test_the_head_reads_the_schools_figures_for_a_period(api, school, class_4a):
+def test_the_head_reads_the_schools_figures_for_a_period(api, school, class_4a, head):
     # DfE method: rates over possible sessions; persistent absence is 10 % or more missed.
     _marked(school, class_4a, ["/", "/", "/", "/", "I", "#"])
-    head = _staff(school, Role.HEAD, "head")
 
     response = api(head).get(reverse("api:school_figures", args=[school.pk]), PERIOD)
 
@@ -43,10 +41,9 @@ def test_the_head_reads_the_schools_figures_for_a_period(api, school, class_4a):
     assert body["by_code"] == {"/": 4, "I": 1, "#": 1}
 
 
-def test_figures_about_fewer_than_five_pupils_are_withheld(api, school, class_4a):
+def test_figures_about_fewer_than_five_pupils_are_withheld(api, school, class_4a, governor):
     # Aggregate views: a cell describing fewer than 5 pupils is not shown.
     _marked(school, class_4a, ["/", "/", "N"])
-    governor = _staff(school, Role.GOVERNOR, "governor")
 
     term = school.terms.get()
     url = reverse("api:school_figures", args=[school.pk])
@@ -59,7 +56,7 @@ def test_figures_about_fewer_than_five_pupils_are_withheld(api, school, class_4a
 
 def test_a_federation_admin_reads_a_sister_schools_figures(api, school):
     sister = SchoolFactory(federation=school.federation)
-    admin = _staff(school, Role.FEDERATION_ADMIN, "fedadmin")
+    admin = staff_member(school, Role.FEDERATION_ADMIN, "fedadmin")
 
     response = api(admin).get(reverse("api:school_figures", args=[sister.pk]), PERIOD)
 
@@ -76,8 +73,7 @@ def test_another_school_is_not_found_and_a_teacher_may_not_read_figures(
     assert api(teacher_4a).get(url, PERIOD).status_code == 403
 
 
-def test_a_period_must_be_two_dates_in_order(api, school):
-    head = _staff(school, Role.HEAD, "head")
+def test_a_period_must_be_two_dates_in_order(api, school, head):
     url = reverse("api:school_figures", args=[school.pk])
 
     missing = api(head).get(url, {"from": "2025-09-08"})
@@ -103,9 +99,8 @@ def test_a_period_must_be_two_dates_in_order(api, school):
     ],
     ids=["one day", "from mid-term", "to the day before the end"],
 )
-def test_a_governor_gets_no_figures_for_part_of_a_term(api, school, class_4a, period):
+def test_a_governor_gets_no_figures_for_part_of_a_term(api, school, class_4a, period, governor):
     _marked(school, class_4a, ["/"] * 6)
-    governor = _staff(school, Role.GOVERNOR, "governor")
 
     response = api(governor).get(reverse("api:school_figures", args=[school.pk]), period)
 
@@ -113,10 +108,11 @@ def test_a_governor_gets_no_figures_for_part_of_a_term(api, school, class_4a, pe
     assert "whole terms" in response.json()["non_field_errors"][0]
 
 
-def test_a_governor_gets_a_whole_term_with_counts_of_rare_codes_withheld(api, school, class_4a):
+def test_a_governor_gets_a_whole_term_with_counts_of_rare_codes_withheld(
+    api, school, class_4a, governor
+):
     # Dashboard: "any figure about fewer than 5 pupils reads 'fewer than 5 pupils'".
     _marked(school, class_4a, ["/"] * 5 + ["I"] * 5 + ["E"] * 2)
-    governor = _staff(school, Role.GOVERNOR, "governor")
     term = school.terms.get()
     url = reverse("api:school_figures", args=[school.pk])
 
@@ -130,10 +126,9 @@ def test_a_governor_gets_a_whole_term_with_counts_of_rare_codes_withheld(api, sc
     assert body["by_code"] == {"/": 5, "I": 5, "E": None}
 
 
-def test_the_head_still_reads_any_period_with_every_count(api, school, class_4a):
+def test_the_head_still_reads_any_period_with_every_count(api, school, class_4a, head):
     # The head reads every pupil's marks anyway: figures for any dates, nothing withheld.
     _marked(school, class_4a, ["/"] * 5 + ["E"])
-    head = _staff(school, Role.HEAD, "head")
 
     response = api(head).get(reverse("api:school_figures", args=[school.pk]), PERIOD)
 
@@ -141,8 +136,9 @@ def test_the_head_still_reads_any_period_with_every_count(api, school, class_4a)
     assert response.json()["by_code"] == {"/": 5, "E": 1}
 
 
-def test_a_term_of_another_school_is_not_found_and_an_odd_one_is_refused(api, school, other_school):
-    governor = _staff(school, Role.GOVERNOR, "governor")
+def test_a_term_of_another_school_is_not_found_and_an_odd_one_is_refused(
+    api, school, other_school, governor
+):
     url = reverse("api:school_figures", args=[school.pk])
 
     elsewhere = api(governor).get(url, {"term": other_school.terms.get().pk})
@@ -154,9 +150,8 @@ def test_a_term_of_another_school_is_not_found_and_an_odd_one_is_refused(api, sc
     assert far.status_code == 400 and set(far.json()) == {"from", "to"}
 
 
-def test_a_period_with_no_sessions_recorded_says_so_and_is_not_withheld(api, school):
+def test_a_period_with_no_sessions_recorded_says_so_and_is_not_withheld(api, school, governor):
     # Issue #17: "Every figure distinguishes 'no sessions recorded' from 'fewer than 5 pupils'".
-    governor = _staff(school, Role.GOVERNOR, "governor")
 
     term = {"term": school.terms.get().pk}  # a governor's figures are for whole terms
     body = api(governor).get(reverse("api:school_figures", args=[school.pk]), term).json()

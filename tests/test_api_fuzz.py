@@ -20,9 +20,8 @@ from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from registers.models import Role
 from tests.conftest import MONDAY
-from tests.factories import MarkFactory, MembershipFactory, UserFactory
+from tests.factories import MarkFactory
 
 MAX_EXAMPLES = 25
 
@@ -54,10 +53,8 @@ def connections_kept_open():
 
 
 @pytest.fixture
-def head_token(db, connections_kept_open, pupils_4a, school) -> str:
-    """A head of `school` (class 4A, five pupils with Monday's AM marks) and their API token."""
-    head = UserFactory(username="fuzz.head")
-    MembershipFactory(user=head, school=school, role=Role.HEAD, position="Headteacher")
+def head_token(db, connections_kept_open, pupils_4a, school, head) -> str:
+    """The head of `school` (class 4A, five pupils with Monday's AM marks) and their API token."""
     for pupil in pupils_4a:
         MarkFactory(pupil=pupil, school=school, date=MONDAY, session="AM", code_id="/")
     return Token.objects.create(user=head).key

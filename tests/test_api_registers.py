@@ -12,21 +12,14 @@ from registers.services.marks import mark_amend
 from tests.factories import (
     EnrolmentFactory,
     MarkFactory,
-    MembershipFactory,
     PupilFactory,
     RegistrationGroupFactory,
     SchoolFactory,
-    UserFactory,
     enrol_in_group,
+    staff_member,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def _staff(school, role, username):
-    user = UserFactory(username=username)
-    MembershipFactory(user=user, school=school, role=role, position=role)
-    return user
 
 
 @pytest.fixture
@@ -83,7 +76,7 @@ def test_a_school_reads_with_its_federation(api, school, office):
 def test_a_federation_admin_sees_every_school_of_their_federation(api, school, other_school):
     # Issue #8: the federation admin sees every school of their federation.
     sister = SchoolFactory(federation=school.federation, name="Sister Primary")
-    admin = _staff(school, Role.FEDERATION_ADMIN, "fedadmin")
+    admin = staff_member(school, Role.FEDERATION_ADMIN, "fedadmin")
 
     assert sorted(_ids(api(admin).get(reverse("api:schools")))) == sorted([school.pk, sister.pk])
     assert api(admin).get(reverse("api:school", args=[sister.pk])).status_code == 200
@@ -91,7 +84,7 @@ def test_a_federation_admin_sees_every_school_of_their_federation(api, school, o
 
 
 def test_schools_filter_by_urn(api, school):
-    admin = _staff(school, Role.FEDERATION_ADMIN, "fedadmin")
+    admin = staff_member(school, Role.FEDERATION_ADMIN, "fedadmin")
     SchoolFactory(federation=school.federation)
 
     assert _ids(api(admin).get(reverse("api:schools"), {"urn": school.urn})) == [school.pk]
@@ -109,9 +102,8 @@ def test_classes_are_listed_for_the_school_and_filtered_by_it(
     assert _ids(api(teacher_4a).get(reverse("api:groups"), {"school": other_school.pk})) == []
 
 
-def test_a_governor_sees_no_classes_or_pupils(api, school, class_4a, pupils_4a):
+def test_a_governor_sees_no_classes_or_pupils(api, school, class_4a, pupils_4a, governor):
     # Issue #8: governors see no pupil-level data at all.
-    governor = _staff(school, Role.GOVERNOR, "governor")
 
     assert _ids(api(governor).get(reverse("api:schools"))) == [school.pk]
     assert _ids(api(governor).get(reverse("api:groups"))) == []
@@ -279,11 +271,10 @@ ID_FILTERS = [
 @pytest.mark.parametrize(("url_name", "param"), ID_FILTERS)
 @pytest.mark.parametrize("value", ["-1.79e308", "0", str(MAX_ID + 1), "1.5", "Adams"])
 def test_an_id_filter_that_is_not_a_whole_number_from_1_is_a_400_naming_it(
-    api, school, url_name, param, value
+    api, school, url_name, param, value, head
 ):
     # Bad input gets a clear message: an id is 1..2**63-1 (SQLite's INTEGER, PostgreSQL's
     # bigint); -1.79e308 used to reach SQLite and fail there as a 500.
-    head = _staff(school, Role.HEAD, "head")
 
     response = api(head).get(reverse(url_name), {param: value})
 
@@ -292,8 +283,7 @@ def test_an_id_filter_that_is_not_a_whole_number_from_1_is_a_400_naming_it(
 
 
 @pytest.mark.parametrize(("url_name", "param"), ID_FILTERS)
-def test_the_largest_id_filters_to_nothing(api, school, url_name, param):
-    head = _staff(school, Role.HEAD, "head")
+def test_the_largest_id_filters_to_nothing(api, school, url_name, param, head):
 
     assert _ids(api(head).get(reverse(url_name), {param: str(MAX_ID)})) == []
 

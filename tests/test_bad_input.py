@@ -24,13 +24,11 @@ from absences.services.timetables import part_time_timetable_agree
 from penalties.models import PenaltyNoticeKind, ThresholdCase
 from penalties.services.cases import threshold_cases_open
 from penalties.services.penalty_notices import penalty_notice_record
-from registers.models import Mark, Role
+from registers.models import Mark
 from tests.conftest import LONDON
 from tests.factories import (
     MarkFactory,
-    MembershipFactory,
     PupilContactFactory,
-    UserFactory,
 )
 from tests.html_forms import Form, post_forms
 
@@ -56,7 +54,7 @@ PLAUSIBLE = {
 }
 
 
-def submissions(form: Form, bad: str, malformed: str = "") -> list[dict[str, str]]:
+def submissions(form: Form, bad: str, malformed: str = "") -> list[dict[str, str | list[str]]]:
     """The form's data with every field of kind `bad` malformed; one per submit button."""
     data: dict[str, str | list[str]] = {}
     for f in form.fields:
@@ -81,7 +79,7 @@ def submissions(form: Form, bad: str, malformed: str = "") -> list[dict[str, str
 
 def row_counts() -> dict[str, int]:
     return {
-        model._meta.label: model.objects.count()
+        model._meta.label: model._default_manager.count()
         for app in APPS
         for model in apps.get_app_config(app).get_models()
     }
@@ -98,13 +96,6 @@ def has_message(page: str) -> bool:
 def clock():
     with time_machine.travel(datetime(2025, 10, 1, 10, 0, tzinfo=LONDON), tick=False):
         yield
-
-
-@pytest.fixture
-def head(school):
-    user = UserFactory(username="bad.head", first_name="Hana", last_name="Head")
-    MembershipFactory(user=user, school=school, role=Role.HEAD, position="Headteacher")
-    return user
 
 
 @pytest.fixture

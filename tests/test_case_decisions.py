@@ -10,8 +10,6 @@ from django.urls import reverse
 from core.errors import DomainError
 from penalties.models import CaseRoute, ThresholdCase
 from penalties.services import case_route_decide, case_support_record, threshold_cases_open
-from registers.models import Role
-from tests.factories import MembershipFactory, UserFactory
 from tests.test_thresholds import pupil_at, whole_days
 
 pytestmark = pytest.mark.django_db
@@ -33,20 +31,6 @@ def case(school, monday) -> ThresholdCase:
     whole_days(pupil, school, date(2025, 9, 8), 5, "G")
     threshold_cases_open(school=school, as_of=date(2025, 9, 19))
     return ThresholdCase.objects.get()
-
-
-@pytest.fixture
-def attendance_lead(school):
-    user = UserFactory(username="lead", first_name="Lee", last_name="Lead")
-    MembershipFactory(user=user, school=school, role=Role.ATTENDANCE_LEAD, position="Lead")
-    return user
-
-
-@pytest.fixture
-def head(school):
-    user = UserFactory(username="head", first_name="Hana", last_name="Head")
-    MembershipFactory(user=user, school=school, role=Role.HEAD, position="Headteacher")
-    return user
 
 
 def test_support_offered_is_recorded_with_whether_the_family_engaged(case, attendance_lead):

@@ -40,10 +40,12 @@ def _forget_broker_state(app: Celery) -> None:
 
     Celery caches these on first use; without this, a change to `app.conf` would not reach them.
     """
-    app._pool = None  # kombu keeps the pools by URL: the old one stays usable for its URL
+    # celery-types leave out these private caches of the app. kombu keeps the pools by URL:
+    # the old one stays usable for its URL.
+    app._pool = None  # type: ignore[attr-defined]
     app.__dict__.pop("amqp", None)
-    app._backend_cache = None
-    app._local.__dict__.pop("backend", None)
+    app._backend_cache = None  # type: ignore[attr-defined]
+    app._local.__dict__.pop("backend", None)  # type: ignore[attr-defined]
 
 
 @pytest.fixture

@@ -9,26 +9,17 @@ import pytest
 from django.urls import reverse
 
 from registers.lib.calendar import easter_sunday, spring_bank_holiday
-from registers.models import AccessLog, Role, Term
+from registers.models import AccessLog, Term
 from registers.services.calendar import school_calendar_rebuild
 from reports.census_return import census_periods
 from tests.factories import (
     EnrolmentFactory,
     MarkFactory,
-    MembershipFactory,
     PupilFactory,
     TermFactory,
-    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def lead(school):
-    user = UserFactory(username="lead")
-    MembershipFactory(user=user, school=school, role=Role.ATTENDANCE_LEAD, position="Lead")
-    return user
 
 
 @pytest.fixture
@@ -85,7 +76,9 @@ def _block(element) -> dict:
     }
 
 
-def test_the_autumn_term_is_the_spring_census_termly_attendance_by_reason(client, school, lead):
+def test_the_autumn_term_is_the_spring_census_termly_attendance_by_reason(
+    client, school, attendance_lead
+):
     # The census: per pupil, SessionsPossible, each absence reason's AbsenceSessions, then
     # SessionsAuthorised and SessionsUnauthorised (CBDS 100228, 100481, 100233, 100230, 100231).
     autumn = Term.objects.get(school=school)
@@ -100,7 +93,7 @@ def test_the_autumn_term_is_the_spring_census_termly_attendance_by_reason(client
         sex="F",
     )
 
-    response = _return(client, lead, school, autumn)
+    response = _return(client, attendance_lead, school, autumn)
 
     assert response.status_code == 200
     assert response["Content-Disposition"] == (
@@ -138,10 +131,14 @@ def test_the_autumn_term_is_the_spring_census_termly_attendance_by_reason(client
             "SessionsUnauthorised",
         ],
     }
-    assert AccessLog.objects.filter(user=lead, what=f"census XML, term {autumn.pk}").exists()
+    assert AccessLog.objects.filter(
+        user=attendance_lead, what=f"census XML, term {autumn.pk}"
+    ).exists()
 
 
-def test_the_summer_term_has_its_two_halves_and_the_whole_year(client, school, lead, year_2025_26):
+def test_the_summer_term_has_its_two_halves_and_the_whole_year(
+    client, school, attendance_lead, year_2025_26
+):
     # The autumn census collects the summer term's halves separately, split at the spring bank
     # holiday (25 May 2026), and the year (explore-education-statistics absence methodology).
     _pupil(
@@ -155,7 +152,7 @@ def test_the_summer_term_has_its_two_halves_and_the_whole_year(client, school, l
         },
     )
 
-    root = fromstring(_return(client, lead, school, year_2025_26["summer"]).content)
+    root = fromstring(_return(client, attendance_lead, school, year_2025_26["summer"]).content)
 
     assert (root.findtext("Header/Census"), root.findtext("Header/Year")) == ("AUT", "2026")
     assert [
@@ -177,13 +174,13 @@ def test_the_summer_term_has_its_two_halves_and_the_whole_year(client, school, l
 
 
 def test_the_spring_census_period_ends_on_easter_sunday_not_with_the_schools_term(
-    client, school, lead, year_2025_26
+    client, school, attendance_lead, year_2025_26
 ):
     # The summer census: "spring term absence - From 1st January to Easter Sunday"; the days
     # of the school's spring term after Easter belong to the summer term's census period.
     _pupil(school, {date(2026, 3, 30): ("I", "I"), date(2026, 4, 7): ("N", "N")})
 
-    root = fromstring(_return(client, lead, school, year_2025_26["spring"]).content)
+    root = fromstring(_return(client, attendance_lead, school, year_2025_26["spring"]).content)
 
     assert (root.findtext("Header/Census"), root.findtext("Header/Year")) == ("SUM", "2026")
     assert root.findtext("Header/Periods/TermlyAttendance/EndDate") == "2026-04-05"
@@ -199,17 +196,23 @@ def test_the_spring_census_period_ends_on_easter_sunday_not_with_the_schools_ter
         (date(2009, 8, 31), False),  # 16
     ],
 )
-def test_the_return_carries_pupils_aged_4_to_15_on_31_august(client, school, lead, born, in_return):
+def test_the_return_carries_pupils_aged_4_to_15_on_31_august(
+    client, school, attendance_lead, born, in_return
+):
     # A census return has no attendance for pupils under 4 or over 15 (a MIS's census export,
     # EvgeniiTrofimov/aspenProject SchoolCensus, validation 2470).
     _pupil(school, {date(2025, 9, 8): ("/", "\\")}, date_of_birth=born)
-    root = fromstring(_return(client, lead, school, Term.objects.get(school=school)).content)
+    root = fromstring(
+        _return(client, attendance_lead, school, Term.objects.get(school=school)).content
+    )
     assert len(root.findall("Pupils/Pupil")) == (1 if in_return else 0)
 
 
-def test_a_pupil_with_no_possible_session_is_left_out(client, school, lead):
+def test_a_pupil_with_no_possible_session_is_left_out(client, school, attendance_lead):
     _pupil(school, {date(2025, 9, 8): ("X", "X")})
-    root = fromstring(_return(client, lead, school, Term.objects.get(school=school)).content)
+    root = fromstring(
+        _return(client, attendance_lead, school, Term.objects.get(school=school)).content
+    )
     assert root.findall("Pupils/Pupil") == []
 
 

@@ -21,12 +21,10 @@ from absences.models import (
 )
 from absences.services.calls import parent_call_record
 from absences.services.first_day import first_day_message_send, first_day_messages_claim
-from registers.models import Role
 from tests.conftest import LONDON, MONDAY
 from tests.factories import (
     ContactFactory,
     MarkFactory,
-    MembershipFactory,
     PupilContactFactory,
     UserFactory,
 )
@@ -37,13 +35,6 @@ CALLED_DAD = datetime(2025, 9, 8, 9, 16, tzinfo=LONDON)  # after the AM register
 EMAILED = datetime(2025, 9, 8, 9, 20, tzinfo=LONDON)
 AFTERNOON = datetime(2025, 9, 8, 14, 0, tzinfo=LONDON)
 AUTOMATIC = "First-day e-mail sent to Mum Example, Dad Example"
-
-
-@pytest.fixture
-def head(school):
-    user = UserFactory(username="head", first_name="Hana", last_name="Head")
-    MembershipFactory(user=user, school=school, role=Role.HEAD, position="Headteacher")
-    return user
 
 
 @pytest.fixture

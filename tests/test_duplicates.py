@@ -2,6 +2,7 @@
 request for days already asked for, and a late-book line already in the book (issue #17)."""
 
 from datetime import date
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -9,25 +10,18 @@ from django.urls import reverse
 from absences.models import LeaveCategory, LeaveRequest
 from absences.services.leave import leave_request_decide, leave_request_record
 from core.errors import AlreadyRecorded
-from registers.models import LateArrival, Role
+from registers.models import LateArrival
 from tests.conftest import MONDAY
-from tests.factories import ContactFactory, MembershipFactory, PupilContactFactory, UserFactory
+from tests.factories import ContactFactory, PupilContactFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-FUNERAL = {
+FUNERAL: dict[str, Any] = {
     "category": LeaveCategory.EXCEPTIONAL,
     "reason": "Grandfather's funeral",
     "evidence": "",
     "received_on": MONDAY,
 }
-
-
-@pytest.fixture
-def head(school):
-    user = UserFactory(username="head", first_name="Helen", last_name="Head")
-    MembershipFactory(user=user, school=school, role=Role.HEAD, position="Headteacher")
-    return user
 
 
 def _leave(school, pupil, by, first: date, last: date, first_session="AM", last_session="PM"):

@@ -23,9 +23,11 @@ browser for the module and one context (one signed-in client) per role keep it q
 import hashlib
 import mimetypes
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
+from functools import partial
 from io import StringIO
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import pytest
@@ -34,6 +36,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.http import StreamingHttpResponse
 from django.test import Client
 from django.urls import reverse
 
@@ -105,7 +108,8 @@ def demo(django_db_setup, django_db_blocker) -> Iterator[dict]:
                 .order_by("pupil__upn")
                 .first()
             )
-            users = {
+            assert link is not None and link.contact.user is not None
+            users: dict[str, Any] = {
                 role: get_user_model().objects.get(username=name) for role, name in USERS.items()
             }
             users[PARENT] = link.contact.user
@@ -176,7 +180,11 @@ def _serve(client: Client, failures: list[str]):
             content_type=request.headers.get("content-type", ""),
             headers={"accept": request.headers.get("accept", "*/*")},
         )
-        body = b"".join(response.streaming_content) if response.streaming else response.content
+        body = (
+            b"".join(cast(Iterator[bytes], cast(StreamingHttpResponse, response).streaming_content))
+            if response.streaming
+            else response.content
+        )
         headers = {key: value for key, value in response.items()}
         route.fulfill(status=response.status_code, headers=headers, body=body)
 
@@ -207,8 +215,17 @@ def chromium(demo) -> Iterator:
                 browser.close()
 
 
+def _console_error(errors: list[str], message: Any) -> None:
+    if message.type == "error":
+        errors.append(message.text)
+
+
+def _page_error(errors: list[str], error: Any) -> None:
+    errors.append(str(error))
+
+
 @pytest.fixture(scope="module")
-def phones(chromium, demo) -> Iterator[dict]:
+def phones(chromium, demo) -> Iterator[Callable[[str], Any]]:
     """One signed-in phone per role (a browser context), opened when first asked for."""
     opened: dict = {}
 
@@ -219,8 +236,8 @@ def phones(chromium, demo) -> Iterator[dict]:
             context.route("**/*", _serve(demo["clients"][role], errors))
             page = context.new_page()
             page.set_default_timeout(20_000)
-            page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("console", partial(_console_error, errors))
+            page.on("pageerror", partial(_page_error, errors))
             opened[role] = (page, errors)
         return opened[role]
 

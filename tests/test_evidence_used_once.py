@@ -19,10 +19,9 @@ from django.urls import reverse
 from penalties.models import PenaltyNoticeEvidence, PenaltyNoticeKind, ThresholdCase
 from penalties.selectors import pupils_meeting_threshold
 from penalties.services import case_route_decide, penalty_notice_record, threshold_cases_open
-from registers.models import Role
 from registers.services.marks import mark_amend
 from tests.conftest import LONDON
-from tests.factories import MembershipFactory, PupilContactFactory, UserFactory
+from tests.factories import PupilContactFactory
 from tests.test_thresholds import mark, pupil_at, whole_days
 
 pytestmark = pytest.mark.django_db
@@ -35,13 +34,6 @@ ISSUED = date(2025, 9, 22)
 def today():
     with time_machine.travel(datetime(2025, 12, 1, 10, 0, tzinfo=LONDON), tick=False):
         yield date(2025, 12, 1)
-
-
-@pytest.fixture
-def head(school):
-    user = UserFactory(username="head", first_name="Hana", last_name="Head")
-    MembershipFactory(user=user, school=school, role=Role.HEAD, position="Headteacher")
-    return user
 
 
 @pytest.fixture

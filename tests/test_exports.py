@@ -8,20 +8,13 @@ import pytest
 from django.urls import reverse
 
 from registers.lib.csv_files import csv_text
-from registers.models import AccessLog, Role, Term
+from registers.models import AccessLog, Term
 from registers.services.calendar import school_calendar_rebuild
 from reports.exports import CENSUS_FIXED, census_codes
-from tests.factories import MembershipFactory, TermFactory, UserFactory
+from tests.factories import TermFactory
 from tests.test_figures import add_marks, pupil_with
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def lead(school):
-    user = UserFactory(username="lead")
-    MembershipFactory(user=user, school=school, role=Role.ATTENDANCE_LEAD, position="Lead")
-    return user
 
 
 def census(client, user, school, **params):
@@ -33,13 +26,15 @@ def rows_of(response) -> list[dict]:
     return list(csv.DictReader(io.StringIO(response.content.decode())))
 
 
-def test_census_gives_each_pupil_possible_sessions_and_sessions_by_code(client, school, lead):
+def test_census_gives_each_pupil_possible_sessions_and_sessions_by_code(
+    client, school, attendance_lead
+):
     # Rules: "The school census asks, per pupil and term, for possible sessions and sessions
     # missed by reason (code)."
     autumn = Term.objects.get(school=school)
     pupil = pupil_with(school, ["/", "/", "I", "I", "N", "X"])
 
-    response = census(client, lead, school, term=autumn.pk)
+    response = census(client, attendance_lead, school, term=autumn.pk)
 
     assert response.status_code == 200
     assert response["Content-Disposition"] == (
@@ -53,10 +48,12 @@ def test_census_gives_each_pupil_possible_sessions_and_sessions_by_code(client, 
     assert (row["code /"], row["code \\"], row["code I"], row["code N"]) == ("1", "1", "2", "1")
     assert row["code X"] == "1"  # seen, though not a possible session
     assert row["code G"] == "0"
-    assert AccessLog.objects.filter(user=lead, what=f"census CSV, term {autumn.pk}").exists()
+    assert AccessLog.objects.filter(
+        user=attendance_lead, what=f"census CSV, term {autumn.pk}"
+    ).exists()
 
 
-def test_census_counts_only_the_census_period(client, school, lead):
+def test_census_counts_only_the_census_period(client, school, attendance_lead):
     # "per pupil and term": sessions of another term are not in this term's file.
     spring = TermFactory(
         school=school,
@@ -70,18 +67,18 @@ def test_census_counts_only_the_census_period(client, school, lead):
     pupil = pupil_with(school, ["N", "N"])
     add_marks(pupil, school, ["I"], first=date(2026, 1, 5))
 
-    [row] = rows_of(census(client, lead, school, term=spring.pk))
+    [row] = rows_of(census(client, attendance_lead, school, term=spring.pk))
 
     assert row["possible_sessions"] == "1"
     assert (row["code I"], row["code N"]) == ("1", "0")
 
 
-def test_a_term_of_another_school_is_not_found(client, school, other_school, lead):
+def test_a_term_of_another_school_is_not_found(client, school, other_school, attendance_lead):
     other_term = Term.objects.get(school=other_school)
 
-    assert census(client, lead, school, term=other_term.pk).status_code == 404
+    assert census(client, attendance_lead, school, term=other_term.pk).status_code == 404
     # Issue #21: not an id at all is a 400 (tests/test_odd_input.py).
-    assert census(client, lead, school, term="autumn").status_code == 400
+    assert census(client, attendance_lead, school, term="autumn").status_code == 400
     assert not AccessLog.objects.exists()
 
 

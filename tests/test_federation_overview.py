@@ -17,12 +17,11 @@ from reports.selectors.dashboards import NO_SESSIONS_NOTE, SUPPRESSED_NOTE
 from tests.factories import (
     EnrolmentFactory,
     MarkFactory,
-    MembershipFactory,
     PupilFactory,
     SchoolFactory,
     SessionTimesFactory,
     TermFactory,
-    UserFactory,
+    staff_member,
 )
 
 pytestmark = pytest.mark.django_db
@@ -75,12 +74,6 @@ def schools(school):
     return school, sister, tiny
 
 
-def _user(school, role: str, username: str):
-    user = UserFactory(username=username)
-    MembershipFactory(user=user, school=school, role=role, position=role)
-    return user
-
-
 def _url(school) -> str:
     return reverse("federation_overview", args=[school.federation_id])
 
@@ -90,7 +83,7 @@ def test_every_school_is_shown_side_by_side_with_the_federation_and_national_fig
 ):
     # Issue #6: "Federation: every school side by side for a chosen period."
     school, sister, tiny = schools
-    client.force_login(_user(sister, Role.FEDERATION_ADMIN, "fedadmin"))
+    client.force_login(staff_member(sister, Role.FEDERATION_ADMIN, "fedadmin"))
     response = client.get(_url(school))
 
     assert response.status_code == 200
@@ -117,7 +110,7 @@ def test_every_school_is_shown_side_by_side_with_the_federation_and_national_fig
 
 def test_the_period_can_be_chosen(client, schools):
     school, sister, _tiny = schools
-    client.force_login(_user(sister, Role.FEDERATION_ADMIN, "fedadmin"))
+    client.force_login(staff_member(sister, Role.FEDERATION_ADMIN, "fedadmin"))
     # Only Test Primary's pupil was absent, on the first two sessions (Monday 8 September).
     response = client.get(_url(school), {"from": "2025-09-09", "to": "2025-09-12"})
     rows = {row.label: row for _school, row in response.context["overview"].schools}
@@ -136,7 +129,7 @@ def test_the_period_can_be_chosen(client, schools):
 )
 def test_a_period_that_cannot_be_used_is_refused_with_the_reason(client, schools, given, problem):
     school, sister, _tiny = schools
-    client.force_login(_user(sister, Role.FEDERATION_ADMIN, "fedadmin"))
+    client.force_login(staff_member(sister, Role.FEDERATION_ADMIN, "fedadmin"))
     response = client.get(_url(school), given)
     assert response.status_code == 400 and problem in response.content.decode()
     csv_response = client.get(
@@ -148,7 +141,7 @@ def test_a_period_that_cannot_be_used_is_refused_with_the_reason(client, schools
 def test_the_overview_downloads_as_csv_with_small_schools_suppressed(client, schools):
     # Issue #6: "CSV for every table on these pages".
     school, sister, _tiny = schools
-    client.force_login(_user(sister, Role.FEDERATION_ADMIN, "fedadmin"))
+    client.force_login(staff_member(sister, Role.FEDERATION_ADMIN, "fedadmin"))
     response = client.get(reverse("federation_overview_csv", args=[school.federation_id]))
 
     assert response["Content-Type"].startswith("text/csv")
@@ -175,7 +168,7 @@ def test_the_overview_makes_the_same_few_queries_however_many_schools(
 ):
     # House style: constant query counts per page (one statement for every school's figures).
     school, sister, _tiny = schools
-    client.force_login(_user(sister, Role.FEDERATION_ADMIN, "fedadmin"))
+    client.force_login(staff_member(sister, Role.FEDERATION_ADMIN, "fedadmin"))
     with django_assert_max_num_queries(10):
         client.get(_url(school))
     for number in range(3):
@@ -191,21 +184,21 @@ def test_the_admin_and_the_schools_leaders_and_governors_see_their_federation(
 ):
     # HMFA: governing bodies benchmark "to comparator schools within the trust".
     school, _sister, _tiny = schools
-    client.force_login(_user(school, role, f"user-{role}"))
+    client.force_login(staff_member(school, role, f"user-{role}"))
     assert client.get(_url(school)).status_code == 200
 
 
 @pytest.mark.parametrize("role", [Role.TEACHER, Role.OFFICE])
 def test_teachers_and_the_office_do_not_see_the_overview(client, schools, role):
     school, _sister, _tiny = schools
-    client.force_login(_user(school, role, f"user-{role}"))
+    client.force_login(staff_member(school, role, f"user-{role}"))
     assert client.get(_url(school)).status_code == 403
 
 
 def test_nobody_sees_another_federations_overview(client, schools, other_school):
     school, _sister, _tiny = schools
     for role in (Role.FEDERATION_ADMIN, Role.HEAD, Role.GOVERNOR):
-        client.force_login(_user(other_school, role, f"elsewhere-{role}"))
+        client.force_login(staff_member(other_school, role, f"elsewhere-{role}"))
         # Issue #21: another federation's overview is not found, as one that does not exist.
         response = client.get(_url(school))
         assert response.status_code == 404 and "Test Primary" not in response.content.decode()
@@ -216,11 +209,11 @@ def test_nobody_sees_another_federations_overview(client, schools, other_school)
 
 def test_a_head_is_linked_to_their_own_schools_dashboard_only(client, schools):
     school, sister, _tiny = schools
-    client.force_login(_user(school, Role.HEAD, "head"))
+    client.force_login(staff_member(school, Role.HEAD, "head"))
     page = client.get(_url(school)).content.decode()
     assert reverse("governors_dashboard", args=[school.pk]) in page
     assert reverse("governors_dashboard", args=[sister.pk]) not in page
-    client.force_login(_user(sister, Role.FEDERATION_ADMIN, "fedadmin"))
+    client.force_login(staff_member(sister, Role.FEDERATION_ADMIN, "fedadmin"))
     page = client.get(_url(school)).content.decode()
     assert reverse("governors_dashboard", args=[sister.pk]) in page
 
@@ -231,7 +224,7 @@ def test_a_school_name_with_dollar_signs_does_not_break_the_overview(client, sch
     school, sister, _tiny = schools
     sister.name = "St Mary's $\\notamacro$ Primary"
     sister.save()
-    client.force_login(_user(school, Role.HEAD, "head"))
+    client.force_login(staff_member(school, Role.HEAD, "head"))
 
     response = client.get(_url(school))
 
@@ -248,7 +241,7 @@ def test_a_school_with_no_sessions_recorded_says_so_rather_than_fewer_than_5_pup
     SessionTimesFactory(school=empty)
     TermFactory(school=empty)
     school_calendar_rebuild(school=empty)
-    client.force_login(_user(sister, Role.FEDERATION_ADMIN, "fedadmin"))
+    client.force_login(staff_member(sister, Role.FEDERATION_ADMIN, "fedadmin"))
 
     response = client.get(_url(school))
     rows = {row.label: row for _school, row in response.context["overview"].schools}

@@ -277,4 +277,4 @@ def test_each_report_is_one_query_however_many_pupils(school, pupils, django_ass
 
 def test_an_unknown_grouping_is_refused(school):
     with pytest.raises(ValueError, match="cannot be grouped"):
-        figures_by(school_ids=[school.pk], start=START, end=END, by="house")  # type: ignore[arg-type]
+        figures_by(school_ids=[school.pk], start=START, end=END, by="house")

@@ -26,7 +26,7 @@ from tests.factories import (
     RegistrationGroupFactory,
     SchoolFactory,
     TermFactory,
-    UserFactory,
+    staff_member,
 )
 
 pytestmark = pytest.mark.django_db
@@ -92,19 +92,6 @@ def pupils(school, summer_term):
     made += [_pupil(school, group, n, present, fsm=True) for n in range(1, 5)]
     made += [_pupil(school, group, n, present, ehc_plan=True, year_group="5") for n in range(5, 9)]
     return made
-
-
-@pytest.fixture
-def governor(school):
-    user = UserFactory(username="governor", first_name="Gwen", last_name="Governor")
-    MembershipFactory(user=user, school=school, role=Role.GOVERNOR, position="Link governor")
-    return user
-
-
-def _staff(school, role: str, username: str):
-    user = UserFactory(username=username)
-    MembershipFactory(user=user, school=school, role=role, position=role)
-    return user
 
 
 def _identifiers(pupils) -> list[str]:
@@ -259,13 +246,13 @@ def test_the_dashboard_makes_the_same_few_queries_however_many_pupils(
 def test_governors_the_head_and_the_attendance_lead_see_the_dashboard(client, school, pupils, role):
     # Policies: governors monitor attendance "on at least a termly basis"; the head monitors
     # "school-level absence data and reporting it to governors".
-    client.force_login(_staff(school, role, f"user-{role}"))
+    client.force_login(staff_member(school, role, f"user-{role}"))
     assert client.get(reverse("governors_dashboard", args=[school.pk])).status_code == 200
 
 
 @pytest.mark.parametrize("role", [Role.TEACHER, Role.OFFICE])
 def test_teachers_and_the_office_do_not_see_the_dashboard(client, school, role):
-    client.force_login(_staff(school, role, f"user-{role}"))
+    client.force_login(staff_member(school, role, f"user-{role}"))
     assert client.get(reverse("governors_dashboard", args=[school.pk])).status_code == 403
 
 
@@ -273,7 +260,7 @@ def test_the_federation_admin_sees_every_school_of_the_federation_and_no_other(
     client, school, other_school
 ):
     sister = SchoolFactory(federation=school.federation, name="Sister Primary")
-    admin = _staff(sister, Role.FEDERATION_ADMIN, "fedadmin")
+    admin = staff_member(sister, Role.FEDERATION_ADMIN, "fedadmin")
     client.force_login(admin)
     assert client.get(reverse("governors_dashboard", args=[school.pk])).status_code == 200
     assert client.get(reverse("governors_dashboard", args=[sister.pk])).status_code == 200
@@ -282,7 +269,7 @@ def test_the_federation_admin_sees_every_school_of_the_federation_and_no_other(
 
 
 def test_a_governor_of_another_school_sees_nothing_of_this_one(client, school, other_school):
-    client.force_login(_staff(other_school, Role.GOVERNOR, "governor-elsewhere"))
+    client.force_login(staff_member(other_school, Role.GOVERNOR, "governor-elsewhere"))
     for url in (
         reverse("governors_dashboard", args=[school.pk]),
         reverse("governors_report", args=[school.pk]),

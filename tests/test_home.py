@@ -45,13 +45,8 @@ def test_the_sign_in_page_labels_its_fields(client):
     assert '<label for="id_username">' in page and '<label for="id_password">' in page
 
 
-def test_the_office_and_head_reach_their_tools_from_the_home_page(client, school, office):
+def test_the_office_and_head_reach_their_tools_from_the_home_page(client, school, office, head):
     # Who may decide: only the head decides leave; the lead and head watch the threshold.
-    from registers.models import Role
-    from tests.factories import MembershipFactory, UserFactory
-
-    head = UserFactory(username="head")
-    MembershipFactory(user=head, school=school, role=Role.HEAD, position="Headteacher")
     client.force_login(office)
     page = client.get(reverse("home")).content.decode()
     assert reverse("late_book", args=[school.pk]) in page
@@ -64,14 +59,9 @@ def test_the_office_and_head_reach_their_tools_from_the_home_page(client, school
 
 
 def test_governors_and_federation_admins_reach_the_dashboards_and_teachers_do_not(
-    client, school, teacher_4a
+    client, school, teacher_4a, governor
 ):
     # HMFA: governing bodies review attendance termly and benchmark within the trust.
-    from registers.models import Role
-    from tests.factories import MembershipFactory, UserFactory
-
-    governor = UserFactory(username="governor")
-    MembershipFactory(user=governor, school=school, role=Role.GOVERNOR, position="Governor")
     client.force_login(governor)
     page = client.get(reverse("home")).content.decode()
     assert reverse("governors_dashboard", args=[school.pk]) in page

@@ -16,14 +16,11 @@ from penalties.selectors.ladder import attendance_this_school_year, ladder_lette
 from penalties.services import intervention_ladder_run, ladder_letters_request
 from penalties.tasks import intervention_ladder_for_every_school
 from registers.codes import code_catalogue
-from registers.models import Role
 from tests.factories import (
     EnrolmentFactory,
     MarkFactory,
-    MembershipFactory,
     PupilContactFactory,
     PupilFactory,
-    UserFactory,
 )
 from tests.html_forms import form_data, forms_on
 
@@ -40,20 +37,6 @@ HALF_TERM_START = date(2025, 11, 1)  # the days of half term belong to the half 
 def friday():
     with time_machine.travel(datetime(2025, 11, 21, 16, 0, tzinfo=LONDON), tick=False):
         yield AS_OF
-
-
-@pytest.fixture
-def attendance_lead(school):
-    user = UserFactory(username="lead", first_name="Lee", last_name="Lead")
-    MembershipFactory(user=user, school=school, role=Role.ATTENDANCE_LEAD, position="Lead")
-    return user
-
-
-@pytest.fixture
-def head(school):
-    user = UserFactory(username="head", first_name="Hana", last_name="Head")
-    MembershipFactory(user=user, school=school, role=Role.HEAD, position="Headteacher")
-    return user
 
 
 def sessions(count: int):

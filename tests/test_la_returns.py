@@ -20,15 +20,13 @@ from django.urls import reverse
 from absences.models import ReturnKind, ReturnSent
 from absences.services.la_returns import expected_illness_record, la_return_record_sent
 from core.errors import DomainError
-from registers.models import Enrolment, Role, School, SchoolDay
+from registers.models import Enrolment, School, SchoolDay
 from registers.services.school_config import school_config_load
 from tests.conftest import LONDON
 from tests.factories import (
     EnrolmentFactory,
     MarkFactory,
-    MembershipFactory,
     PupilFactory,
-    UserFactory,
     make_upn,
 )
 from tests.test_penalty_decisions import _config
@@ -40,13 +38,6 @@ pytestmark = pytest.mark.django_db
 def school() -> School:
     school_config_load(data=_config())
     return School.objects.get(urn="999701")
-
-
-@pytest.fixture
-def office(school):
-    user = UserFactory(username="office", first_name="Olive", last_name="Office")
-    MembershipFactory(user=user, school=school, role=Role.OFFICE, position="Office manager")
-    return user
 
 
 def pupil(school, serial: int, *, born=date(2018, 5, 1), year_group="3", start=date(2024, 4, 15)):

@@ -20,17 +20,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from registers.models import Register, RegisterReminder, Role
+from registers.models import Register, RegisterReminder
 from registers.selectors.monitor import reminder_banner_key
 from registers.services.register import RegisterEntry, register_submit
 from registers.services.reminders import register_reminders_send
 from registers.tasks import email_registers_taken_late, remind_missing_registers
 from tests.conftest import LONDON, MONDAY
 from tests.factories import (
-    MembershipFactory,
     RegistrationGroupFactory,
     SessionTimesFactory,
-    UserFactory,
     enrol_in_group,
 )
 
@@ -63,10 +61,11 @@ def staff_emails(teacher_4a, office):
 
 
 @pytest.fixture
-def head(school):
-    user = UserFactory(username="head", first_name="Hana", last_name="Head", email="head@x.example")
-    MembershipFactory(user=user, school=school, role=Role.HEAD, position="Headteacher")
-    return user
+def head(head):
+    """The head, with an address for the weekly list."""
+    head.email = "head@x.example"
+    head.save()
+    return head
 
 
 @pytest.fixture

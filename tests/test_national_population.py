@@ -30,10 +30,9 @@ from tests.factories import (
     EnrolmentFactory,
     GroupMembershipFactory,
     MarkFactory,
-    MembershipFactory,
     PupilFactory,
     RegistrationGroupFactory,
-    UserFactory,
+    staff_member,
 )
 from tests.test_figures import pupil_with
 
@@ -61,12 +60,6 @@ def nursery_pupil_and_five_in_year_4(school):
     pupils = [pupil_with(school, ["/", "I"])] + [pupil_with(school, ["/", "/"]) for _ in range(4)]
     nursery = pupil_with(school, ["I"] * 10, date_of_birth=NURSERY_BORN, year_group="N2")
     return pupils, nursery
-
-
-def _user(school, role: str, username: str):
-    user = UserFactory(username=username)
-    MembershipFactory(user=user, school=school, role=role, position=role)
-    return user
 
 
 def _csv(response) -> list[list[str]]:
@@ -230,11 +223,11 @@ def test_the_national_populations_figures_are_those_of_its_pupils_by_every_group
 
 
 def test_the_governors_dashboard_compares_the_national_population_and_keeps_every_pupil(
-    client, school, nursery_pupil_and_five_in_year_4
+    client, school, nursery_pupil_and_five_in_year_4, governor
 ):
     # Issue #16: every figure set beside the national figures is over the DfE's population,
     # "and says so on the page; the school's own all-pupil figures stay available beside it".
-    client.force_login(_user(school, Role.GOVERNOR, "governor"))
+    client.force_login(governor)
     response = client.get(reverse("governors_dashboard", args=[school.pk]))
 
     dashboard = response.context["dashboard"]
@@ -262,11 +255,11 @@ def test_the_governors_dashboard_compares_the_national_population_and_keeps_ever
 
 @pytest.mark.pdf
 def test_the_governors_report_says_which_pupils_the_national_comparison_counts(
-    client, school, nursery_pupil_and_five_in_year_4
+    client, school, nursery_pupil_and_five_in_year_4, governor
 ):
     from pypdf import PdfReader
 
-    client.force_login(_user(school, Role.GOVERNOR, "governor"))
+    client.force_login(governor)
     response = client.get(reverse("governors_report", args=[school.pk]))
 
     reader = PdfReader(io.BytesIO(response.content))
@@ -278,7 +271,7 @@ def test_the_federation_overview_compares_the_national_population_and_keeps_ever
     client, school, nursery_pupil_and_five_in_year_4
 ):
     # Issue #16: the federation overview's schools and total beside the national figures.
-    client.force_login(_user(school, Role.FEDERATION_ADMIN, "fedadmin"))
+    client.force_login(staff_member(school, Role.FEDERATION_ADMIN, "fedadmin"))
     url = reverse("federation_overview", args=[school.federation_id])
     response = client.get(url, {"from": "2025-09-08", "to": "2025-09-12"})
 
@@ -307,10 +300,10 @@ def test_the_federation_overview_compares_the_national_population_and_keeps_ever
 
 
 def test_the_school_pages_trend_beside_the_national_figure_counts_the_national_population(
-    client, school, nursery_pupil_and_five_in_year_4
+    client, school, nursery_pupil_and_five_in_year_4, head
 ):
     # Issue #16: the head's school page draws this term's weeks against the national figure.
-    client.force_login(_user(school, Role.HEAD, "head"))
+    client.force_login(head)
     response = client.get(reverse("report_school", args=[school.pk]))
 
     chart = response.context["chart"]
@@ -330,7 +323,7 @@ def test_nursery_pupils_add_no_query_to_the_dashboards(
         (Role.FEDERATION_ADMIN, "federation_overview", [school.federation_id], 10),
         (Role.HEAD, "report_school", [school.pk], 17),
     ]
-    users = {role: _user(school, role, role) for role, *_rest in pages}
+    users = {role: staff_member(school, role, role) for role, *_rest in pages}
     for _ in range(2):
         for role, name, args, most in pages:
             client.force_login(users[role])

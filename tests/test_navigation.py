@@ -32,7 +32,9 @@ pytestmark = pytest.mark.django_db
 
 def _nav(page: str) -> dict[str, str]:
     """{label: count or ""} of the page's navigation bar."""
-    bar = re.search(r'<nav class="site-nav".*?</nav>', page, re.S).group(0)
+    found_bar = re.search(r'<nav class="site-nav".*?</nav>', page, re.S)
+    assert found_bar is not None
+    bar = found_bar.group(0)
     found = {}
     for link in re.findall(r"<a [^>]*>(.*?)</a>", bar, re.S):
         label = re.sub(r"<span class=\"count\">.*", "", link, flags=re.S).strip()

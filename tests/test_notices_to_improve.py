@@ -12,8 +12,7 @@ from django.urls import reverse
 from core.errors import DomainError
 from penalties.models import NoticeToImprove, ThresholdCase
 from penalties.services import notice_to_improve_issue, threshold_cases_open
-from registers.models import Role
-from tests.factories import MembershipFactory, PupilContactFactory, UserFactory
+from tests.factories import PupilContactFactory
 from tests.test_thresholds import mark, pupil_at, whole_days
 
 pytestmark = pytest.mark.django_db
@@ -37,13 +36,6 @@ def case(school, monday) -> ThresholdCase:
     whole_days(pupil, school, date(2025, 9, 8), 5, "G")
     threshold_cases_open(school=school, as_of=date(2025, 9, 19))
     return ThresholdCase.objects.get()
-
-
-@pytest.fixture
-def attendance_lead(school):
-    user = UserFactory(username="lead", first_name="Lee", last_name="Lead")
-    MembershipFactory(user=user, school=school, role=Role.ATTENDANCE_LEAD, position="Lead")
-    return user
 
 
 def issue(case, by, *, start=START, end=START + timedelta(days=20), **overrides):

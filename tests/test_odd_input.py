@@ -15,9 +15,8 @@ from core.parsing import (
     object_id_or_400,
     whole_number,
 )
-from registers.models import Mark, Role, Term
+from registers.models import Mark, Term
 from tests.conftest import MONDAY
-from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,13 +24,6 @@ pytestmark = pytest.mark.django_db
 SUPERSCRIPT_TWO = "²"
 ARABIC_INDIC_THREE = "٣"
 THOUSANDS_OF_DIGITS = "9" * 5000
-
-
-@pytest.fixture
-def head(school):
-    user = UserFactory(username="odd.head")
-    MembershipFactory(user=user, school=school, role=Role.HEAD, position="Headteacher")
-    return user
 
 
 def _register_url(group) -> str:
@@ -171,9 +163,7 @@ def test_a_register_of_a_day_in_year_9999_is_not_found(client, class_4a, teacher
     assert response.status_code == 404
 
 
-def test_the_late_registers_week_in_year_9999_is_refused_in_words(client, school):
-    head = UserFactory(username="monitor.head")
-    MembershipFactory(user=head, school=school, role=Role.HEAD, position="Headteacher")
+def test_the_late_registers_week_in_year_9999_is_refused_in_words(client, school, head):
     client.force_login(head)
 
     response = client.get(reverse("missing_registers", args=[school.pk]), {"week": "9999-12-31"})

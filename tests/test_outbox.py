@@ -29,8 +29,9 @@ from registers.services.outbox import MAX_ATTEMPTS, outbox_send, outbox_sweep, r
 from tests import test_absences_leave as leave_tests
 from tests.outbox_services import SilentServer, SmtpServer, free_port
 
-# The leave tests' people: the head who decides, the pupil, and the parents written to.
-head, pupil, parents = leave_tests.head, leave_tests.pupil, leave_tests.parents
+# The leave tests' people: the pupil and the parents written to (the head who decides is the
+# conftest's).
+pupil, parents = leave_tests.pupil, leave_tests.parents
 _record, _decide = leave_tests._record, leave_tests._decide
 
 pytestmark = pytest.mark.django_db

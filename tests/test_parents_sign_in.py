@@ -51,7 +51,7 @@ def parent(monday_morning, class_4a) -> Contact:
 
 def _token_from_mail() -> str:
     assert len(mail.outbox) == 1
-    found = re.search(r"/parents/sign-in/confirm/#([^\s#]+)", mail.outbox[0].body)
+    found = re.search(r"/parents/sign-in/confirm/#([^\s#]+)", str(mail.outbox[0].body))
     assert found, mail.outbox[0].body
     return found.group(1)
 

@@ -10,9 +10,9 @@ from absences.models import PartTimeTimetable, TimetableReview
 from absences.selectors.timetables import timetables_to_follow_up
 from absences.services.timetables import part_time_timetable_agree, timetable_review_record
 from core.errors import DomainError
-from registers.models import Mark, Role
+from registers.models import Mark
 from tests.conftest import LONDON, MONDAY
-from tests.factories import EnrolmentFactory, MembershipFactory, PupilFactory, UserFactory
+from tests.factories import EnrolmentFactory, PupilFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -234,12 +234,10 @@ def test_the_office_records_a_timetable_and_a_review_through_the_pages(
 
 
 def test_teachers_and_other_schools_cannot_see_or_keep_timetables(
-    client, monday_morning, school, other_school, pupil, office, teacher_4a, head_elsewhere
+    client, monday_morning, school, other_school, pupil, office, teacher_4a, head_elsewhere, head
 ):
     # A pupil's timetable is for that school's office and head; another school sees no names.
     review = _agree(school, pupil, office).reviews.first()
-    head = UserFactory(username="head")
-    MembershipFactory(user=head, school=school, role=Role.HEAD, position="Headteacher")
     client.force_login(head)
     assert client.get(reverse("part_time_timetables", args=[school.pk])).status_code == 200
     # Issue #21: another school's pages are not found; a teacher of this one is refused.

@@ -30,17 +30,15 @@ from penalties.models import (
 )
 from penalties.services import notice_to_improve_issue, penalty_notice_record, threshold_cases_open
 from penalties.services.penalty_notices import national_sequence
-from registers.models import Federation, Role, School
+from registers.models import Federation, School
 from registers.services.marks import mark_amend, resolved_write
 from registers.services.school_config import ConfigRejected, school_config_load
 from tests.conftest import LONDON
 from tests.factories import (
     EnrolmentFactory,
     MarkFactory,
-    MembershipFactory,
     PupilContactFactory,
     PupilFactory,
-    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -102,20 +100,6 @@ def school() -> School:
 def today():
     with time_machine.travel(datetime(2026, 12, 4, 10, 0, tzinfo=LONDON), tick=False):
         yield TODAY
-
-
-@pytest.fixture
-def head(school):
-    user = UserFactory(username="head", first_name="Hana", last_name="Head")
-    MembershipFactory(user=user, school=school, role=Role.HEAD, position="Headteacher")
-    return user
-
-
-@pytest.fixture
-def office(school):
-    user = UserFactory(username="office", first_name="Olive", last_name="Office")
-    MembershipFactory(user=user, school=school, role=Role.OFFICE, position="Office manager")
-    return user
 
 
 def pupil_born(school, born: date, year_group: str):

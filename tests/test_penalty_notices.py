@@ -16,8 +16,7 @@ from penalties.services import (
     penalty_notice_record,
     threshold_cases_open,
 )
-from registers.models import Role
-from tests.factories import MembershipFactory, PupilContactFactory, UserFactory
+from tests.factories import PupilContactFactory
 from tests.test_thresholds import pupil_at, whole_days
 
 pytestmark = pytest.mark.django_db
@@ -58,13 +57,6 @@ def father(case):
     return PupilContactFactory(
         pupil=case.pupil, contact__name="Fred Absentia", relationship="Father", priority=2
     ).contact
-
-
-@pytest.fixture
-def head(school):
-    user = UserFactory(username="head", first_name="Hana", last_name="Head")
-    MembershipFactory(user=user, school=school, role=Role.HEAD, position="Headteacher")
-    return user
 
 
 def record(case, parent, by, issued_on=ISSUED, kind=NATIONAL):

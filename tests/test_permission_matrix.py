@@ -63,15 +63,14 @@ from tests.factories import (
     FederationFactory,
     GroupMembershipFactory,
     MarkFactory,
-    MembershipFactory,
     PupilContactFactory,
     PupilFactory,
     RegistrationGroupFactory,
     SchoolFactory,
     SessionTimesFactory,
     TermFactory,
-    UserFactory,
     make_upn,
+    staff_member,
 )
 
 pytestmark = pytest.mark.django_db
@@ -269,10 +268,8 @@ def _school_world(key: str, federation, serial: int) -> dict:
     term = TermFactory(school=school)
     school_calendar_rebuild(school=school)
     now = timezone.now()
-    teacher = UserFactory(username=f"teacher-{key}")
-    MembershipFactory(user=teacher, school=school, role=T)
-    office = UserFactory(username=f"office-{key}")
-    MembershipFactory(user=office, school=school, role=OFC, position="Office manager")
+    teacher = staff_member(school, T, f"teacher-{key}", position="Class teacher")
+    office = staff_member(school, OFC, f"office-{key}", position="Office manager")
     group = RegistrationGroupFactory(school=school, name="4A")
     group.teachers.add(teacher)
     pupil = PupilFactory(
@@ -446,8 +443,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[dict
             own = built["own"]["school"]
             users = {T: own.memberships.get(role=T).user, OFC: own.memberships.get(role=OFC).user}
             for role in (L, H, G, F):
-                users[role] = UserFactory(username=f"{role}-own")
-                MembershipFactory(user=users[role], school=own, role=role, position=role)
+                users[role] = staff_member(own, role, f"{role}-own")
             built["users"] = users
             yield built
         finally:

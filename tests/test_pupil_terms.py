@@ -61,7 +61,7 @@ def counted_from_marks() -> dict[tuple, tuple[int, int, int, int]]:
     }
 
 
-def term_totals() -> dict[tuple, tuple[int, int, int, int]]:
+def term_totals() -> dict[tuple, tuple[int, ...]]:
     return {
         (pupil_id, school_id, term_id): tuple(counts)
         for pupil_id, school_id, term_id, *counts in PupilTerm.objects.values_list(

@@ -40,7 +40,7 @@ def counted_from_marks() -> dict[tuple, tuple[int, int, int, int]]:
     }
 
 
-def pupil_weeks() -> dict[tuple, tuple[int, int, int, int]]:
+def pupil_weeks() -> dict[tuple, tuple[int, ...]]:
     return {
         (pupil_id, school_id, week): tuple(counts)
         for pupil_id, school_id, week, *counts in PupilWeek.objects.values_list(

@@ -19,9 +19,9 @@ from django.urls import reverse
 from absences.models import LeaveCategory, LeaveDecision, LeaveRequest, SignInRequest
 from absences.services.leave import leave_request_record
 from attendance_site.celery import app as celery_app
-from registers.models import Mark, Role
+from registers.models import Mark
 from tests.conftest import MONDAY
-from tests.factories import ContactFactory, MembershipFactory, PupilContactFactory, UserFactory
+from tests.factories import ContactFactory, PupilContactFactory
 from tests.redis_process import RedisProcess, site_on
 
 # transaction: on_commit runs, as in production. serialized_rollback: the flush after a
@@ -56,13 +56,6 @@ def redis_server():
         server.queue = queue
         yield server
     server.stop()
-
-
-@pytest.fixture
-def head(school):
-    user = UserFactory(username="head", first_name="Helen", last_name="Headteacher")
-    MembershipFactory(user=user, school=school, role=Role.HEAD, position="Headteacher")
-    return user
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 
@@ -86,8 +86,8 @@ NAMES = [
 
 @dataclass(frozen=True)
 class ClassToday:
-    teacher: AbstractBaseUser
-    office: AbstractBaseUser
+    teacher: User
+    office: User
     group: RegistrationGroup
     pupils: list[Pupil]  # in register order (by surname, then forename)
     day: date  # the register's day: today, or the last weekday if today is a weekend

@@ -140,7 +140,7 @@ def _described(sheet: selectors.RegisterSheet) -> dict:
                     line.mark.minutes_late,
                     line.mark.source,
                     line.mark.version,
-                    line.mark.amendment_count,
+                    getattr(line.mark, "amendment_count", None),  # annotated by the sheet
                 ),
             )
             for line in sheet.lines

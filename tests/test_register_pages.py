@@ -9,14 +9,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from registers.codes import code_catalogue, present_code
-from registers.models import Amendment, Mark, Register, Role
+from registers.models import Amendment, Mark, Register
 from registers.services.register import RegisterEntry, register_submit
 from tests.conftest import LONDON, MONDAY
 from tests.factories import (
     MarkFactory,
-    MembershipFactory,
     RegistrationGroupFactory,
-    UserFactory,
     enrol_in_group,
 )
 from tests.html_forms import form_data, forms_on
@@ -106,10 +104,8 @@ def test_a_teacher_cannot_open_another_classs_register(client, monday_morning, s
 
 
 def test_the_office_and_head_open_any_class_of_their_school(
-    client, monday_morning, school, class_4a, pupils_4a, office
+    client, monday_morning, school, class_4a, pupils_4a, office, head
 ):
-    head = UserFactory(username="head")
-    MembershipFactory(user=head, school=school, role=Role.HEAD, position="Headteacher")
     for user in (office, head):
         client.force_login(user)
         assert client.get(_url(class_4a)).status_code == 200

@@ -19,20 +19,13 @@ from absences.models import LeaveCategory, LeaveDecision, UnauthorisedAbsenceLet
 from absences.services.leave import leave_request_decide, leave_request_record
 from absences.services.unauthorised_letters import unauthorised_letters_request
 from core.errors import DomainError
-from registers.models import Mark, Role
+from registers.models import Mark
 from registers.services.marks import late_arrival_record
 from retention.services import retention_run
 from tests.conftest import LONDON
-from tests.factories import MarkFactory, MembershipFactory, PupilContactFactory, UserFactory
+from tests.factories import MarkFactory, PupilContactFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def head(school):
-    user = UserFactory(username="head", first_name="Hana", last_name="Head")
-    MembershipFactory(user=user, school=school, role=Role.HEAD, position="Headteacher")
-    return user
 
 
 def _leave(school, pupil, office, **overrides):

@@ -129,6 +129,7 @@ def _ids(today: date) -> dict:
         .first()
     )
     leave = LeaveRequest.objects.filter(school=school, decision=LeaveDecision.PENDING).first()
+    assert mark is not None and leave is not None  # the demo has both
     # The register of this morning, still to take (or, in a holiday, the last one taken).
     school_day = SchoolDay.objects.filter(school=school, date=today, am=True).exists()
     return {

@@ -18,21 +18,37 @@ from uuid import uuid4
 import pytest
 import time_machine
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
 from absences.access import children_for_parent
-from absences.models import LeaveCategory, ParentReport, ReportKind, SafeguardingFlag
+from absences.models import (
+    LeaveCategory,
+    LeaveRequest,
+    MedicalEvidenceRequest,
+    ParentReport,
+    ReportKind,
+    SafeguardingFlag,
+    TimetableReview,
+)
 from absences.services.evidence import medical_evidence_request
 from absences.services.leave import leave_request_record
 from absences.services.parents import absence_report_submit
 from absences.services.timetables import part_time_timetable_agree
-from penalties.models import PenaltyNoticeKind, ThresholdCase
+from penalties.models import PenaltyNotice, PenaltyNoticeKind, ThresholdCase
 from penalties.services.cases import threshold_cases_open
 from penalties.services.penalty_notices import penalty_notice_record
 from registers.middleware import ALREADY_SENT
-from registers.models import Mark, Role, SubmittedForm
+from registers.models import (
+    Contact,
+    Mark,
+    Pupil,
+    RegistrationGroup,
+    School,
+    SubmittedForm,
+)
 from registers.services.register import RegisterEntry, register_submit
 from registers.services.submit_once import FIELD
 from registers.tasks import forget_submitted_forms
@@ -40,7 +56,6 @@ from tests.conftest import LONDON
 from tests.factories import (
     ContactFactory,
     MarkFactory,
-    MembershipFactory,
     PupilContactFactory,
     UserFactory,
 )
@@ -59,28 +74,22 @@ def clock():
         yield
 
 
-@pytest.fixture
-def head(school):
-    user = UserFactory(username="once.head", first_name="Hana", last_name="Head")
-    MembershipFactory(user=user, school=school, role=Role.HEAD, position="Headteacher")
-    return user
-
-
 @dataclass
 class World:
-    school: object
-    group: object
-    pupils: list
-    head: object
-    teacher: object
+    school: School
+    group: RegistrationGroup
+    pupils: list[Pupil]
+    head: User
+    teacher: User
     case: ThresholdCase
-    parent: object
-    leave: object
-    evidence: object
-    review: object
+    parent: Contact
+    parent_user: User
+    leave: LeaveRequest
+    evidence: MedicalEvidenceRequest
+    review: TimetableReview
     flag: SafeguardingFlag
     report: ParentReport
-    notice: object
+    notice: PenaltyNotice
 
 
 @pytest.fixture
@@ -140,9 +149,8 @@ def world(school, class_4a, pupils_4a, teacher_4a, head) -> World:
     flag = SafeguardingFlag.objects.create(
         school=school, pupil=truant, raised_on=TODAY, raised_at=datetime.now(LONDON), raised_by=head
     )
-    parent = ContactFactory(
-        name="Pat Parent", email="pat@example.org", user=UserFactory(username="parent-pat")
-    )
+    parent_user = UserFactory(username="parent-pat")
+    parent = ContactFactory(name="Pat Parent", email="pat@example.org", user=parent_user)
     PupilContactFactory(pupil=away, contact=parent, priority=1)
     [child] = children_for_parent(contact=parent)
     report = absence_report_submit(
@@ -153,7 +161,7 @@ def world(school, class_4a, pupils_4a, teacher_4a, head) -> World:
         last_day=None,
         appointment_time=None,
         details="Sick",
-        by=parent.user,
+        by=parent_user,
     )
     return World(
         school=school,
@@ -163,6 +171,7 @@ def world(school, class_4a, pupils_4a, teacher_4a, head) -> World:
         teacher=teacher_4a,
         case=case,
         parent=parent,
+        parent_user=parent_user,
         leave=leave,
         evidence=evidence,
         review=timetable.reviews.get(),
@@ -318,13 +327,13 @@ CASES = {
         lambda w: {"issued_on": "2025-09-30", "served_by": "hand"},
     ),
     "a parent reports an absence": Case(
-        lambda w: w.parent.user,
+        lambda w: w.parent_user,
         lambda w: reverse("parents_report_absence", args=[w.leave.pupil_id]),
         "",
         lambda w: {"kind": "illness", "first_day": "2025-10-03", "details": "Temperature"},
     ),
     "a parent asks for leave": Case(
-        lambda w: w.parent.user,
+        lambda w: w.parent_user,
         lambda w: reverse("parents_ask_for_leave", args=[w.leave.pupil_id]),
         "",
         lambda w: {

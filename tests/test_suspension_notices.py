@@ -10,13 +10,10 @@ from django.urls import reverse
 
 from penalties.models import PenaltyNotice, PenaltyNoticeKind
 from penalties.services.penalty_notices import national_sequence
-from registers.models import Role
 from tests.factories import (
     EnrolmentFactory,
-    MembershipFactory,
     PupilContactFactory,
     PupilFactory,
-    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -35,13 +32,6 @@ def mother(school, today):
     pupil = PupilFactory(legal_forename="Sid", legal_surname="Suspended")
     EnrolmentFactory(pupil=pupil, school=school)
     return PupilContactFactory(pupil=pupil, contact__name="Mona Suspended")
-
-
-@pytest.fixture
-def head(school):
-    user = UserFactory(username="head", first_name="Hana", last_name="Head")
-    MembershipFactory(user=user, school=school, role=Role.HEAD, position="Headteacher")
-    return user
 
 
 def _url(school) -> str:

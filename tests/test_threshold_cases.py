@@ -11,8 +11,6 @@ from django.utils import timezone
 from penalties.models import ThresholdCase
 from penalties.services import threshold_cases_open
 from penalties.tasks import check_thresholds_for_every_school
-from registers.models import Role
-from tests.factories import MembershipFactory, UserFactory
 from tests.test_thresholds import pupil_at, whole_days
 
 pytestmark = pytest.mark.django_db
@@ -29,20 +27,6 @@ def absent_pupil(school):
     pupil.save()
     whole_days(pupil, school, date(2025, 9, 8), 5, "G")
     return pupil
-
-
-@pytest.fixture
-def attendance_lead(school):
-    user = UserFactory(username="lead", first_name="Lee", last_name="Lead")
-    MembershipFactory(user=user, school=school, role=Role.ATTENDANCE_LEAD, position="Lead")
-    return user
-
-
-@pytest.fixture
-def head(school):
-    user = UserFactory(username="head", first_name="Hana", last_name="Head")
-    MembershipFactory(user=user, school=school, role=Role.HEAD, position="Headteacher")
-    return user
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from registers.models import Role
 from tests.conftest import LONDON
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import staff_member
 
 pytestmark = pytest.mark.django_db
 
@@ -27,17 +27,6 @@ PASSWORD = "a-long-test-password"  # UserFactory's
 def clock():
     with time_machine.travel(datetime(2025, 9, 8, 8, 0, tzinfo=LONDON), tick=False) as traveller:
         yield traveller
-
-
-def _person(school, role, username):
-    user = UserFactory(username=username)
-    MembershipFactory(user=user, school=school, role=role, position=role)
-    return user
-
-
-@pytest.fixture
-def head(school):
-    return _person(school, Role.HEAD, "head.testprimary")
 
 
 def _password(client, username: str, next_url: str = ""):
@@ -77,7 +66,7 @@ def _set_up(client, clock, user) -> TOTPDevice:
 def test_heads_the_office_and_federation_admins_set_up_an_app_at_their_first_sign_in(
     client, clock, school, role
 ):
-    user = _person(school, role, f"{role}.testprimary")
+    user = staff_member(school, role, f"{role}.testprimary")
 
     response = _password(client, user.username)
     assert response.status_code == 302

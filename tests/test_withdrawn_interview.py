@@ -21,16 +21,14 @@ from django.db import connection
 from django.urls import reverse
 
 from registers.codes import CodeGroup, CountsAs, code_catalogue, counts_as
-from registers.models import AttendanceCode, PupilWeek, Role
+from registers.models import AttendanceCode, PupilWeek
 from registers.selectors.statistics import figures_by, figures_for
 from registers.services.calendar import school_calendar_rebuild
 from tests.factories import (
     EnrolmentFactory,
     MarkFactory,
-    MembershipFactory,
     PupilFactory,
     TermFactory,
-    UserFactory,
 )
 from tests.test_pupil_weeks import assert_weeks_match_marks
 
@@ -97,14 +95,12 @@ def test_eight_presents_and_two_interviews_in_july_2024_are_100_percent_and_not_
 
 
 def test_the_pages_and_the_command_show_100_percent_and_no_persistent_absence(
-    client, school, summer_2024
+    client, school, summer_2024, head
 ):
     # Issue #16: J counts as attendance "everywhere": the pupil profile, the school page (its
     # term figures from the marks, its year groups, cohorts and weeks from the pupil weeks)
     # and `attendance_stats`.
     pupil = interviewed_pupil(school)
-    head = UserFactory(username="head")
-    MembershipFactory(user=head, school=school, role=Role.HEAD, position="Headteacher")
     client.force_login(head)
 
     with time_machine.travel(datetime(2024, 7, 15, 10, 0, tzinfo=LONDON), tick=False):

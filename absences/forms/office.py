@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from absences.models import PHONE_DIRECTIONS, PHONE_OUTCOMES, EvidenceOutcome, LeaveCategory
 from absences.selectors.pupils import pupils_on_roll_by_name
+from core.forms import form_field
 from registers.codes import (
     LATE_AFTER_CLOSE,
     NOT_YET_ESTABLISHED,
@@ -73,7 +74,7 @@ class ParentCallForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         self.contacts = {str(pc.contact_id): pc.contact for pc in contacts}
-        self.fields["contact"].choices = [
+        form_field(self, "contact", forms.ChoiceField).choices = [
             *(
                 (str(pc.contact_id), f"{pc.priority}. {pc.contact.name} ({pc.relationship})")
                 for pc in contacts
@@ -82,7 +83,7 @@ class ParentCallForm(forms.Form):
         ]
         if not contacts:
             del self.fields["contact"]
-        self.fields["code"].choices = reason_code_choices()
+        form_field(self, "code", forms.ChoiceField).choices = reason_code_choices()
 
 
 def call_form(data, *, contacts: list[PupilContact], key: str, **initial) -> ParentCallForm:
@@ -221,7 +222,7 @@ class ExpectedIllnessForm(forms.Form):
 
     def __init__(self, *args, school: School, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["pupil"].queryset = pupils_on_roll_by_name(
+        form_field(self, "pupil", forms.ModelChoiceField).queryset = pupils_on_roll_by_name(
             school=school, day=timezone.localdate()
         )
 
@@ -234,4 +235,6 @@ class ReturnSentForm(forms.Form):
 
     def __init__(self, *args, school: School, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["pupil"].queryset = Pupil.objects.filter(enrolments__school=school).distinct()
+        form_field(self, "pupil", forms.ModelChoiceField).queryset = Pupil.objects.filter(
+            enrolments__school=school
+        ).distinct()

@@ -6,6 +6,7 @@ from django import forms
 from absences.forms.office import reason_code_choices
 from absences.models import ReportKind
 from absences.services.parents import ONLINE_LEAVE_CATEGORIES
+from core.forms import form_field
 from registers.forms import DATE_INPUT, SESSION_CHOICES
 from registers.lib.calendar import AM, PM
 
@@ -68,7 +69,10 @@ class ReportAcceptForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["code"].choices = [("", "Choose the code"), *reason_code_choices()[1:]]
+        form_field(self, "code", forms.ChoiceField).choices = [
+            ("", "Choose the code"),
+            *reason_code_choices()[1:],
+        ]
 
 
 class ReportRejectForm(forms.Form):

@@ -8,6 +8,7 @@ from django.db.models import (
     DateField,
     DateTimeField,
     F,
+    Field,
     IntegerField,
     JSONField,
     QuerySet,
@@ -27,7 +28,7 @@ TIMETABLE, REPORTED, LEAVE = 1, 2, 3
 
 def _columns(**values) -> dict:
     """One row shape for the three kinds, so they can be read with one UNION ALL."""
-    typed = {
+    typed: dict[str, Field] = {
         "kind": IntegerField(),
         "code_or_category": CharField(),
         "reason_given": CharField(),

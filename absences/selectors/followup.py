@@ -117,14 +117,14 @@ def _absent_days_cte(
         marks = marks.filter(code_id=ILLNESS)
     else:
         marks = marks.filter(code__counts_as__in=ABSENCE)
-    marks = (
+    sessions_absent = (
         marks.order_by()
         .values("pupil_id", "date")
         .annotate(sessions=Count("pk"))
         .values_list("pupil_id", "date", "sessions")
     )
     days_sql, days_params = days.query.sql_with_params()
-    marks_sql, marks_params = marks.query.sql_with_params()
+    marks_sql, marks_params = sessions_absent.query.sql_with_params()
     sql = f"""
         WITH school_days(on_day, day_number, sessions) AS ({days_sql}),
         absent_sessions(pupil_id, on_day, sessions) AS ({marks_sql}),
@@ -240,9 +240,9 @@ def continuing_absence(*, school: School, today: date) -> list[AbsenceRun]:
     ):
         latest[call.pupil_id] = call
     return [
-        replace(run, last_contact=call)
-        if (call := latest.get(run.pupil.pk))
-        and timezone.localdate(call.called_at) >= run.first_day
+        replace(run, last_contact=last)
+        if (last := latest.get(run.pupil.pk))
+        and timezone.localdate(last.called_at) >= run.first_day
         else run
         for run in runs
     ]

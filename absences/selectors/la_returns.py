@@ -79,6 +79,12 @@ class Deletion:
     def possible_child_missing_education(self) -> bool:
         return self.enrolment.possible_child_missing_education
 
+    @property
+    def leaving_date(self) -> date:
+        """The day the pupil was deleted: a deletion is an enrolment with one."""
+        assert self.enrolment.leaving_date is not None
+        return self.enrolment.leaving_date
+
 
 @dataclass
 class Returns:
@@ -271,7 +277,9 @@ def deletion_returns_owed(*, school: School, as_of: date) -> list[Deletion]:
         school=school, leaving_date__range=(as_of - LOOKBACK, as_of)
     ).select_related("pupil"):
         leaving = enrolment.leaving_date
-        last_day_of_year = ends.get(academic_year_start(leaving), (None, None))[1]
+        assert leaving is not None  # the filter's range holds no empty date
+        year = ends.get(academic_year_start(leaving))
+        last_day_of_year = year[1] if year else None
         # A leaver's year group stays as it was when they left.
         senior = years and enrolment.pupil.year_group == years[-1]
         if senior and last_day_of_year is not None and leaving >= last_day_of_year:

@@ -8,6 +8,7 @@ each app adds its kinds when it is ready (`AppConfig.ready`), so this app import
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, Generic, TypeVar
 
 from django.db.models import Model, QuerySet
 from django.db.models.fields.files import FieldFile
@@ -15,16 +16,18 @@ from django.utils import timezone
 
 from registers.models import Pupil, School
 
+L = TypeVar("L", bound=Model)
+
 
 @dataclass(frozen=True)
-class LetterKind:
+class LetterKind(Generic[L]):
     """One kind of letter: `kind` is the download's key; `drawn` gives the pupil's letters of
     that kind at that school that have a file (one query); `title` and `dated` describe one."""
 
     kind: str
-    drawn: Callable[[School, Pupil], QuerySet]
-    title: Callable[[Model], str]
-    dated: Callable[[Model], datetime | None]
+    drawn: Callable[[School, Pupil], QuerySet[L]]
+    title: Callable[[L], str]
+    dated: Callable[[L], datetime | None]
 
 
 @dataclass(frozen=True)
@@ -35,10 +38,10 @@ class LetterLine:
     dated: date
 
 
-_kinds: dict[str, LetterKind] = {}
+_kinds: dict[str, LetterKind[Any]] = {}
 
 
-def letter_kind_add(kind: LetterKind) -> None:
+def letter_kind_add(kind: LetterKind[Any]) -> None:
     _kinds[kind.kind] = kind
 
 

@@ -9,7 +9,7 @@ safeguarding action when none of the pupil's emergency contacts can be reached.
 from dataclasses import dataclass
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -63,7 +63,7 @@ def parent_call_record(
     first_day: date | None,
     last_day: date | None,
     expected_return: date | None,
-    by: AbstractBaseUser,
+    by: User,
     first_session: str = AM,
     last_session: str = PM,
     amendment_reason: str | None = None,
@@ -231,7 +231,7 @@ def _write(
     call: ParentCall,
     code: str,
     sessions: list[tuple[date, str]],
-    by: AbstractBaseUser,
+    by: User,
     reason: str,
 ) -> CallRecorded:
     call.save()
@@ -271,7 +271,7 @@ def _write(
 
 
 def safeguarding_flag_raise_if_unreachable(
-    *, school: School, pupil: Pupil, by: AbstractBaseUser
+    *, school: School, pupil: Pupil, by: User
 ) -> SafeguardingFlag | None:
     """Raise today's flag when every contact has been tried today and nobody was reached.
 
@@ -307,7 +307,7 @@ def safeguarding_flag_raise_if_unreachable(
 
 @transaction.atomic
 def safeguarding_flag_resolve(
-    *, flag: SafeguardingFlag, resolution: str, by: AbstractBaseUser
+    *, flag: SafeguardingFlag, resolution: str, by: User
 ) -> SafeguardingFlag:
     """The attendance lead or head records what was done; a resolved flag stays resolved."""
     resolution = resolution.strip()

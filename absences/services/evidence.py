@@ -8,7 +8,7 @@ notified of this in advance."
 
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -26,7 +26,7 @@ DECIDED = (EvidenceOutcome.RECEIVED, EvidenceOutcome.NOT_RECEIVED)
 
 @transaction.atomic
 def medical_evidence_request(
-    *, school: School, pupil: Pupil, first_day: date, last_day: date, by: AbstractBaseUser
+    *, school: School, pupil: Pupil, first_day: date, last_day: date, by: User
 ) -> MedicalEvidenceRequest:
     """Record that the office asked the parents for medical evidence for these days.
 
@@ -80,7 +80,7 @@ def medical_evidence_request(
 
 @transaction.atomic
 def medical_evidence_outcome_record(
-    *, request: MedicalEvidenceRequest, outcome: str, by: AbstractBaseUser
+    *, request: MedicalEvidenceRequest, outcome: str, by: User
 ) -> MedicalEvidenceRequest:
     """Record whether the evidence came in (it may be corrected until the absence is recoded).
 
@@ -101,7 +101,7 @@ def medical_evidence_outcome_record(
 
 @transaction.atomic
 def illness_not_accepted(
-    *, request: MedicalEvidenceRequest, parents_told_on: date | None, by: AbstractBaseUser
+    *, request: MedicalEvidenceRequest, parents_told_on: date | None, by: User
 ) -> MedicalEvidenceRequest:
     """The school is not satisfied: the illness (I) sessions of the request become
     unauthorised (O) as amendments, once the parents have been told.

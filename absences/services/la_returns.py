@@ -3,7 +3,7 @@ school expects to last 15 days (regulation 13 of the 2024 regulations; "Working 
 
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,7 +14,7 @@ from registers.models import Enrolment, Pupil, School
 
 
 def la_return_record_sent(
-    *, school: School, pupil: Pupil, kind: str, period_start: date, by: AbstractBaseUser
+    *, school: School, pupil: Pupil, kind: str, period_start: date, by: User
 ) -> ReturnSent:
     """Record that a return on the school's list was sent; recording it again changes nothing.
 
@@ -25,7 +25,7 @@ def la_return_record_sent(
         raise DomainError("Choose which return was sent.")
     today = timezone.localdate()
     returns = la_returns(school=school, as_of=today)
-    owed = {
+    owed: set[tuple[int, date]] = {
         ReturnKind.CONTINUOUS_ABSENCE: {
             (row.pupil.pk, row.first_day) for row in returns.continuous_absence
         },
@@ -34,7 +34,7 @@ def la_return_record_sent(
             (row.enrolment.pupil_id, row.enrolment.start_date) for row in returns.new_pupils
         },
         ReturnKind.DELETION: {
-            (row.enrolment.pupil_id, row.enrolment.leaving_date) for row in returns.deletions
+            (row.enrolment.pupil_id, row.leaving_date) for row in returns.deletions
         },
     }[ReturnKind(kind)]
     existing = ReturnSent.objects.filter(
@@ -65,7 +65,7 @@ def expected_illness_record(
     first_day: date,
     expected_until: date,
     reason: str,
-    by: AbstractBaseUser,
+    by: User,
 ) -> ExpectedIllness:
     """Record that the school expects the pupil to miss 15 days or more through sickness, so the
     illness return is made before the days are missed (a planned operation, a long illness)."""

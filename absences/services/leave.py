@@ -13,7 +13,7 @@ Approved leave fills in sessions still to come when the register is taken
 
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -66,7 +66,7 @@ def leave_request_record(
     reason: str,
     evidence: str,
     received_on: date,
-    by: AbstractBaseUser,
+    by: User,
     requested_by_name: str = "",
     requester_lives_with_pupil: bool | None = None,
 ) -> LeaveRequest:
@@ -195,7 +195,7 @@ def leave_request_decide(
     approved_first_session: str = AM,
     approved_last_day: date | None = None,
     approved_last_session: str = PM,
-    by: AbstractBaseUser,
+    by: User,
 ) -> LeaveRequest:
     """The head approves (for the days asked, or fewer) or refuses, giving the reason.
 
@@ -331,6 +331,8 @@ def leave_decision_letter(*, leave: LeaveRequest) -> bytes:
     """The decision letter to the parents, as PDF bytes (not saved): dated the day of the
     decision, signed by the head, and for a refusal warning that absence will be coded G."""
     catalogue = code_catalogue()
+    decided_by = leave.decided_by
+    assert decided_by is not None  # a letter is drawn for a decided request
     context = {
         "school": leave.school,
         "letter_date": timezone.localdate(leave.decided_at),
@@ -344,10 +346,12 @@ def leave_decision_letter(*, leave: LeaveRequest) -> bytes:
         else "",
         "unauthorised_code": HOLIDAY_NOT_GRANTED,
         "unauthorised_meaning": catalogue[HOLIDAY_NOT_GRANTED].meaning.lower(),
-        "decided_by_name": staff_name(leave.decided_by),
-        "decided_by_position": staff_position(user=leave.decided_by, school=leave.school),
+        "decided_by_name": staff_name(decided_by),
+        "decided_by_position": staff_position(user=decided_by, school=leave.school),
     }
     if leave.decision == LeaveDecision.APPROVED:
+        # An approval records the days approved (leave_request_decide).
+        assert leave.approved_first_day is not None and leave.approved_last_day is not None
         first = (leave.approved_first_day, leave.approved_first_session)
         last = (leave.approved_last_day, leave.approved_last_session)
         context.update(
@@ -431,7 +435,7 @@ def leave_decision_letter_send(*, leave_id: int) -> LeaveRequest:
 
 
 @transaction.atomic
-def leave_taken_anyway_record(*, leave: LeaveRequest, by: AbstractBaseUser) -> LeaveRequest:
+def leave_taken_anyway_record(*, leave: LeaveRequest, by: User) -> LeaveRequest:
     """Refused leave taken anyway: every school session asked for, up to today, is coded G.
 
     Sessions already marked (N by the register, say) are amended with the reason; the rest get

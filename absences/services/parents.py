@@ -25,7 +25,7 @@ from datetime import date, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -191,7 +191,7 @@ def sign_in_link_send(*, request_id: int, confirm_url: str) -> bool:
     return True
 
 
-def sign_in_link_redeem(*, token: str) -> AbstractBaseUser:
+def sign_in_link_redeem(*, token: str) -> User:
     """Use a link once (its token posted from the confirmation page) and return the parent's
     account, created on their first sign-in.
 
@@ -243,7 +243,7 @@ def absence_report_submit(
     last_day: date | None,
     appointment_time: time | None,
     details: str,
-    by: AbstractBaseUser,
+    by: User,
 ) -> ParentReport:
     """A parent reports an absence for today or days to come; it waits for the office.
 
@@ -340,7 +340,7 @@ def leave_request_online(
     reason: str,
     evidence: str,
     lives_with_pupil: bool,
-    by: AbstractBaseUser,
+    by: User,
 ) -> LeaveRequest:
     """A parent's request made online: the same request the office records from a paper form
     (`leave_request_record`), received today, made by the signed-in parent, marked as online;

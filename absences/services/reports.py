@@ -9,7 +9,7 @@ fill in. Rejecting records a note the parent sees; the register is not touched.
 
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -27,7 +27,10 @@ from registers.lib.calendar import day_label
 
 REPORTED_BY_PARENT = "Reported by parent"
 # The code the office is offered for each kind of report; "other" is the office's to choose.
-SUGGESTED_CODES = {ReportKind.ILLNESS: ILLNESS, ReportKind.MEDICAL: MEDICAL_APPOINTMENT}
+SUGGESTED_CODES: dict[str, str] = {
+    ReportKind.ILLNESS: ILLNESS,
+    ReportKind.MEDICAL: MEDICAL_APPOINTMENT,
+}
 
 
 def reported_by_parent(contact_name: str) -> str:
@@ -65,7 +68,7 @@ def parent_report_accept(
     last_day: date | None = None,
     last_session: str | None = None,
     note: str = "",
-    by: AbstractBaseUser,
+    by: User,
 ) -> ParentReport:
     """Accept a pending report with the code for its reason, for the sessions it covers (or
     fewer, or others, if the office knows better: a pupil who came in for the morning).
@@ -109,7 +112,7 @@ def parent_report_accept(
 
 
 @transaction.atomic
-def parent_report_reject(*, report: ParentReport, note: str, by: AbstractBaseUser) -> ParentReport:
+def parent_report_reject(*, report: ParentReport, note: str, by: User) -> ParentReport:
     """Reject a pending report with a note the parent sees (why, and what to do instead)."""
     note = (note or "").strip()
     if not note:

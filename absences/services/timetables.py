@@ -9,7 +9,7 @@ which the register fills in when it is taken (`absences.selectors.expected_codes
 
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -31,7 +31,7 @@ def part_time_timetable_agree(
     sessions_off: list[str],
     reason: str,
     review_dates: list[date],
-    by: AbstractBaseUser,
+    by: User,
 ) -> PartTimeTimetable:
     """Record a part-time timetable agreed with the family, with its review dates.
 
@@ -94,6 +94,7 @@ def part_time_timetable_agree(
             )
     if problems:
         raise DomainError(" ".join(problems))
+    assert end is not None  # a timetable without an end is among the problems above
     timetable = PartTimeTimetable(
         school=school,
         pupil=pupil,
@@ -113,9 +114,7 @@ def part_time_timetable_agree(
 
 
 @transaction.atomic
-def timetable_review_record(
-    *, review: TimetableReview, notes: str, by: AbstractBaseUser
-) -> TimetableReview:
+def timetable_review_record(*, review: TimetableReview, notes: str, by: User) -> TimetableReview:
     """A review held today with the pupil and parents: what was agreed.
 
     `by` is the member of staff recording it (TimetableReview does not store it yet).
@@ -130,6 +129,7 @@ def timetable_review_record(
     )
     if not held:
         review.refresh_from_db()
+        assert review.held_on is not None  # the update found it held already
         raise DomainError(f"This review was already recorded on {day_label(review.held_on)}.")
     review.refresh_from_db()
     return review

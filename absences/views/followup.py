@@ -34,6 +34,7 @@ from absences.services.evidence import (
 )
 from absences.services.la_returns import expected_illness_record, la_return_record_sent
 from absences.services.unauthorised_letters import unauthorised_letters_request
+from core.http import AuthenticatedHttpRequest
 from registers.forms import submit
 from registers.lib.csv_files import csv_response
 from registers.models import Pupil, School
@@ -42,7 +43,7 @@ from registers.services.access_log import access_log_record
 
 @login_required
 @require_GET
-def overview(request: HttpRequest, school_id: int) -> HttpResponse:
+def overview(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     today = timezone.localdate()
     return render(
@@ -59,7 +60,7 @@ def overview(request: HttpRequest, school_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def continuing_absence(request: HttpRequest, school_id: int) -> HttpResponse:
+def continuing_absence(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     today = timezone.localdate()
     return render(
@@ -75,7 +76,7 @@ def continuing_absence(request: HttpRequest, school_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def medical_evidence(request: HttpRequest, school_id: int) -> HttpResponse:
+def medical_evidence(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     today = timezone.localdate()
     form = EvidenceRequestForm(request.POST or None)
@@ -131,7 +132,9 @@ def _render_evidence_request(
 
 @login_required
 @require_GET
-def evidence_request(request: HttpRequest, school_id: int, request_id: int) -> HttpResponse:
+def evidence_request(
+    request: AuthenticatedHttpRequest, school_id: int, request_id: int
+) -> HttpResponse:
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     evidence = access.medical_evidence_request_at_school(school=school, request_id=request_id)
     return _render_evidence_request(request, evidence)
@@ -139,7 +142,9 @@ def evidence_request(request: HttpRequest, school_id: int, request_id: int) -> H
 
 @login_required
 @require_POST
-def evidence_outcome(request: HttpRequest, school_id: int, request_id: int) -> HttpResponse:
+def evidence_outcome(
+    request: AuthenticatedHttpRequest, school_id: int, request_id: int
+) -> HttpResponse:
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     evidence = access.medical_evidence_request_at_school(school=school, request_id=request_id)
     form = EvidenceOutcomeForm(request.POST)
@@ -157,7 +162,9 @@ def evidence_outcome(request: HttpRequest, school_id: int, request_id: int) -> H
 
 @login_required
 @require_POST
-def evidence_not_accepted(request: HttpRequest, school_id: int, request_id: int) -> HttpResponse:
+def evidence_not_accepted(
+    request: AuthenticatedHttpRequest, school_id: int, request_id: int
+) -> HttpResponse:
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     evidence = access.medical_evidence_request_at_school(school=school, request_id=request_id)
     form = NotAcceptedForm(request.POST)
@@ -177,7 +184,7 @@ def evidence_not_accepted(request: HttpRequest, school_id: int, request_id: int)
 
 @login_required
 @require_GET
-def overdue_n(request: HttpRequest, school_id: int) -> HttpResponse:
+def overdue_n(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     today = timezone.localdate()
     return render(
@@ -322,11 +329,11 @@ def _return_table(*, slug: str, school: School, today: date) -> ReturnTable:
         [
             ReturnRow(
                 row.enrolment.pupil,
-                row.enrolment.leaving_date,
+                row.leaving_date,
                 [
                     row.enrolment.pupil.upn,
                     row.enrolment.pupil.name,
-                    row.enrolment.leaving_date,
+                    row.leaving_date,
                     row.enrolment.get_leaving_reason_display(),
                     row.enrolment.destination,
                 ],
@@ -342,7 +349,7 @@ def _return_table(*, slug: str, school: School, today: date) -> ReturnTable:
 
 @login_required
 @require_GET
-def la_return(request: HttpRequest, school_id: int, report: str) -> HttpResponse:
+def la_return(request: AuthenticatedHttpRequest, school_id: int, report: str) -> HttpResponse:
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     return _render_la_return(request, school, report)
 
@@ -379,7 +386,7 @@ def _render_la_return(
 
 @login_required
 @require_GET
-def la_return_csv(request: HttpRequest, school_id: int, report: str) -> HttpResponse:
+def la_return_csv(request: AuthenticatedHttpRequest, school_id: int, report: str) -> HttpResponse:
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     today = timezone.localdate()
     table = _return_table(slug=report, school=school, today=today)
@@ -398,7 +405,7 @@ def la_return_csv(request: HttpRequest, school_id: int, report: str) -> HttpResp
 
 @login_required
 @require_POST
-def la_return_sent(request: HttpRequest, school_id: int, report: str) -> HttpResponse:
+def la_return_sent(request: AuthenticatedHttpRequest, school_id: int, report: str) -> HttpResponse:
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     form = ReturnSentForm(request.POST, school=school)
     sent = submit(
@@ -412,7 +419,10 @@ def la_return_sent(request: HttpRequest, school_id: int, report: str) -> HttpRes
         ),
     )
     if sent is None:
-        messages.error(request, " ".join(form.non_field_errors()) or "Choose a return.")
+        messages.error(
+            request,
+            " ".join(str(error) for error in form.non_field_errors()) or "Choose a return.",
+        )
     else:
         messages.success(request, f"Recorded as sent: {sent.pupil.name}.")
     return redirect(request.path.rsplit("sent/", 1)[0])
@@ -420,7 +430,7 @@ def la_return_sent(request: HttpRequest, school_id: int, report: str) -> HttpRes
 
 @login_required
 @require_POST
-def la_expected_illness(request: HttpRequest, school_id: int) -> HttpResponse:
+def la_expected_illness(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     form = ExpectedIllnessForm(request.POST, school=school)
     recorded = submit(
@@ -438,7 +448,7 @@ def la_expected_illness(request: HttpRequest, school_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def unauthorised_letters(request: HttpRequest, school_id: int) -> HttpResponse:
+def unauthorised_letters(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     if request.method == "POST":
         created = unauthorised_letters_request(school=school, today=timezone.localdate())
@@ -465,7 +475,7 @@ def unauthorised_letters(request: HttpRequest, school_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def unauthorised_letter_download(
-    request: HttpRequest, school_id: int, unauthorised_letter_id: int
+    request: AuthenticatedHttpRequest, school_id: int, unauthorised_letter_id: int
 ) -> FileResponse:
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     letter = access.unauthorised_letter_at_school(school=school, letter_id=unauthorised_letter_id)

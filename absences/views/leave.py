@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +31,7 @@ from absences.services.leave import (
 )
 from absences.services.timetables import part_time_timetable_agree, timetable_review_record
 from core.errors import DomainError
+from core.http import AuthenticatedHttpRequest
 from registers import permissions
 from registers.forms import already_recorded, submit
 from registers.services.access_log import access_log_record
@@ -41,7 +42,7 @@ DECIDED_KEPT_DAYS = 28
 
 
 @login_required
-def leave_requests(request: HttpRequest, school_id: int) -> HttpResponse:
+def leave_requests(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     """The office's page: requests waiting for the head, and recent decisions to follow up."""
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     today = timezone.localdate()
@@ -64,7 +65,7 @@ def leave_requests(request: HttpRequest, school_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def leave_request_new(request: HttpRequest, school_id: int) -> HttpResponse:
+def leave_request_new(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     form = LeaveRequestForm(
         request.POST or None, school=school, initial={"received_on": timezone.localdate()}
@@ -112,7 +113,7 @@ def leave_request_new(request: HttpRequest, school_id: int) -> HttpResponse:
 
 
 @login_required
-def leave_queue(request: HttpRequest, school_id: int) -> HttpResponse:
+def leave_queue(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     """The head's queue of requests to decide."""
     school = access.get_school_for_head(user=request.user, school_id=school_id)
     return render(
@@ -124,7 +125,7 @@ def leave_queue(request: HttpRequest, school_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def leave_decide(request: HttpRequest, school_id: int, leave_id: int) -> HttpResponse:
+def leave_decide(request: AuthenticatedHttpRequest, school_id: int, leave_id: int) -> HttpResponse:
     school = access.get_school_for_head(user=request.user, school_id=school_id)
     leave = access.leave_request_at_school(school=school, leave_id=leave_id)
     form = LeaveDecisionForm(
@@ -182,7 +183,7 @@ def leave_decide(request: HttpRequest, school_id: int, leave_id: int) -> HttpRes
 
 
 @login_required
-def leave_letter(request: HttpRequest, school_id: int, leave_id: int) -> FileResponse:
+def leave_letter(request: AuthenticatedHttpRequest, school_id: int, leave_id: int) -> FileResponse:
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     leave = access.leave_request_at_school(school=school, leave_id=leave_id)
     if not leave.letter:
@@ -201,7 +202,9 @@ def leave_letter(request: HttpRequest, school_id: int, leave_id: int) -> FileRes
 
 @login_required
 @require_POST
-def leave_letter_send(request: HttpRequest, school_id: int, leave_id: int) -> HttpResponse:
+def leave_letter_send(
+    request: AuthenticatedHttpRequest, school_id: int, leave_id: int
+) -> HttpResponse:
     """Draw and e-mail a letter that failed after the decision (it is never sent twice)."""
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     leave = access.leave_request_at_school(school=school, leave_id=leave_id)
@@ -221,7 +224,9 @@ def leave_letter_send(request: HttpRequest, school_id: int, leave_id: int) -> Ht
 
 @login_required
 @require_POST
-def leave_taken_anyway(request: HttpRequest, school_id: int, leave_id: int) -> HttpResponse:
+def leave_taken_anyway(
+    request: AuthenticatedHttpRequest, school_id: int, leave_id: int
+) -> HttpResponse:
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     leave = access.leave_request_at_school(school=school, leave_id=leave_id)
     try:
@@ -236,7 +241,7 @@ def leave_taken_anyway(request: HttpRequest, school_id: int, leave_id: int) -> H
 
 
 @login_required
-def part_time_timetables(request: HttpRequest, school_id: int) -> HttpResponse:
+def part_time_timetables(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     today = timezone.localdate()
     return render(
@@ -252,7 +257,7 @@ def part_time_timetables(request: HttpRequest, school_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def part_time_timetable_new(request: HttpRequest, school_id: int) -> HttpResponse:
+def part_time_timetable_new(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     form = TimetableForm(request.POST or None, school=school)
     status = 200
@@ -288,7 +293,9 @@ def part_time_timetable_new(request: HttpRequest, school_id: int) -> HttpRespons
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def timetable_review(request: HttpRequest, school_id: int, review_id: int) -> HttpResponse:
+def timetable_review(
+    request: AuthenticatedHttpRequest, school_id: int, review_id: int
+) -> HttpResponse:
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     review = access.timetable_review_at_school(school=school, review_id=review_id)
     form = ReviewForm(request.POST or None)

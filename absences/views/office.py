@@ -27,6 +27,7 @@ from absences.selectors.office import (
 from absences.selectors.pupils import pupil_contacts, pupils_on_roll_by_name
 from absences.services import calls
 from absences.services.calls import CallRecorded, parent_call_record
+from core.http import AuthenticatedHttpRequest
 from core.parsing import object_id
 from registers.forms import submit
 from registers.models import Pupil, School
@@ -34,7 +35,7 @@ from registers.models import Pupil, School
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def absence_today(request: HttpRequest, school_id: int) -> HttpResponse:
+def absence_today(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     today = timezone.localdate()
     posted_pupil: Pupil | None = None
@@ -101,7 +102,7 @@ def _tell(request: HttpRequest, recorded: CallRecorded, *, code: str) -> None:
 
 
 def _render_today(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     *,
     school: School,
     today: date,
@@ -145,14 +146,16 @@ def _render_today(
 
 
 @login_required
-def safeguarding_flags(request: HttpRequest, school_id: int) -> HttpResponse:
+def safeguarding_flags(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     school = access.get_school_for_safeguarding(user=request.user, school_id=school_id)
     return _render_flags(request, school=school)
 
 
 @login_required
 @require_POST
-def safeguarding_flag_resolve(request: HttpRequest, school_id: int, flag_id: int) -> HttpResponse:
+def safeguarding_flag_resolve(
+    request: AuthenticatedHttpRequest, school_id: int, flag_id: int
+) -> HttpResponse:
     school = access.get_school_for_safeguarding(user=request.user, school_id=school_id)
     flag = access.get_flag_at_school(school=school, flag_id=flag_id)
     form = FlagResolveForm(request.POST, auto_id=f"flag-{flag.pk}-%s")

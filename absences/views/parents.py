@@ -30,6 +30,7 @@ from absences.services.parents import (
     sign_in_link_request,
 )
 from core.errors import DomainError
+from core.http import AuthenticatedHttpRequest
 from core.security import client_ip
 from registers.forms import already_recorded, submit
 from registers.services.access_log import access_log_record
@@ -75,7 +76,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
 
 @parent_login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     contact = access.get_contact_for_parent(user=request.user)
     return render(
         request,
@@ -85,7 +86,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @parent_login_required
-def child(request: HttpRequest, pupil_id: int) -> HttpResponse:
+def child(request: AuthenticatedHttpRequest, pupil_id: int) -> HttpResponse:
     found = access.get_child_for_parent(user=request.user, pupil_id=pupil_id)
     today = timezone.localdate()
     return render(
@@ -109,7 +110,7 @@ def child(request: HttpRequest, pupil_id: int) -> HttpResponse:
 
 @parent_login_required
 @require_http_methods(["GET", "POST"])
-def report_absence(request: HttpRequest, pupil_id: int) -> HttpResponse:
+def report_absence(request: AuthenticatedHttpRequest, pupil_id: int) -> HttpResponse:
     found = access.get_child_for_parent(user=request.user, pupil_id=pupil_id)
     form = AbsenceReportForm(request.POST or None, initial={"first_day": timezone.localdate()})
     return _child_form_page(
@@ -134,7 +135,7 @@ def report_absence(request: HttpRequest, pupil_id: int) -> HttpResponse:
 
 @parent_login_required
 @require_http_methods(["GET", "POST"])
-def ask_for_leave(request: HttpRequest, pupil_id: int) -> HttpResponse:
+def ask_for_leave(request: AuthenticatedHttpRequest, pupil_id: int) -> HttpResponse:
     found = access.get_child_for_parent(user=request.user, pupil_id=pupil_id)
     form = ParentLeaveForm(request.POST or None)
     return _child_form_page(
@@ -190,7 +191,9 @@ def _child_form_page(
 
 
 @parent_login_required
-def letter(request: HttpRequest, pupil_id: int, kind: str, letter_id: int) -> FileResponse:
+def letter(
+    request: AuthenticatedHttpRequest, pupil_id: int, kind: str, letter_id: int
+) -> FileResponse:
     found = access.get_child_for_parent(user=request.user, pupil_id=pupil_id)
     stored = selectors.letter_file_for_child(child=found, kind=kind, letter_id=letter_id)
     if stored is None:

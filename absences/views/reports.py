@@ -21,6 +21,7 @@ from absences.forms.parents import ReportAcceptForm, ReportRejectForm
 from absences.models import ParentReport
 from absences.selectors.parents import pending_reports, reports_decided
 from absences.services.reports import SUGGESTED_CODES, parent_report_accept, parent_report_reject
+from core.http import AuthenticatedHttpRequest
 from registers.forms import submit
 from registers.models import School
 
@@ -35,14 +36,16 @@ class QueueLine:
 
 
 @login_required
-def pending_absence_reports(request: HttpRequest, school_id: int) -> HttpResponse:
+def pending_absence_reports(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     return _render_queue(request, school=school)
 
 
 @login_required
 @require_POST
-def pending_report_accept(request: HttpRequest, school_id: int, report_id: int) -> HttpResponse:
+def pending_report_accept(
+    request: AuthenticatedHttpRequest, school_id: int, report_id: int
+) -> HttpResponse:
     return _decide(
         request,
         school_id=school_id,
@@ -68,7 +71,9 @@ def pending_report_accept(request: HttpRequest, school_id: int, report_id: int) 
 
 @login_required
 @require_POST
-def pending_report_reject(request: HttpRequest, school_id: int, report_id: int) -> HttpResponse:
+def pending_report_reject(
+    request: AuthenticatedHttpRequest, school_id: int, report_id: int
+) -> HttpResponse:
     return _decide(
         request,
         school_id=school_id,
@@ -85,7 +90,7 @@ def pending_report_reject(request: HttpRequest, school_id: int, report_id: int) 
 
 
 def _decide(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     *,
     school_id: int,
     report_id: int,

@@ -103,7 +103,9 @@ def case_evidence_as_it_stands(*, case: ThresholdCase, today: date) -> StandingE
         .order_by("date", "session")
     }
     opened_on = {entry["mark_id"] for entry in case.evidence}
-    counted, reasons = [], {}
+    counted: list[EvidenceRow] = []
+    # Why each mark of the case's no longer counts; None: told by its amendment.
+    reasons: dict[int, str | None] = {}
     for mark in marks.values():
         age_problem = compulsory_school_age_problem(pupil.date_of_birth, mark.date)
         if catalogue[mark.code_id].counts_as != CountsAs.UNAUTHORISED:
@@ -128,23 +130,26 @@ def case_evidence_as_it_stands(*, case: ThresholdCase, today: date) -> StandingE
     }
     no_longer = []
     for entry in case.evidence:
-        mark = marks.get(entry["mark_id"])
-        if mark is not None and mark.pk not in reasons:
+        current = marks.get(entry["mark_id"])
+        if current is not None and current.pk not in reasons:
             continue
-        why = reasons.get(entry["mark_id"]) if mark is not None else "the mark was deleted"
-        if why is None:
-            amendment = latest_amendment.get(entry["mark_id"])
+        if current is None:
+            why = "the mark was deleted"
+        elif (reason := reasons[current.pk]) is not None:
+            why = reason
+        else:
+            amendment = latest_amendment.get(current.pk)
             why = (
                 _amendment_text(amendment)
                 if amendment
-                else f"now {mark.code_id}, {catalogue[mark.code_id].meaning}"
+                else f"now {current.code_id}, {catalogue[current.code_id].meaning}"
             )
         no_longer.append(
             NoLongerCounted(
                 date=date.fromisoformat(entry["date"]),
                 session=entry["session"],
                 code_then=entry["code"],
-                code_now=mark.code_id if mark is not None else None,
+                code_now=current.code_id if current is not None else None,
                 why=why,
             )
         )

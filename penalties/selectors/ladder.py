@@ -191,13 +191,13 @@ def ladder_letter_progress(*, school: School, half_term_start: date) -> list[Let
         .values("kind")
         .annotate(requested=Count("pk"), drawn=Count("pk", filter=Q(drawn_at__isnull=False)))
     )
-    by_kind = {row["kind"]: row for row in counts}
+    by_kind = {row["kind"]: (row["requested"], row["drawn"]) for row in counts}
     return [
         LetterProgress(
             kind=kind.value,
             label=kind.label,
-            requested=by_kind.get(kind.value, {}).get("requested", 0),
-            drawn=by_kind.get(kind.value, {}).get("drawn", 0),
+            requested=by_kind.get(kind.value, (0, 0))[0],
+            drawn=by_kind.get(kind.value, (0, 0))[1],
         )
         for kind in LadderLetterKind
     ]

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -77,7 +77,7 @@ def _lock_open_case(case: ThresholdCase) -> ThresholdCase:
 
 @transaction.atomic
 def case_support_record(
-    *, case: ThresholdCase, what: str, offered_on: date, engaged: bool, by: AbstractBaseUser
+    *, case: ThresholdCase, what: str, offered_on: date, engaged: bool, by: User
 ) -> SupportOffered:
     """Record support offered to the family and whether they engaged with it."""
     what = what.strip()
@@ -100,9 +100,7 @@ def case_support_record(
 
 
 @transaction.atomic
-def case_route_decide(
-    *, case: ThresholdCase, route: str, reason: str, by: AbstractBaseUser
-) -> CaseDecision:
+def case_route_decide(*, case: ThresholdCase, route: str, reason: str, by: User) -> CaseDecision:
     """Decide the case's route with a written reason; closing it sets `closed_at`, so its
     sessions are not counted again by the nightly check."""
     reason = reason.strip()

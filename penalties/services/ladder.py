@@ -7,8 +7,9 @@ below 93% an absence letter each half term with a breakdown of the child's atten
 
 from collections.abc import Collection
 from datetime import date
+from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -30,7 +31,16 @@ from penalties.selectors.ladder import (
 from registers.lib.calendar import academic_year_start
 from registers.lib.stored_files import files_kept_if_committed, pdf_file_save
 from registers.models import Channel, MessageKind, School
+from registers.selectors.statistics import Figures
 from registers.services.outbox import outbox_add
+
+
+def _pct(figures: Figures) -> Decimal:
+    """The attendance % of a pupil on a step or sent a letter: each has possible sessions (at
+    least the federation's `ladder_minimum_sessions`), so it is never unknown."""
+    pct = figures.attendance_pct
+    assert pct is not None
+    return pct
 
 
 def intervention_ladder_run(*, school: School, as_of: date) -> int:
@@ -58,7 +68,7 @@ def intervention_ladder_run(*, school: School, as_of: date) -> int:
                         step=step,
                         academic_year=year,
                         crossed_on=as_of,
-                        attendance_pct=figures.attendance_pct,
+                        attendance_pct=_pct(figures),
                         threshold_pct=threshold,
                         possible=figures.possible,
                         attended=figures.attended,
@@ -79,7 +89,7 @@ def ladder_letters_request(
     school: School,
     kind: str,
     as_of: date,
-    by: AbstractBaseUser,
+    by: User,
     pupil_ids: Collection[int],
     email_parents: bool = False,
 ) -> int:
@@ -116,7 +126,7 @@ def ladder_letters_request(
                     attended=row.figures.attended,
                     authorised=row.figures.authorised,
                     unauthorised=row.figures.unauthorised,
-                    attendance_pct=row.figures.attendance_pct,
+                    attendance_pct=_pct(row.figures),
                     email_parents=email_parents,
                     requested_by=by,
                     requested_at=now,

@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -70,7 +70,7 @@ def notice_to_improve_issue(
     support_so_far: str,
     further_support: str,
     early_notice_grounds: str,
-    by: AbstractBaseUser,
+    by: User,
     email_parents: bool = False,
     stale_evidence_reason: str = "",
 ) -> NoticeToImprove:

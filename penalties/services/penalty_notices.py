@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -101,7 +101,7 @@ def penalty_notice_record(
     kind: str,
     issued_on: date,
     served_by: str,
-    by: AbstractBaseUser,
+    by: User,
     stale_evidence_reason: str = "",
 ) -> PenaltyNotice:
     """Record a penalty notice issued to one liable parent, with its amounts and due dates.
@@ -148,6 +148,7 @@ def penalty_notice_record(
                 raise DomainError("This case is closed: no penalty notice can be recorded on it.")
         sequence: int | None = None
         if kind == PenaltyNoticeKind.NATIONAL:
+            assert case is not None  # a national notice without its case was refused above
             standing = case_evidence_as_it_stands(case=case, today=timezone.localdate())
             stale_evidence_reason = evidence_stands_or_refuse(
                 standing=standing, stale_evidence_reason=stale_evidence_reason
@@ -215,7 +216,11 @@ def evidence_stands_or_refuse(*, standing: StandingEvidence, stale_evidence_reas
 
 def amount_due_on(*, notice: PenaltyNotice, day: date) -> Decimal | None:
     """What paying the notice on `day` costs, or None once 28 days have passed."""
-    if notice.reduced_amount is not None and day <= notice.reduced_due_on:
+    if (
+        notice.reduced_amount is not None
+        and notice.reduced_due_on is not None
+        and day <= notice.reduced_due_on
+    ):
         return notice.reduced_amount
     if day <= notice.full_due_on:
         return notice.full_amount
@@ -224,7 +229,7 @@ def amount_due_on(*, notice: PenaltyNotice, day: date) -> Decimal | None:
 
 @transaction.atomic
 def penalty_notice_payment_record(
-    *, notice: PenaltyNotice, paid_on: date, amount: Decimal | int | str, by: AbstractBaseUser
+    *, notice: PenaltyNotice, paid_on: date, amount: Decimal | int | str, by: User
 ) -> PenaltyNotice:
     """Record that the notice was paid: the amount must be what was due on that day."""
     try:
@@ -255,7 +260,7 @@ def penalty_notice_payment_record(
 
 @transaction.atomic
 def penalty_notice_la_decision_record(
-    *, notice: PenaltyNotice, decision: str, by: AbstractBaseUser
+    *, notice: PenaltyNotice, decision: str, by: User
 ) -> PenaltyNotice:
     """Record the local authority's decision on a notice still unpaid 28 days after issue."""
     if decision not in LADecision.values:

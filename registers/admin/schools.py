@@ -108,7 +108,7 @@ class SessionTimesInline(admin.StackedInline):
 
     def get_formset(
         self, request: HttpRequest, obj: School | None = None, **kwargs: Any
-    ) -> type[BaseFormSet]:
+    ) -> type[BaseInlineFormSet]:
         # A school without session times has no registers; InlineModelAdmin has no attribute
         # for validate_min, so it is passed to the formset factory here.
         return super().get_formset(request, obj, validate_min=True, **kwargs)
@@ -188,7 +188,10 @@ class SchoolAdmin(admin.ModelAdmin):
         # Closures must fall inside the terms submitted on the same page, so each formset is
         # given the others. Django has no public hook for this (get_formset_kwargs runs before
         # the formsets exist); test_admin pins it with a closure inside a term added alongside.
-        formsets, inline_instances = super()._create_formsets(request, obj, change)
+        # django-stubs leave out this private method of ModelAdmin.
+        formsets, inline_instances = super()._create_formsets(  # type: ignore[misc]
+            request, obj, change
+        )
         by_model = {formset.model: formset for formset in formsets}
         for formset in formsets:
             formset.siblings = by_model

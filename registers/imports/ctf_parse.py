@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from core.errors import DomainError
+from core.limits import max_length
 from core.parsing import whole_number
 from registers.imports.field_checks import FieldChecks
 from registers.lib.ctf_format import (
@@ -336,7 +337,7 @@ def _parse_contacts(element: Element, problems: list[str]) -> list[CtfContact]:
         if not surname:
             local.append(f"{label}: Surname is missing")
         name = f"{forename or text_of(contact, 'Title')} {surname}".strip()
-        if len(name) > Contact._meta.get_field("name").max_length:
+        if len(name) > max_length(Contact, "name"):
             local.append(f"{label}: the name is longer than 200 characters")
         if problem := one_line_text_problem(name):
             local.append(f"{label}: the name {problem}")
@@ -359,7 +360,7 @@ def _parse_contacts(element: Element, problems: list[str]) -> list[CtfContact]:
         phones = [(kind, number) for kind, number in phones if number]
         # The office rings one number first: a mobile if there is one.
         phone = next((n for kind, n in phones if kind == _MOBILE), phones[0][1] if phones else "")
-        if len(phone) > Contact._meta.get_field("phone").max_length:
+        if len(phone) > max_length(Contact, "phone"):
             local.append(f"{label}: PhoneNo is longer than 40 characters")
         email = text_of(contact, "Email")
         if email:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import FileRejected, RowError
+from core.limits import max_length
 from registers.imports.csv_rows import Row, parse_date, parse_flag
 from registers.imports.field_checks import FieldChecks
 from registers.lib.upn import upn_problem
@@ -144,7 +145,7 @@ def _parse_row(
         return values.get(column, "").strip()
 
     def text(column: str, field: str, *, required: bool = True) -> str:
-        limit = Pupil._meta.get_field(field).max_length
+        limit = max_length(Pupil, field)
         return checks.text(value(column), column, limit=limit, required=required)
 
     upn = checks.upn(value("upn"), "upn")

@@ -6,6 +6,7 @@ sessions (holidays) are skipped, not counted, so numbering runs on across terms 
 This is the week the penalty-notice threshold counts ("10 school weeks", national framework 2024).
 """
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -39,10 +40,10 @@ class TermDates:
 
 @dataclass(frozen=True)
 class SchoolDay:
-    date: date
+    date: datetime.date  # the field hides the class below it in this body
     am: bool
     pm: bool
-    week_start: date
+    week_start: datetime.date
     week_number: int
 
 
@@ -130,10 +131,11 @@ def school_days(
     result: list[SchoolDay] = []
     number, current_week = 0, None
     for day, am, pm in open_days:
-        if week_start(day) != current_week:
-            current_week = week_start(day)
+        week = week_start(day)
+        if week != current_week:
+            current_week = week
             number += 1
-        result.append(SchoolDay(day, am, pm, current_week, number))
+        result.append(SchoolDay(day, am, pm, week, number))
     return result
 
 

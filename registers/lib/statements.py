@@ -14,7 +14,7 @@ Only PostgreSQL uses these; on SQLite (the embedded default of `make run`) the c
 their ORM path, which the tests run too.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import connection
@@ -45,13 +45,15 @@ def _cursor() -> Any:
     with connection.wrap_database_errors:
         # Django's own wrapper (query logging, execute_wrapper, error translation) around a
         # server-binding cursor.
-        raw = ServerBindingCursor(connection.connection)
+        # The stubs give psycopg's cursor no arguments; it takes its connection.
+        cursor_class: Any = ServerBindingCursor
+        raw = cursor_class(connection.connection)
         if connection.queries_logged:
             return _Logged(raw, connection)
         return connection.make_cursor(raw)
 
 
-def fetch(sql: str, params: Sequence[Any]) -> list[tuple]:
+def fetch(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> list[tuple]:
     """Every row of a fixed statement (one both databases read, on SQLite through Django's
     ordinary cursor)."""
     with _cursor() if prepared_statements() else connection.cursor() as cursor:
@@ -59,7 +61,7 @@ def fetch(sql: str, params: Sequence[Any]) -> list[tuple]:
         return cursor.fetchall()
 
 
-def execute(sql: str, params: Sequence[Any]) -> int:
+def execute(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> int:
     """Run a fixed statement that returns no rows; how many rows it changed."""
     with _cursor() as cursor:
         cursor.execute(sql, params)

@@ -40,7 +40,9 @@ class Pupil(models.Model):
     fsm = models.BooleanField("free school meals / pupil premium", default=False)
     social_worker = models.BooleanField(default=False)
     medical_condition = models.BooleanField("long-term medical condition", default=False)
-    contacts = models.ManyToManyField("Contact", through="PupilContact", related_name="pupils")
+    contacts: "models.ManyToManyField[Contact, PupilContact]" = models.ManyToManyField(
+        "Contact", through="PupilContact", related_name="pupils"
+    )
 
     class Meta:
         ordering = ["legal_surname", "legal_forename"]

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from registers.lib.calendar import AM, PM, week_start
@@ -173,7 +173,7 @@ def missing_registers(*, school: School, now: datetime, session: str) -> Missing
     for item in due:
         if item.state == RegisterState.NOT_TAKEN:
             state = MonitorState.NOT_TAKEN
-        elif item.register.taken_after_close:
+        elif item.register is not None and item.register.taken_after_close:
             state = MonitorState.TAKEN_LATE
         else:
             state = MonitorState.TAKEN
@@ -242,9 +242,7 @@ def reminder_banner_key(*, user_id: int, day: date) -> str:
     return f"register-reminder:{user_id}:{day.isoformat()}"
 
 
-def reminded_registers_for_teacher(
-    *, user: AbstractBaseUser, day: date
-) -> QuerySet[RegisterReminder]:
+def reminded_registers_for_teacher(*, user: User, day: date) -> QuerySet[RegisterReminder]:
     """The user's classes reminded today whose register is still not taken (one query): the
     banner a teacher sees on their next page."""
     taken = Register.objects.filter(

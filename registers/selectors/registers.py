@@ -4,9 +4,21 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Count, Exists, Func, Max, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    Exists,
+    Expression,
+    Func,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from registers import permissions
@@ -137,7 +149,7 @@ def left_for_another_school(enrolment: Enrolment | None) -> bool:
     )
 
 
-def schools_for_user(*, user: AbstractBaseUser) -> QuerySet[School]:
+def schools_for_user(*, user: User) -> QuerySet[School]:
     """Schools the user works at; a federation admin reaches every school of the federation."""
     if not user.is_authenticated:
         return School.objects.none()
@@ -164,7 +176,7 @@ class SchoolToday:
     messages_unsent: int = 0
 
 
-def schools_today_for_user(*, user: AbstractBaseUser, day: date) -> list[SchoolToday]:
+def schools_today_for_user(*, user: User, day: date) -> list[SchoolToday]:
     """The user's schools with their role and whether each has sessions on `day` (two queries)."""
     roles = dict(Membership.objects.filter(user=user).values_list("school_id", "role"))
     schools = list(schools_for_user(user=user).select_related("federation"))
@@ -519,20 +531,20 @@ def school_sessions_between(
     ]
 
 
-def count_subquery(queryset: QuerySet) -> Subquery:
+def count_subquery(queryset: QuerySet) -> Coalesce:
     """`queryset`'s row count as a subquery (0 when empty), for one query to ask many counts."""
     counted = queryset.order_by().values(one=Value(1)).annotate(n=Func("pk", function="COUNT"))
     return Coalesce(Subquery(counted.values("n")[:1]), 0)
 
 
 def registers_not_taken_count_expression(
-    *, now: datetime, teacher: AbstractBaseUser | None = None
-) -> Coalesce:
+    *, now: datetime, teacher: User | None = None
+) -> Expression:
     """For a school row (OuterRef "pk"): its class registers of today's sessions whose register
     has opened by `now` (the earliest phase's time), on which the school meets and which nobody
     has taken; `teacher`: only their classes."""
     day, moment = now.date(), now.time()
-    total: Value | Coalesce = Value(0)
+    total: Expression = Value(0)
     for session, opens in ((AM, "am_start"), (PM, "pm_register_opens")):
         groups = RegistrationGroup.objects.filter(school=OuterRef("pk"))
         if teacher is not None:

@@ -114,6 +114,9 @@ BY_KEYS = ("school", "group", "year_group", "week", "pupil", "cohort", "term")
 # 31 August before the school year), each a prefix of the per-enrolment columns.
 EVERY_PUPIL, DFE = "", "dfe_"
 
+# Pupils to count: their ids, or a queryset of their ids (the ORM writes it into the SQL).
+PupilIds = Collection[int] | QuerySet[Any, Any] | None
+
 
 def percent(numerator: int, denominator: int) -> Decimal | None:
     """numerator / denominator as a percentage to one decimal place (half up), None over 0."""
@@ -221,7 +224,7 @@ def suppressed(figures: Figures) -> bool:
     return figures.pupils < SUPPRESSION_THRESHOLD
 
 
-def _in(column: str, codes: Collection[str]) -> tuple[str, list[Any]]:
+def _in(column: str, codes: Collection[str] | Collection[int]) -> tuple[str, list[Any]]:
     """`column IN (codes)` as SQL and its parameters (false for no codes)."""
     if not codes:
         return "1 = 0", []
@@ -239,7 +242,6 @@ def _count_where(condition: str) -> str:
 # Each term's figures, its first day to its last, read from its totals alone (`figures_of_terms`).
 WHOLE_TERM = "whole term"
 
-PupilIds = Collection[int] | QuerySet | None
 # A pupil week's or term total's marks, possible or not: an enrolment that has none in a period
 # (its term's marks all outside it, taken away) has no figures, as if its marks had been read.
 _ALL_MARKS = "{t}.attended + {t}.authorised + {t}.unauthorised + {t}.not_possible"
@@ -278,8 +280,8 @@ def _pupils_in(column: str, pupil_ids: PupilIds) -> tuple[str, list[Any]]:
     if pupil_ids is None:
         return "", []
     if isinstance(pupil_ids, QuerySet):
-        sql, params = pupil_ids.query.sql_with_params()
-        return f" AND {column} IN ({sql})", list(params)
+        sql, query_params = pupil_ids.query.sql_with_params()
+        return f" AND {column} IN ({sql})", list(query_params)
     condition, params = _in(column, list(pupil_ids))
     return f" AND {condition}", params
 
@@ -662,7 +664,9 @@ def _run(
     weekly = not codes and by in (*WEEKLY_KEYS, WHOLE_TERM)
     by_term = weekly and by in (*TERM_KEYS, WHOLE_TERM) and terms is not None
     the_terms = (
-        _terms_of(school_ids=school_ids, start=start, end=end, terms=terms) if by_term else []
+        _terms_of(school_ids=school_ids, start=start, end=end, terms=terms)
+        if by_term and terms is not None
+        else []
     )
 
     def source(**arguments: Any) -> tuple[str, list[Any], bool]:
@@ -696,6 +700,7 @@ def _run(
         ]
     source_sql = " UNION ALL ".join(sql for sql, _ in sources)
     source_params = [value for _, values in sources for value in values]
+    counted: list[tuple[str, list[Any]]]
     if weekly and one_row_each:
         counted = [(f"m.{q(column)} AS {q(column)}", []) for column in COUNTED]
         code_columns: dict[str, str] = {}
@@ -906,7 +911,7 @@ def figures_for(
     school_ids: Collection[int],
     start: date,
     end: date,
-    pupil_ids: Collection[int] | None = None,
+    pupil_ids: PupilIds = None,
     codes: bool = True,
     code_pupils: bool = False,
     dfe_population: bool = False,
@@ -941,7 +946,7 @@ def figures_by(
     start: date,
     end: date,
     by: By,
-    pupil_ids: Collection[int] | None = None,
+    pupil_ids: PupilIds = None,
     codes: bool = True,
     dfe_population: bool = False,
     terms: Iterable[Term] | None = None,

@@ -9,14 +9,15 @@ its value.
 
 from collections.abc import Mapping
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from core.errors import DomainError
+from core.limits import max_length
 from registers.models import AccessLog, School
 
-WHAT_MAX_LENGTH = AccessLog._meta.get_field("what").max_length
-FILTERS_MAX_LENGTH = AccessLog._meta.get_field("filters").max_length
+WHAT_MAX_LENGTH = max_length(AccessLog, "what")
+FILTERS_MAX_LENGTH = max_length(AccessLog, "filters")
 # Filters whose value identifies a pupil by something other than an id.
 UNNAMED_FILTERS = frozenset({"upn"})
 
@@ -40,7 +41,7 @@ def describe_filters(filters: Mapping[str, object]) -> str:
 
 def access_log_record(
     *,
-    user: AbstractBaseUser | None,
+    user: User | None,
     school: School | None,
     what: str,
     rows: int,

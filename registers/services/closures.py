@@ -4,7 +4,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -131,7 +131,7 @@ def school_closure_record(
     sessions: list[str],
     code: str,
     reason: str,
-    by: AbstractBaseUser,
+    by: User,
     phase: SessionTimes | None = None,
 ) -> ClosureResult:
     """Code every pupil on roll (in the phase, if given) '#' or 'Y4' for those sessions.

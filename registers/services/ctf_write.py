@@ -107,27 +107,31 @@ def ctf_write(
         ["legal_forename", "year_group", "preferred_surname", "preferred_forename", "sex"],
     )
 
-    enrolments = [
-        Enrolment(
-            pupil=record.pupil,
-            school=school,
-            start_date=record.entry_date,
-            leaving_date=record.leaving_date,
-            leaving_reason=record.leaving_ground,
+    enrolments = []
+    for record in records:
+        if not record.enrol:
+            continue
+        # An enrolment without a starting day is a problem of the record (ctf_import).
+        assert record.entry_date is not None
+        enrolments.append(
+            Enrolment(
+                pupil=record.pupil,
+                school=school,
+                start_date=record.entry_date,
+                leaving_date=record.leaving_date,
+                leaving_reason=record.leaving_ground,
+            )
         )
-        for record in records
-        if record.enrol
-    ]
     Enrolment.objects.bulk_create(enrolments)
 
     # Brothers and sisters in one file share their parents: one contact per adult.
-    contacts: dict[tuple[str, str, str], Contact] = {}
+    contacts: dict[tuple[str, ...], Contact] = {}
     links: list[PupilContact] = []
     for record in records:
         if not record.add_contacts:
             continue
         for priority, item in enumerate(record.contacts, start=1):
-            key = (item.name.casefold(), item.phone, item.email)
+            key: tuple[str, ...] = (item.name.casefold(), item.phone, item.email)
             if not (item.phone or item.email):
                 key = (*key, f"{record.position}.{priority}")  # nothing to tell two apart
             contact = contacts.setdefault(

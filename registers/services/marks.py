@@ -9,7 +9,7 @@ amendment that keeps the original, the reason, when, and the name and position o
 from dataclasses import dataclass
 from datetime import date, time
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -47,11 +47,11 @@ class WriteResult:
     marks: dict[int, Mark]  # every written pupil's mark as it now stands, by pupil id
 
 
-def staff_name(user: AbstractBaseUser) -> str:
+def staff_name(user: User) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def staff_position(*, user: AbstractBaseUser, school: School) -> str:
+def staff_position(*, user: User, school: School) -> str:
     position = (
         Membership.objects.filter(user=user, school=school)
         .values_list("position", flat=True)
@@ -67,7 +67,7 @@ def marks_write(
     session: str,
     writes: list[MarkWrite],
     existing: dict[int, Mark],
-    by: AbstractBaseUser,
+    by: User,
     source: str,
     reason: str,
     new_marks_wanted: bool = True,
@@ -280,7 +280,7 @@ def mark_amend(
     code: str,
     arrived_at: time | None,
     reason: str,
-    by: AbstractBaseUser,
+    by: User,
     seen_version: int,
 ) -> Mark:
     """Change one saved mark; refused if it changed since the form was read (`seen_version`)."""
@@ -346,7 +346,7 @@ def late_arrival_record(
     session: str,
     arrived_at: time,
     reason: str,
-    by: AbstractBaseUser,
+    by: User,
 ) -> LateArrival:
     """The late book: reception records an arrival and the reason given; the mark follows."""
     problem = session_problem(school=school, day=day, session=session)
@@ -402,7 +402,7 @@ def pupil_sessions_recode(
     sessions: list[tuple[date, str]],
     code: str,
     reason: str,
-    by: AbstractBaseUser,
+    by: User,
     source: str = MarkSource.OFFICE,
 ) -> WriteResult:
     """Give one pupil `code` for each of these sessions (today or earlier), as amendments where

@@ -27,6 +27,7 @@ import smtplib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from celery import current_app
 from django.db import transaction
@@ -117,7 +118,7 @@ def outbox_add(
             },
         )
         if created:
-            transaction.on_commit(lambda pk=message.pk: outbox_queue([pk]))
+            transaction.on_commit(partial(outbox_queue, [message.pk]))
     return message
 
 

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, time
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
@@ -42,6 +42,8 @@ class RegisterEntry:
 class RegisterRefused(DomainError):
     """The register cannot be saved as sent; `problems` lists every reason, nothing was saved."""
 
+    problems: list[str]
+
     def __init__(self, problems: list[str]) -> None:
         super().__init__(" ".join(problems), problems=problems)
 
@@ -52,7 +54,7 @@ def register_submit(
     day: date,
     session: str,
     entries: list[RegisterEntry],
-    by: AbstractBaseUser,
+    by: User,
     reason: str = "",
 ) -> WriteResult:
     """Save a class's register for one session.
@@ -275,7 +277,7 @@ def _register_saved_fixed(group, day, session, pupils, by, now) -> None:
 
 
 _MARKS_LOCKED = f"""
-SELECT {", ".join(field.column for field in Mark._meta.concrete_fields)}
+SELECT {", ".join(str(field.column) for field in Mark._meta.concrete_fields)}
 FROM registers_mark
 WHERE school_id = %(school)s AND date = %(day)s AND session = %(session)s
     AND pupil_id = ANY(%(pupils)s)

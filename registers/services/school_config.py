@@ -176,6 +176,7 @@ def school_config_load(*, data: Any) -> LoadResult:
         _check_schools_not_in_other_federation(federation_values["name"], plans, problems)
     if problems:
         raise ConfigRejected(problems)
+    assert federation_values is not None  # a federation without values added a problem
     return _write(federation_values, plans)
 
 
@@ -265,8 +266,8 @@ def _session_times(entry: dict, where: str, problems: _Problems) -> list[dict]:
     return result
 
 
-def _terms(entry: dict, where: str, problems: _Problems) -> list[dict]:
-    result = []
+def _terms(entry: dict, where: str, problems: _Problems) -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = []
     for index, raw in enumerate(_list(entry.get("terms"), f"{where} terms", problems)):
         at = f"{where} terms[{index}]"
         row = _mapping(raw, at, problems)
@@ -351,9 +352,9 @@ def _write(federation_values: dict, plans: list[_SchoolPlan]) -> LoadResult:
 
 
 def _upsert(model: type[models.Model], key: dict, values: dict, label: str, result: LoadResult):
-    instance = model.objects.filter(**key).first()
+    instance = model._default_manager.filter(**key).first()
     if instance is None:
-        instance = model.objects.create(**key, **values)
+        instance = model._default_manager.create(**key, **values)
         result.changes[f"{label} created"] += 1
         return instance
     changed = {k: v for k, v in values.items() if getattr(instance, k) != v}
@@ -375,13 +376,14 @@ def _sync(
 ) -> bool:
     """Make the school's rows of `model` exactly `rows`; True if anything changed."""
     existing = {
-        tuple(getattr(o, f) for f in key_fields): o for o in model.objects.filter(school=school)
+        tuple(getattr(o, f) for f in key_fields): o
+        for o in model._default_manager.filter(school=school)
     }
     wanted = {tuple(row[f] for f in key_fields): row for row in rows}
     before = sum(result.changes.values())
     stale = [o.pk for k, o in existing.items() if k not in wanted]
     if stale:
-        model.objects.filter(pk__in=stale).delete()
+        model._default_manager.filter(pk__in=stale).delete()
         result.changes[f"{label} deleted"] += len(stale)
     for key, row in wanted.items():
         values = {k: v for k, v in row.items() if k not in key_fields}

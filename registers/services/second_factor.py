@@ -7,7 +7,7 @@ second step is decided once, when the password is accepted (`second_step_due`), 
 request after it asks the database again.
 """
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -16,24 +16,24 @@ from registers import permissions
 APP_NAME = "Authenticator app"
 
 
-def must_use_second_factor(*, user: AbstractBaseUser) -> bool:
+def must_use_second_factor(*, user: User) -> bool:
     """Heads, the office, federation admins and the admin site's users."""
     if getattr(user, "is_staff", False) or getattr(user, "is_superuser", False):
         return True
     return bool(permissions.roles_anywhere(user=user) & permissions.SECOND_FACTOR_ROLES)
 
 
-def has_authenticator(*, user: AbstractBaseUser) -> bool:
+def has_authenticator(*, user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
-def second_step_due(*, user: AbstractBaseUser) -> bool:
+def second_step_due(*, user: User) -> bool:
     """Whether signing in with a password must be followed by a code: required of the user, or
     chosen by them (an app set up)."""
     return must_use_second_factor(user=user) or has_authenticator(user=user)
 
 
-def authenticator_for_set_up(*, user: AbstractBaseUser) -> TOTPDevice:
+def authenticator_for_set_up(*, user: User) -> TOTPDevice:
     """The app being set up: the one shown before (so a reloaded page shows the same code to
     scan), or a new key."""
     pending = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
@@ -53,7 +53,7 @@ def authenticator_confirm(*, device: TOTPDevice, code: str) -> bool:
         return True
 
 
-def authenticator_check(*, user: AbstractBaseUser, code: str) -> TOTPDevice | None:
+def authenticator_check(*, user: User, code: str) -> TOTPDevice | None:
     """The user's app that shows `code` now, or None. django-otp refuses a code used before and
     slows down repeated wrong ones (its throttling, kept on the device's row)."""
     with transaction.atomic():

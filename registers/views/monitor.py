@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from core.http import AuthenticatedHttpRequest
 from core.parsing import DAY_RANGE, iso_day
 from registers import access, permissions
 from registers.lib.calendar import SESSIONS
@@ -26,7 +27,7 @@ def _monitor(request: HttpRequest, school: School) -> selectors_monitor.MissingR
 
 @login_required
 @require_GET
-def missing_registers(request: HttpRequest, school_id: int) -> HttpResponse:
+def missing_registers(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     context = {"school": school, "monitor": _monitor(request, school), "poll": POLL_SECONDS}
     if access.has_permission(
@@ -52,7 +53,7 @@ def missing_registers(request: HttpRequest, school_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def missing_registers_live(request: HttpRequest, school_id: int) -> HttpResponse:
+def missing_registers_live(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     """The part of the page htmx reloads every 30 seconds while registration is open."""
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     return render(

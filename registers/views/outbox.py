@@ -2,11 +2,12 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
+from core.http import AuthenticatedHttpRequest
 from registers import access
 from registers.selectors.outbox import school_outbox
 from registers.services.outbox import outbox_retry
@@ -14,7 +15,7 @@ from registers.services.outbox import outbox_retry
 
 @login_required
 @require_GET
-def school_messages(request: HttpRequest, school_id: int) -> HttpResponse:
+def school_messages(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     school = access.get_school_for_messages(user=request.user, school_id=school_id)
     return render(
         request,
@@ -25,7 +26,9 @@ def school_messages(request: HttpRequest, school_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def school_message_retry(request: HttpRequest, school_id: int, message_id: int) -> HttpResponse:
+def school_message_retry(
+    request: AuthenticatedHttpRequest, school_id: int, message_id: int
+) -> HttpResponse:
     school = access.get_school_for_messages(user=request.user, school_id=school_id)
     message = access.get_message_at_school(school=school, message_id=message_id)
     try:

@@ -6,7 +6,7 @@ from functools import cache
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from core.errors import DomainError
+from core.http import AuthenticatedHttpRequest
 from registers import access, permissions, selectors
 from registers.codes import (
     COMMON_CODES,
@@ -43,7 +44,7 @@ from registers.services.register import RegisterRefused, register_submit
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     today = timezone.localdate()
     schools = selectors.schools_today_for_user(user=request.user, day=today)
     if not schools and access.is_parent(user=request.user):
@@ -153,7 +154,9 @@ def _lines(sheet: selectors.RegisterSheet, posted=None, *, fill_present: bool = 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def register(request: HttpRequest, group_id: int, day: date, session: str) -> HttpResponse:
+def register(
+    request: AuthenticatedHttpRequest, group_id: int, day: date, session: str
+) -> HttpResponse:
     if session not in SESSIONS:
         raise Http404("No such session.")
     group = access.get_group_for_register(user=request.user, group_id=group_id)
@@ -245,7 +248,7 @@ def _render_register(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def late_book(request: HttpRequest, school_id: int) -> HttpResponse:
+def late_book(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     today = timezone.localdate()
     pupils = selectors.pupils_on_roll_with_class(school=school, day=today)
@@ -295,7 +298,7 @@ def late_book(request: HttpRequest, school_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def amend(request: HttpRequest, mark_id: int) -> HttpResponse:
+def amend(request: AuthenticatedHttpRequest, mark_id: int) -> HttpResponse:
     mark = access.get_mark_for_amending(user=request.user, mark_id=mark_id)
     form = AmendForm(request.POST or None, initial={"seen_version": mark.version})
     status, stale_message = 200, ""
@@ -337,7 +340,7 @@ def amend(request: HttpRequest, mark_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def pupil_leaving(request: HttpRequest, school_id: int, pupil_id: int) -> HttpResponse:
+def pupil_leaving(request: AuthenticatedHttpRequest, school_id: int, pupil_id: int) -> HttpResponse:
     """Delete a pupil from the admission register on a ground of regulation 9."""
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     pupil = access.get_pupil_at_school(school=school, pupil_id=pupil_id)
@@ -375,7 +378,7 @@ def pupil_leaving(request: HttpRequest, school_id: int, pupil_id: int) -> HttpRe
 
 @login_required
 @require_http_methods(["GET"])
-def pupil_history(request: HttpRequest, school_id: int, pupil_id: int) -> HttpResponse:
+def pupil_history(request: AuthenticatedHttpRequest, school_id: int, pupil_id: int) -> HttpResponse:
     school = access.get_school_for_office(user=request.user, school_id=school_id)
     pupil = access.get_pupil_at_school(school=school, pupil_id=pupil_id)
     marks = (
@@ -400,7 +403,7 @@ def pupil_history(request: HttpRequest, school_id: int, pupil_id: int) -> HttpRe
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def closure(request: HttpRequest, school_id: int) -> HttpResponse:
+def closure(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     """Two steps: the form, then what it would change (registers and marks) with a button to
     confirm. Only the confirmation, which sends back the values previewed, records it."""
     school = access.get_school_for_office(user=request.user, school_id=school_id)

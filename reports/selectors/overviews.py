@@ -1,11 +1,12 @@
 """What the teacher's and the head's / attendance lead's pages show: a fixed number of queries
 however many pupils or classes, every figure from `figures`."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 
 from penalties.models import ThresholdCase
 from penalties.selectors import threshold_cases_open_for_school
@@ -44,11 +45,11 @@ def _below(rows: list[PupilFigures], threshold: Decimal) -> list[PupilFigures]:
 
 
 def teacher_overview(
-    *, school: School, groups: QuerySet[RegistrationGroup], today: date
+    *, school: School, groups: Iterable[RegistrationGroup], today: date
 ) -> TeacherOverview:
     """The classes' figures this week and this term, and their pupils below the ladder's first
     step (the federation's setting, 95 % by default; the meeting step, 90 %, is marked)."""
-    groups = list(groups)
+    taught = list(groups)
     federation = school.federation
     week = week_to_date(day=today)
     term_row = current_term(school=school, day=today)
@@ -61,13 +62,13 @@ def teacher_overview(
     )
     classes = [
         ClassFigures(group, by_week.get(group.pk, Figures()), by_term.get(group.pk, Figures()))
-        for group in groups
+        for group in taught
     ]
     below: list[PupilFigures] = []
-    if term and groups:
+    if term and taught:
         in_classes = (
             GroupMembership.objects.filter(
-                group__in=[group.pk for group in groups], start_date__lte=term.end
+                group__in=[group.pk for group in taught], start_date__lte=term.end
             )
             .filter(Q(end_date__isnull=True) | Q(end_date__gte=term.start))
             .values("pupil_id")
@@ -130,7 +131,7 @@ def school_overview(*, school: School, today: date) -> SchoolOverview:
     term_figures, term_by_group, by_year, by_cohort, rows = Figures(), {}, {}, {}, []
     weeks: dict[date, Figures] = {}
     national_weeks: dict[date, Figures] = {}
-    if term:
+    if term and term_row:
         term_figures = figures_for(school_ids=ids, start=term.start, end=term.end)
         term_by_group = figures_by(school_ids=ids, start=term.start, end=term.end, by="group")
         # Rates only: read from the term's totals (no count per code).

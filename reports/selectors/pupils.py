@@ -4,14 +4,13 @@ Two queries however many pupils: the figures (one aggregate from `figures`), the
 names, year groups and class on the last day of the period.
 """
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import OuterRef, Q, Subquery
 
 from registers.models import GroupMembership, Pupil
-from registers.selectors.statistics import Figures, figures_by
+from registers.selectors.statistics import Figures, PupilIds, figures_by
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ def pupil_figures(
     school_id: int,
     start: date,
     end: date,
-    pupil_ids: Collection[int] | None = None,
+    pupil_ids: PupilIds | None = None,
 ) -> list[PupilFigures]:
     """Every pupil with a mark at the school in the period (or those of `pupil_ids`), by UPN."""
     by_pupil = figures_by(

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
+from core.http import AuthenticatedHttpRequest
 from core.parsing import DAY_RANGE, iso_day
 from registers.lib.csv_files import csv_response
 from registers.models import Federation, School
@@ -37,7 +38,7 @@ from reports.views.governors import RATE_HEADER, rate_cells
 
 @login_required
 @require_GET
-def overview(request: HttpRequest, federation_id: int) -> HttpResponse:
+def overview(request: AuthenticatedHttpRequest, federation_id: int) -> HttpResponse:
     federation = access.get_federation_for_overview(user=request.user, federation_id=federation_id)
     period, problem = _period(request, federation)
     context: dict = {
@@ -66,7 +67,7 @@ def overview(request: HttpRequest, federation_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def overview_csv(request: HttpRequest, federation_id: int) -> HttpResponse:
+def overview_csv(request: AuthenticatedHttpRequest, federation_id: int) -> HttpResponse:
     federation = access.get_federation_for_overview(user=request.user, federation_id=federation_id)
     period, problem = _period(request, federation)
     if problem:

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from core.http import AuthenticatedHttpRequest
 from core.parsing import object_id_or_400
 from registers.lib.csv_files import csv_response
 from registers.models import School
@@ -44,7 +45,7 @@ RATE_HEADER = [
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest, school_id: int) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     school = access.get_school_for_dashboard(user=request.user, school_id=school_id)
     figures = _dashboard_or_none(request, school)
     return render(request, "reports/governors_dashboard.html", _context(school, figures))
@@ -52,7 +53,7 @@ def dashboard(request: HttpRequest, school_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def report(request: HttpRequest, school_id: int) -> HttpResponse:
+def report(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     """The same dashboard as a PDF for the governing body's meeting."""
     school = access.get_school_for_dashboard(user=request.user, school_id=school_id)
     figures = _dashboard_or_none(request, school)
@@ -76,7 +77,7 @@ def report(request: HttpRequest, school_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def table_csv(request: HttpRequest, school_id: int, table: str) -> HttpResponse:
+def table_csv(request: AuthenticatedHttpRequest, school_id: int, table: str) -> HttpResponse:
     """One table of the dashboard as CSV, suppressed cells included as the page shows them."""
     if table not in CSV_TABLES:
         raise Http404("No such table.")

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from core.http import AuthenticatedHttpRequest
 from core.parsing import object_id_or_400
 from registers.models import School, Term
 from registers.services.access_log import access_log_record
@@ -23,7 +24,7 @@ from reports.views.tables import profile_tables, school_tables, teacher_tables
 
 
 def _page_or_csv(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     *,
     school: School,
     template: str,
@@ -48,7 +49,7 @@ def _page_or_csv(
 
 @login_required
 @require_GET
-def classes(request: HttpRequest, school_id: int) -> HttpResponse:
+def classes(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     school, groups = access.get_school_for_class_figures(user=request.user, school_id=school_id)
     overview = teacher_overview(school=school, groups=groups, today=timezone.localdate())
     return _page_or_csv(
@@ -78,7 +79,7 @@ def _trend(overview: SchoolOverview) -> Chart:
 
 @login_required
 @require_GET
-def school(request: HttpRequest, school_id: int) -> HttpResponse:
+def school(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     school = access.get_school_for_figures(user=request.user, school_id=school_id)
     overview = school_overview(school=school, today=timezone.localdate())
     wants_csv = request.GET.get("format") == "csv"
@@ -94,7 +95,7 @@ def school(request: HttpRequest, school_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def pupil(request: HttpRequest, school_id: int, pupil_id: int) -> HttpResponse:
+def pupil(request: AuthenticatedHttpRequest, school_id: int, pupil_id: int) -> HttpResponse:
     school, pupil = access.get_pupil_for_profile(
         user=request.user, school_id=school_id, pupil_id=pupil_id
     )
@@ -122,7 +123,7 @@ def _census_term(request: HttpRequest, school: School) -> Term:
 
 @login_required
 @require_GET
-def census(request: HttpRequest, school_id: int) -> HttpResponse:
+def census(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     """The termly census-style file: `?term=<id>`, or the current (or last) term."""
     school = access.get_school_for_figures(user=request.user, school_id=school_id)
     term = _census_term(request, school)
@@ -139,7 +140,7 @@ def census(request: HttpRequest, school_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def census_return(request: HttpRequest, school_id: int) -> HttpResponse:
+def census_return(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     """The census's attendance return (XML) for the census collecting the term's absence."""
     school = access.get_school_for_figures(user=request.user, school_id=school_id)
     term = _census_term(request, school)

@@ -3,10 +3,11 @@
 import re
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
+from core.http import AuthenticatedHttpRequest
 from registers.forms import submit
 from registers.selectors import latest_enrolment, left_for_another_school
 from reports import access
@@ -19,7 +20,7 @@ _DFE_NUMBER = re.compile(r"\b(\d{3})[/ -]?(\d{4})\b")
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def pupil_ctf(request: HttpRequest, school_id: int, pupil_id: int) -> HttpResponse:
+def pupil_ctf(request: AuthenticatedHttpRequest, school_id: int, pupil_id: int) -> HttpResponse:
     school, pupil = access.get_pupil_for_transfer(
         user=request.user, school_id=school_id, pupil_id=pupil_id
     )

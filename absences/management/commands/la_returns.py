@@ -6,6 +6,7 @@ The JSON output is a contract other tools read: keep its names.
 import json
 from argparse import ArgumentParser
 from datetime import date
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -51,7 +52,7 @@ def _as_json(returns: Returns) -> dict:
         "deletions": [
             {
                 "upn": row.enrolment.pupil.upn,
-                "leaving_date": row.enrolment.leaving_date.isoformat(),
+                "leaving_date": row.leaving_date.isoformat(),
                 "ground": row.enrolment.leaving_reason,
                 "destination": row.enrolment.destination,
             }
@@ -71,7 +72,7 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="Owed on this date.")
         parser.add_argument("--json", action="store_true", help="Print the returns as JSON.")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         as_of = _as_of(options["as_of"])
         school = School.objects.filter(urn=options["school"]).first()
         if school is None:

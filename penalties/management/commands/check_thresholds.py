@@ -6,6 +6,7 @@ The JSON output is a contract other tools read: keep its names.
 import json
 from argparse import ArgumentParser
 from datetime import date
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -49,7 +50,7 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="Check up to this date.")
         parser.add_argument("--json", action="store_true", help="Print a JSON list.")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         as_of = _as_of(options["as_of"])
         if options["school"]:
             schools = list(School.objects.filter(urn=options["school"]))

@@ -10,6 +10,7 @@ The JSON output is a contract other tools read: keep its names.
 """
 
 import json
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
@@ -32,7 +33,7 @@ class Command(BaseCommand):
             help='Print {"schools_checked": n, "differing": [{"urn", "name", "pupil_weeks"}]}.',
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         schools = School.objects.order_by("urn")
         if options["school"]:
             schools = schools.filter(urn=options["school"])
@@ -42,7 +43,7 @@ class Command(BaseCommand):
         differing = pupil_weeks_differing(
             connection, school_ids=list(by_id) if options["school"] else None
         )
-        rows = [
+        rows: list[dict[str, Any]] = [
             {"urn": school.urn, "name": school.name, "pupil_weeks": differing[school.pk]}
             for school in by_id.values()
             if school.pk in differing

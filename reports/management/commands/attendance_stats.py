@@ -7,6 +7,7 @@ import json
 from argparse import ArgumentParser
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -60,7 +61,7 @@ class Command(BaseCommand):
         parser.add_argument("--to", dest="end", metavar="YYYY-MM-DD", required=True)
         parser.add_argument("--json", action="store_true", help="Print JSON.")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         start = _date(options["start"], "--from")
         end = _date(options["end"], "--to")
         if end < start:

@@ -4,6 +4,8 @@ Runs for every federation unless one is named, prints the cut-off and the counts
 The nightly Celery beat task (`retention.tasks.retention_run_for_every_federation`) does the same.
 """
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
@@ -20,7 +22,7 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="Count what would be deleted; delete nothing."
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         federations = Federation.objects.order_by("name")
         if options["federation"]:
             federations = federations.filter(name=options["federation"])
