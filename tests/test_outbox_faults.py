@@ -192,14 +192,25 @@ def test_the_worker_killed_while_drawing_the_letter_runs_it_again_once(
     # Late acknowledgement and reject-on-worker-lost give the task back to the queue; a new
     # pool process draws and sends it, once.
     stack.smtp.start()
-    stack.worker.start()
     leave = _record(school, pupil, office)
     _decide(leave, head)
-    wait_for(
-        lambda: stack.redis.client().hlen("unacked") == 1, timeout=30, what="the worker to take it"
-    )
-    assert _letter_row(leave).status == OutboxStatus.PENDING  # still drawing
-    stack.worker.kill_pool_process()
+    # Hold the request locked from another connection, so the worker is caught in the middle
+    # of drawing (it locks the request to store the letter), however fast it draws.
+    blocker = psycopg.connect(_database_url().replace("postgres://", "postgresql://"))
+    blocker.execute("SELECT 1 FROM absences_leaverequest WHERE id = %s FOR UPDATE", (leave.pk,))
+    try:
+        stack.worker.start()
+        wait_for(
+            lambda: stack.redis.client().hlen("unacked") == 1,
+            timeout=30,
+            what="the worker to take it",
+        )
+        wait_for(lambda: _waiting_on_a_lock(blocker), timeout=30, what="the worker to draw")
+        assert _letter_row(leave).status == OutboxStatus.PENDING  # still drawing
+        stack.worker.kill_pool_process()
+    finally:
+        blocker.rollback()
+        blocker.close()
     row = _wait_sent(leave)
     assert "WorkerLostError" in stack.worker.log.read_text()
     assert row.attempts == 1  # the killed attempt never reached the send

@@ -216,8 +216,9 @@ def test_opening_and_saving_a_register_sends_a_fixed_number_of_statements(
     )
     if connection.vendor == "postgresql":
         # The user; the class with the user's roles; the sheet's head, its lines, the codes
-        # expected; the school days either side (the page's links to them).
-        assert len(opened_sql) == 6, opened_sql
+        # expected; the school days either side (the page's links to them); the navigation
+        # bar's two (the user's roles at every school, for its links; its counts in one).
+        assert len(opened_sql) == 8, opened_sql
         # The user, the class; the class locked with its pupils, the marks locked, the new
         # marks, the phases' times (a register taken today: was it taken late?), the register.
         assert len(saved_sql) == 7, saved_sql
