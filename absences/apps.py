@@ -34,3 +34,7 @@ class AbsencesConfig(AppConfig):
                 dated=lambda letter: letter.drawn_at,
             )
         )
+
+        from absences import outbox_senders
+
+        outbox_senders.register()

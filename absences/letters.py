@@ -45,21 +45,45 @@ def span_label(first_day: date, first_session: str, last_day: date, last_session
     return f"{first} to {last}"
 
 
-def letter_email_to_parents(
-    *, school: School, pupil: Pupil, subject: str, body: str, pdf: bytes, filename: str
-) -> int:
-    """E-mail a drawn letter to each of the pupil's contacts with parental responsibility who
-    has an address; returns how many were sent. One e-mail each: parents who live apart do not
-    see each other's address. Parents without one get the stored letter by post or by hand."""
+NO_ADDRESS = (
+    "No parent with parental responsibility has an e-mail address: print the letter and post it."
+)
+
+
+def letter_addresses(*, pupil: Pupil) -> list[str]:
+    """The e-mail addresses a letter about the pupil goes to: each contact with parental
+    responsibility who has one, once each, in the order the office calls them."""
     from absences.selectors.pupils import parents_with_responsibility
 
-    recipients = list(
+    return list(
         dict.fromkeys(
             parent.contact.email
             for parent in parents_with_responsibility(pupil=pupil)
             if parent.contact.email
         )
     )
+
+
+def letter_addresses_by_pupil(*, pupil_ids: list[int]) -> dict[int, list[str]]:
+    """`letter_addresses` for many pupils in one query."""
+    from absences.selectors.pupils import contacts_in_priority_order
+
+    found: dict[int, list[str]] = {pupil_id: [] for pupil_id in pupil_ids}
+    for row in contacts_in_priority_order().filter(
+        pupil_id__in=pupil_ids, parental_responsibility=True
+    ):
+        if row.contact.email and row.contact.email not in found[row.pupil_id]:
+            found[row.pupil_id].append(row.contact.email)
+    return found
+
+
+def letter_email_to_parents(
+    *, school: School, pupil: Pupil, subject: str, body: str, pdf: bytes, filename: str
+) -> int:
+    """E-mail a drawn letter to each of the pupil's contacts with parental responsibility who
+    has an address; returns how many were sent. One e-mail each: parents who live apart do not
+    see each other's address. Parents without one get the stored letter by post or by hand."""
+    recipients = letter_addresses(pupil=pupil)
     return (
         get_connection().send_messages(
             [

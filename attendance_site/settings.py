@@ -117,6 +117,10 @@ DATABASES = {
     ),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Connections kept between requests and tasks (CONN_MAX_AGE seconds, 0: one per request) are
+# checked before reuse, so one broken by a database restart is replaced, not handed out.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL's JIT compiles a large statement (the statistics, the threshold) afresh each
     # time, adding 0.3-0.5 s to answers that take 0.1 s: it never pays for itself here.
@@ -204,7 +208,37 @@ else:
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
+# Work that must happen (issue 19): a task is acknowledged when it has finished, not when a
+# worker took it, so a worker killed mid-task (or its pool process) leaves it to run again;
+# each worker process holds one task at a time, so none sits prefetched behind a long letter.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis gives an unacknowledged task to another worker after the visibility timeout: above the
+# hard time limit (a task still running is never run twice at once), and minutes rather than
+# the default hour. Connections to the broker give up in seconds: queueing after a decision
+# never holds a page while Redis is down (the outbox's sweeper queues the message later).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 240,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 5
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
 CELERY_BEAT_SCHEDULE: dict = {
+    # The outbox: messages not sent within a few minutes are queued again, backing off to hours.
+    "sweep-outbox": {
+        "task": "registers.tasks.sweep_outbox",
+        "schedule": crontab(minute="*"),
+    },
     # Missing registers: remind teachers and the office of a register still not taken some
     # minutes after it opened (the school's setting, default 10).
     "remind-missing-registers": {
@@ -222,9 +256,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=16, minute=30),
     },
     # National framework: 10 unauthorised sessions in 10 school weeks opens a case overnight.
+    # Again each hour until 05:00: a run stopped part-way (a worker killed) carries on from
+    # the school it stopped at; the schools already checked that night are skipped.
     "check-thresholds-nightly": {
         "task": "penalties.tasks.check_thresholds_for_every_school",
-        "schedule": crontab(hour=2, minute=0),
+        "schedule": crontab(hour="2-5", minute=0),
     },
     # First-day absence e-mails: once a morning register has closed (08:45-09:30 in the seed
     # schools), parents of pupils coded N with nothing heard are e-mailed, once a day.
@@ -257,6 +293,17 @@ CELERY_BEAT_SCHEDULE: dict = {
 # EMAIL_URL such as smtp+tls://user:password@smtp.example.org:587 (django-environ's form).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="attendance@localhost")
+# Seconds a mail server may take to answer before the attempt fails and the outbox tries later
+# (unset, a server that accepts and never answers would hold a worker until its time limit).
+EMAIL_TIMEOUT = _positive("EMAIL_TIMEOUT", default=20)
+
+# Text messages through GOV.UK Notify (first-day absence messages where a school chooses
+# texts). The key is the one Notify's "API integration" page gives; the template is a text
+# message template whose whole content is the placeholder ((message)).
+NOTIFY_API_KEY = env.str("NOTIFY_API_KEY", default="")
+NOTIFY_BASE_URL = env.str("NOTIFY_BASE_URL", default="https://api.notifications.service.gov.uk")
+NOTIFY_FIRST_DAY_TEMPLATE_ID = env.str("NOTIFY_FIRST_DAY_TEMPLATE_ID", default="")
+NOTIFY_TIMEOUT = _positive("NOTIFY_TIMEOUT", default=10)
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
@@ -359,5 +406,12 @@ LOGGING = {
         # WeasyPrint narrates every letter it draws (INFO) and warns about each SVG styling
         # property of a chart that its CSS parser skips (its SVG renderer reads them itself).
         "weasyprint": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # The Notify client logs each refused request with Notify's answer, which may quote
+        # what was sent; the outbox logs the message's id and the kind of error instead.
+        "notifications_python_client": {
+            "handlers": ["console"],
+            "level": "ERROR",
+            "propagate": False,
+        },
     },
 }

@@ -30,3 +30,7 @@ class PenaltiesConfig(AppConfig):
                 dated=lambda notice: notice.issued_at,
             )
         )
+
+        from penalties import outbox_senders
+
+        outbox_senders.register()

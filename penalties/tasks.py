@@ -5,7 +5,7 @@ from datetime import date
 from celery import shared_task
 from django.utils import timezone
 
-from penalties.services import threshold_cases_open
+from penalties.services.cases import threshold_checks_run
 from registers.models import School
 
 
@@ -14,13 +14,11 @@ def check_thresholds_for_every_school(as_of: str | None = None) -> int:
     """Nightly (beat, 02:00): open a case for every pupil meeting the penalty-notice threshold.
 
     `as_of` (ISO date) lets a retry or a manual run check a given day; by default, today in
-    London. Running it twice opens no duplicate case. Returns the number of cases opened.
+    London. Running it twice opens no duplicate case, and a run stopped part-way is carried on
+    by the next from the school it stopped at. Returns the number of cases opened.
     """
     day = date.fromisoformat(as_of) if as_of else timezone.localdate()
-    opened = 0
-    for school in School.objects.select_related("federation").order_by("pk"):
-        opened += threshold_cases_open(school=school, as_of=day)
-    return opened
+    return threshold_checks_run(as_of=day)
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

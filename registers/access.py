@@ -17,6 +17,7 @@ from registers.models import (
     Enrolment,
     GroupMembership,
     Mark,
+    OutboxMessage,
     Pupil,
     RegistrationGroup,
     School,
@@ -80,6 +81,19 @@ def get_group_for_register(*, user: AbstractBaseUser, group_id: int) -> Registra
 def get_school_for_office(*, user: AbstractBaseUser, school_id: int) -> School:
     """A school whose late book, closures and pupils' history the user keeps."""
     return get_school_for(user=user, school_id=school_id, permission=permissions.KEEP_LATE_BOOK)
+
+
+def get_school_for_messages(*, user: AbstractBaseUser, school_id: int) -> School:
+    """A school whose outgoing messages the user follows up (the office, lead and head)."""
+    return get_school_for(user=user, school_id=school_id, permission=permissions.SEE_MESSAGES)
+
+
+def get_message_at_school(*, school: School, message_id: int) -> OutboxMessage:
+    """One of the school's outgoing messages; another school's is not found."""
+    message = OutboxMessage.objects.filter(pk=message_id, school=school).first()
+    if message is None:
+        raise Http404("No such message.")
+    return message
 
 
 def get_mark_for_amending(*, user: AbstractBaseUser, mark_id: int) -> Mark:

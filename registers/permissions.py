@@ -70,6 +70,7 @@ VIEW_CLASS_FIGURES = "view_class_figures"
 VIEW_DASHBOARD = "view_dashboard"
 VIEW_FEDERATION = "view_federation"
 SEND_TRANSFER_FILES = "send_transfer_files"
+SEE_MESSAGES = "see_messages"
 
 _WHOLE_SCHOOL = frozenset({OFFICE, LEAD, HEAD})
 
@@ -122,6 +123,9 @@ POLICY: dict[str, frozenset[str]] = {
     # The Education (Pupil Information) (England) Regulations 2005: the school a pupil leaves
     # sends their common transfer file to the next; the office keeps the admission register.
     SEND_TRANSFER_FILES: _WHOLE_SCHOOL,
+    # The messages the school sends parents and staff (letters, first-day messages, register
+    # reminders): the office follows them up, so it sees those unsent or failed and tries again.
+    SEE_MESSAGES: _WHOLE_SCHOOL,
     # Governing bodies "are responsible for monitoring attendance figures for the whole school
     # on at least a termly basis" (HMFA): aggregates only, with the head and attendance lead
     # who report to them, and the federation admin for every school of the federation.

@@ -28,10 +28,10 @@ def email_register_reminders(reminder_ids: list[int]) -> int:
 def email_registers_taken_late(any_day: str | None = None) -> int:
     """Monday morning (beat): e-mail each head the registers taken after their close in the
     previous week (or in the week of `any_day`, an ISO date, for a manual run)."""
-    from registers.services.reminders import registers_taken_late_email_heads
+    from registers.services.reminders import registers_taken_late_promise
 
     day = date.fromisoformat(any_day) if any_day else timezone.localdate() - timedelta(days=7)
-    return registers_taken_late_email_heads(any_day=day)
+    return registers_taken_late_promise(any_day=day)
 
 
 @shared_task
@@ -40,3 +40,20 @@ def forget_submitted_forms() -> int:
     from registers.services.submit_once import submitted_forms_forget
 
     return submitted_forms_forget(now=timezone.now())
+
+
+@shared_task(ignore_result=True)
+def send_outbox_message(message_id: int) -> str:
+    """Send one message of the outbox, once (the row is claimed under a lock and marked sent
+    in the same transaction); a failure is recorded on the row for the sweeper."""
+    from registers.services.outbox import outbox_send
+
+    return outbox_send(message_id=message_id)
+
+
+@shared_task(ignore_result=True)
+def sweep_outbox() -> int:
+    """Every minute (beat): queue again the messages still unsent whose time has come."""
+    from registers.services.outbox import outbox_sweep
+
+    return outbox_sweep()

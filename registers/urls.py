@@ -4,6 +4,7 @@ from django.urls import path, register_converter
 
 from core.parsing import iso_day
 from registers.views import monitor as views_monitor
+from registers.views import outbox as views_outbox
 from registers.views import registers as views
 
 
@@ -41,6 +42,16 @@ urlpatterns = [
         "schools/<int:school_id>/missing-registers/live/",
         views_monitor.missing_registers_live,
         name="missing_registers_live",
+    ),
+    path(
+        "schools/<int:school_id>/messages/",
+        views_outbox.school_messages,
+        name="school_messages",
+    ),
+    path(
+        "schools/<int:school_id>/messages/<int:message_id>/retry/",
+        views_outbox.school_message_retry,
+        name="school_message_retry",
     ),
     path(
         "schools/<int:school_id>/pupils/<int:pupil_id>/leaving/",

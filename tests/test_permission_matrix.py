@@ -54,7 +54,7 @@ from penalties.models import (
     ThresholdCase,
 )
 from registers import permissions
-from registers.models import Role
+from registers.models import MessageKind, OutboxMessage, OutboxStatus, Role
 from registers.services.calendar import school_calendar_rebuild
 from tests.conftest import LONDON, MONDAY
 from tests.factories import (
@@ -119,6 +119,9 @@ RULES: dict[str, Rule] = {
     "school_closure": page(WHOLE),
     "missing_registers": page(WHOLE),
     "missing_registers_live": page(WHOLE),
+    # Issue 19: the office sees its unsent and failed messages and tries them again.
+    "school_messages": page(WHOLE),
+    "school_message_retry": page(WHOLE, post=True),
     "pupil_history": page(WHOLE),
     "pupil_leaving": page(WHOLE),
     # Following up absence: the office, attendance lead and head.
@@ -389,6 +392,16 @@ def _school_world(key: str, federation, serial: int) -> dict:
         school=school, pupil=pupil, requested_at=now
     )
     unauthorised.letter.save(f"unauthorised-{key}.pdf", ContentFile(PDF))
+    message = OutboxMessage.objects.create(
+        school=school,
+        kind=MessageKind.LADDER_LETTER,
+        about_id=ladder.pk,
+        key=f"matrix-{key}",
+        description="Absence letter",
+        status=OutboxStatus.FAILED,
+        created_at=now,
+        next_attempt_at=now,
+    )
     return {
         "school": school,
         "pupil": pupil,
@@ -408,6 +421,7 @@ def _school_world(key: str, federation, serial: int) -> dict:
             "notice_id": penalty.pk,
             "letter_id": ladder.pk,
             "unauthorised_letter_id": unauthorised.pk,
+            "message_id": message.pk,
             "term_id": term.pk,
         },
     }

@@ -59,8 +59,9 @@ class CallDirection(models.TextChoices):
     THEY_RANG = "they_rang", "Parent or carer rang"
     # A parent's report on the parents' pages, logged when the office accepts it.
     ONLINE = "online", "Parent reported online"
-    # The automatic first-day absence e-mail.
+    # The automatic first-day absence e-mail, and text message (GOV.UK Notify).
     EMAILED = "emailed", "First-day e-mail"
+    TEXTED = "texted", "First-day text message"
 
 
 # What the office logs by hand on the today page: calls, either way.
@@ -111,6 +112,8 @@ class ParentCall(models.Model):
         """What happened, in the office's words, naming no member of staff."""
         if self.direction == CallDirection.EMAILED:
             return f"First-day e-mail sent to {self.contact_name}"
+        if self.direction == CallDirection.TEXTED:
+            return f"First-day text message sent to {self.contact_name}"
         return f"{self.get_direction_display()}: {self.contact_name} · {self.get_outcome_display()}"
 
     @property

@@ -14,20 +14,27 @@ Approved leave fills in sessions still to come when the register is taken
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from absences.letters import letter_email_to_parents, letter_pdf, span_label
+from absences.letters import (
+    NO_ADDRESS,
+    letter_addresses,
+    letter_email_to_parents,
+    letter_pdf,
+    span_label,
+)
 from absences.models import LeaveCategory, LeaveDecision, LeaveRequest
 from absences.selectors.pupils import days_not_on_roll, parents_with_responsibility
 from core.errors import AlreadyRecorded, DomainError
 from registers.codes import HOLIDAY_NOT_GRANTED, code_catalogue
 from registers.lib.calendar import AM, PM, SESSIONS, day_label, session_order
-from registers.models import Pupil, School
+from registers.lib.stored_files import files_kept_if_committed, pdf_file_save
+from registers.models import Channel, MessageKind, Pupil, School
 from registers.selectors import school_sessions_between
 from registers.services.marks import pupil_sessions_recode, staff_name, staff_position
+from registers.services.outbox import outbox_add
 
 APPROVED_REASON = "Leave of absence approved"
 TAKEN_ANYWAY_REASON = "Leave refused, taken anyway"
@@ -271,11 +278,17 @@ def leave_request_decide(
             by=by,
         )
     leave.refresh_from_db()
-    # A Celery task after commit: the decision stands if the letter fails, the task retries,
-    # and the office page offers to draw and send it again.
-    from absences.tasks import send_leave_decision_letter
-
-    transaction.on_commit(lambda: send_leave_decision_letter.delay(leave.pk), robust=True)
+    # The letter is promised in the decision's transaction (the outbox): drawn and e-mailed by
+    # a task once it commits, tried again until it goes, and shown to the office if it fails.
+    addresses = letter_addresses(pupil=leave.pupil)
+    outbox_add(
+        kind=MessageKind.LEAVE_DECISION_LETTER,
+        about_id=leave.pk,
+        school=leave.school,
+        channel=Channel.EMAIL if addresses else Channel.POST,
+        description=f"Leave decision letter about {leave.pupil.name}",
+        recipients=", ".join(addresses),
+    )
     return leave
 
 
@@ -347,14 +360,13 @@ def leave_decision_letter(*, leave: LeaveRequest) -> bytes:
     return letter_pdf(template="letters/leave_decision.html", context=context)
 
 
-def leave_decision_letter_send(*, leave_id: int) -> LeaveRequest:
-    """Store the decision letter and e-mail it, once, to the parents with an e-mail address.
-
-    Idempotent, so a retry or a second worker neither draws a second letter nor sends a second
-    e-mail: the row is locked, the letter drawn only if missing, the e-mail sent only if not yet
-    sent. Parents without an e-mail address get the stored letter by post or by hand.
-    """
-    with transaction.atomic():
+def leave_decision_letter_store(*, leave_id: int) -> LeaveRequest:
+    """Draw and store the decision letter, once: the request is locked and the letter drawn
+    only if missing. A failure leaves no file behind (`files_kept_if_committed`)."""
+    leave = LeaveRequest.objects.only("letter").get(pk=leave_id)
+    if leave.letter:
+        return leave
+    with files_kept_if_committed(leave.letter.storage) as written:
         leave = (
             LeaveRequest.objects.select_for_update(of=("self",))
             .select_related("school", "pupil", "decided_by")
@@ -363,13 +375,30 @@ def leave_decision_letter_send(*, leave_id: int) -> LeaveRequest:
         if leave.decision == LeaveDecision.PENDING:
             raise DomainError("There is no decision to write to the parents about yet.")
         if not leave.letter:
-            pdf = leave_decision_letter(leave=leave)
-            leave.letter.save(
-                f"leave-{leave.pk}-{leave.decision}.pdf", ContentFile(pdf), save=False
+            pdf_file_save(
+                leave.letter,
+                f"leave-{leave.pk}-{leave.decision}.pdf",
+                leave_decision_letter(leave=leave),
+                written,
             )
             leave.save(update_fields=["letter"])
+    return leave
+
+
+def leave_decision_letter_email(*, leave_id: int) -> str | None:
+    """E-mail the stored letter to the parents with an address, once: under the request's row
+    lock, in a transaction that marks it e-mailed only if the mail server took it. Returns
+    None when sent, or why nothing was sent."""
+    with transaction.atomic():
+        leave = (
+            LeaveRequest.objects.select_for_update(of=("self",))
+            .select_related("school", "pupil")
+            .get(pk=leave_id)
+        )
         if leave.letter_emailed_at is not None:
-            return leave
+            return "Already e-mailed."
+        if not leave.letter:
+            raise DomainError("The letter has not been drawn yet.")
         with leave.letter.open("rb") as stored:
             pdf = stored.read()
         sent = letter_email_to_parents(
@@ -383,10 +412,22 @@ def leave_decision_letter_send(*, leave_id: int) -> LeaveRequest:
             filename=f"leave-decision-{leave.pk}.pdf",
         )
         if not sent:
-            return leave
+            return NO_ADDRESS
         leave.letter_emailed_at = timezone.now()
         leave.save(update_fields=["letter_emailed_at"])
-    return leave
+    return None
+
+
+def leave_decision_letter_send(*, leave_id: int) -> LeaveRequest:
+    """Store the decision letter and e-mail it, once, to the parents with an e-mail address
+    (the office's button; the outbox does the same in two steps).
+
+    Idempotent, so a retry or a second worker neither draws a second letter nor sends a second
+    e-mail. Parents without an e-mail address get the stored letter by post or by hand.
+    """
+    leave_decision_letter_store(leave_id=leave_id)
+    leave_decision_letter_email(leave_id=leave_id)
+    return LeaveRequest.objects.get(pk=leave_id)
 
 
 @transaction.atomic

@@ -11,15 +11,16 @@ parents with parental responsibility.
 
 from datetime import date
 
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from absences.letters import letter_email_to_parents, letter_pdf
+from absences.letters import NO_ADDRESS, letter_addresses, letter_email_to_parents, letter_pdf
 from absences.models import UnauthorisedAbsenceLetter, UnauthorisedLetterSession
 from absences.selectors.pupils import parents_with_responsibility
 from registers.codes import NOT_YET_ESTABLISHED, CountsAs, code_catalogue, codes_counting_as
-from registers.models import Mark, School
+from registers.lib.stored_files import files_kept_if_committed, pdf_file_save
+from registers.models import Channel, Mark, MessageKind, School
+from registers.services.outbox import outbox_add
 
 
 def reported_codes() -> list[str]:
@@ -36,8 +37,6 @@ def unauthorised_letters_request(*, school: School, today: date) -> list[int]:
     Nothing if the federation has not switched the letters on. A session is claimed by its
     letter under a unique mark, so a second run, or two workers, list no session twice.
     """
-    from absences.tasks import draw_unauthorised_absence_letter
-
     if not school.federation.unauthorised_absence_letters:
         return []
     unlisted = (
@@ -61,13 +60,19 @@ def unauthorised_letters_request(*, school: School, today: date) -> list[int]:
                     UnauthorisedLetterSession(letter=letter, mark_id=mark_id)
                     for mark_id in mark_ids
                 )
+                addresses = letter_addresses(pupil=letter.pupil)
+                outbox_add(
+                    kind=MessageKind.UNAUTHORISED_ABSENCE_LETTER,
+                    about_id=letter.pk,
+                    school=school,
+                    channel=Channel.EMAIL if addresses else Channel.POST,
+                    description=f"Unauthorised absence letter about {letter.pupil.name}",
+                    recipients=", ".join(addresses),
+                    now=now,
+                )
         except IntegrityError:
             continue  # another run listed these sessions first
         created.append(letter.pk)
-        transaction.on_commit(
-            lambda letter_id=letter.pk: draw_unauthorised_absence_letter.delay(letter_id),
-            robust=True,
-        )
     return created
 
 
@@ -91,27 +96,42 @@ def unauthorised_letter_pdf(*, letter: UnauthorisedAbsenceLetter) -> bytes:
     )
 
 
-def unauthorised_letter_store(*, letter_id: int) -> UnauthorisedAbsenceLetter:
-    """Draw and store the letter once, then e-mail it to the parents once (`emailed_at` is
-    claimed by a conditional update)."""
-    with transaction.atomic():
+def unauthorised_letter_draw(*, letter_id: int) -> UnauthorisedAbsenceLetter:
+    """Draw and store the letter once (the row locked, drawn only if missing; a failure leaves
+    no file behind)."""
+    letter = UnauthorisedAbsenceLetter.objects.only("letter").get(pk=letter_id)
+    if letter.letter:
+        return letter
+    with files_kept_if_committed(letter.letter.storage) as written:
         letter = (
             UnauthorisedAbsenceLetter.objects.select_for_update(of=("self",))
             .select_related("school", "pupil")
             .get(pk=letter_id)
         )
         if not letter.letter:
-            letter.letter.save(
+            pdf_file_save(
+                letter.letter,
                 f"unauthorised-absence-{letter.pk}.pdf",
-                ContentFile(unauthorised_letter_pdf(letter=letter)),
-                save=False,
+                unauthorised_letter_pdf(letter=letter),
+                written,
             )
             letter.drawn_at = timezone.now()
             letter.save(update_fields=["letter", "drawn_at"])
-    claimed = UnauthorisedAbsenceLetter.objects.filter(
-        pk=letter.pk, emailed_at__isnull=True
-    ).update(emailed_at=timezone.now())
-    if claimed:
+    return letter
+
+
+def unauthorised_letter_email(*, letter_id: int) -> str | None:
+    """E-mail the stored letter to the parents once: under the letter's row lock, marked
+    e-mailed in the transaction that sent it (a mail server that refuses leaves it unmarked,
+    to be tried again). None when sent, else why not."""
+    with transaction.atomic():
+        letter = (
+            UnauthorisedAbsenceLetter.objects.select_for_update(of=("self",))
+            .select_related("school", "pupil")
+            .get(pk=letter_id)
+        )
+        if letter.emailed_at is not None:
+            return "Already e-mailed."
         with letter.letter.open("rb") as stored:
             pdf = stored.read()
         sent = letter_email_to_parents(
@@ -123,5 +143,14 @@ def unauthorised_letter_store(*, letter_id: int) -> UnauthorisedAbsenceLetter:
             filename=f"unauthorised-absence-{letter.pk}.pdf",
         )
         if not sent:  # no parent has an address: nothing was e-mailed
-            UnauthorisedAbsenceLetter.objects.filter(pk=letter.pk).update(emailed_at=None)
-    return letter
+            return NO_ADDRESS
+        letter.emailed_at = timezone.now()
+        letter.save(update_fields=["emailed_at"])
+    return None
+
+
+def unauthorised_letter_store(*, letter_id: int) -> UnauthorisedAbsenceLetter:
+    """Draw and store the letter once, then e-mail it to the parents once."""
+    unauthorised_letter_draw(letter_id=letter_id)
+    unauthorised_letter_email(letter_id=letter_id)
+    return UnauthorisedAbsenceLetter.objects.get(pk=letter_id)

@@ -1,6 +1,12 @@
 """Penalty-notice work: threshold cases and their decisions, notices to improve, penalty notices."""
 
-from penalties.models.cases import CaseDecision, CaseRoute, SupportOffered, ThresholdCase
+from penalties.models.cases import (
+    CaseDecision,
+    CaseRoute,
+    SupportOffered,
+    ThresholdCase,
+    ThresholdCheck,
+)
 from penalties.models.ladder import LadderLetter, LadderLetterKind, LadderStep, LadderStepKind
 from penalties.models.notices import (
     LADecision,
@@ -26,4 +32,5 @@ __all__ = [
     "ServedBy",
     "SupportOffered",
     "ThresholdCase",
+    "ThresholdCheck",
 ]

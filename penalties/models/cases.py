@@ -89,3 +89,24 @@ class CaseDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_route_display()} ({self.decided_at:%d %b %Y})"
+
+
+class ThresholdCheck(models.Model):
+    """The nightly threshold check done for one school as of one day: the nightly task skips a
+    school already checked, so a run stopped part-way (a worker killed at school 3 of 50) is
+    carried on by the next run that night from where it stopped. Written in the transaction
+    that opened the school's cases."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    as_of = models.DateField()
+    cases_opened = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-as_of", "school"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "as_of"], name="one_threshold_check_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"Threshold check {self.as_of:%d %b %Y}"

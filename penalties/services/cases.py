@@ -3,11 +3,17 @@
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.errors import DomainError
-from penalties.models import CaseDecision, CaseRoute, SupportOffered, ThresholdCase
+from penalties.models import (
+    CaseDecision,
+    CaseRoute,
+    SupportOffered,
+    ThresholdCase,
+    ThresholdCheck,
+)
 from penalties.selectors import pupils_meeting_threshold
 from registers.models import School
 
@@ -114,3 +120,26 @@ def case_route_decide(
         case.closed_at = now
     case.save(update_fields=["route", "closed_at"])
     return decision
+
+
+def threshold_checks_run(*, as_of: date) -> int:
+    """The nightly check of every school, each in its own transaction with its record
+    (`ThresholdCheck`): a school already checked as of `as_of` is skipped, so a run killed
+    part-way is resumed by the next (the beat runs it hourly through the night, and a task
+    lost with its worker is delivered again). Returns the number of cases opened by this run.
+    """
+    done = set(ThresholdCheck.objects.filter(as_of=as_of).values_list("school_id", flat=True))
+    opened = 0
+    for school in School.objects.select_related("federation").order_by("pk"):
+        if school.pk in done:
+            continue
+        try:
+            with transaction.atomic():
+                count = threshold_cases_open(school=school, as_of=as_of)
+                ThresholdCheck.objects.create(
+                    school=school, as_of=as_of, cases_opened=count, finished_at=timezone.now()
+                )
+        except IntegrityError:
+            continue  # another run checked this school meanwhile; its cases stand
+        opened += count
+    return opened

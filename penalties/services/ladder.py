@@ -9,11 +9,15 @@ from collections.abc import Collection
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from absences.letters import letter_email_to_parents, letter_pdf
+from absences.letters import (
+    NO_ADDRESS,
+    letter_addresses_by_pupil,
+    letter_email_to_parents,
+    letter_pdf,
+)
 from absences.selectors.pupils import parents_with_responsibility
 from penalties.models import LadderLetter, LadderLetterKind, LadderStep
 from penalties.selectors.ladder import (
@@ -24,7 +28,9 @@ from penalties.selectors.ladder import (
     pupils_below,
 )
 from registers.lib.calendar import academic_year_start
-from registers.models import School
+from registers.lib.stored_files import files_kept_if_committed, pdf_file_save
+from registers.models import Channel, MessageKind, School
+from registers.services.outbox import outbox_add
 
 
 def intervention_ladder_run(*, school: School, as_of: date) -> int:
@@ -86,8 +92,6 @@ def ladder_letters_request(
     mark amended) is left out. The unique constraint per (school, pupil, kind, half term) keeps
     a second batch, or a second click, from requesting any letter twice.
     """
-    from penalties.tasks import draw_ladder_letter
-
     kind = LadderLetterKind(kind)
     school = School.objects.select_related("federation").get(pk=school.pk)
     if not pupil_ids:
@@ -132,9 +136,22 @@ def ladder_letters_request(
                 drawn_at__isnull=True,
             ).values_list("pk", flat=True)
         )
-        for letter_id in ids:
-            transaction.on_commit(
-                lambda letter_id=letter_id: draw_ladder_letter.delay(letter_id), robust=True
+        names = {row.pupil.pk: row.pupil.name for row in due}
+        letters = list(
+            LadderLetter.objects.filter(pk__in=ids).values_list("pk", "pupil_id", "email_parents")
+        )
+        addresses = letter_addresses_by_pupil(pupil_ids=[pupil_id for _, pupil_id, _ in letters])
+        label = LadderLetterKind(kind).label
+        for letter_id, pupil_id, emailed in letters:
+            to = addresses[pupil_id] if emailed else []
+            outbox_add(
+                kind=MessageKind.LADDER_LETTER,
+                about_id=letter_id,
+                school=school,
+                channel=Channel.EMAIL if to else Channel.POST,
+                description=f"{label} about {names.get(pupil_id, 'a pupil')}",
+                recipients=", ".join(to),
+                now=now,
             )
     return len(ids)
 
@@ -165,44 +182,63 @@ def ladder_letter_pdf(*, letter: LadderLetter) -> bytes:
     )
 
 
-def ladder_letter_store(*, letter_id: int) -> LadderLetter:
-    """Draw and store the letter once (the row is locked and drawn only if missing), then
-    e-mail it to the parents if asked, once: `emailed_at` is claimed by a conditional update."""
-    with transaction.atomic():
+def ladder_letter_draw(*, letter_id: int) -> LadderLetter:
+    """Draw and store the letter once (the row locked, drawn only if missing; a failure leaves
+    no file behind)."""
+    letter = LadderLetter.objects.only("letter").get(pk=letter_id)
+    if letter.letter:
+        return letter
+    with files_kept_if_committed(letter.letter.storage) as written:
         letter = (
             LadderLetter.objects.select_for_update(of=("self",))
             .select_related("school__federation", "pupil")
             .get(pk=letter_id)
         )
         if not letter.letter:
-            letter.letter.save(
+            pdf_file_save(
+                letter.letter,
                 f"{letter.kind}-letter-{letter.pk}.pdf",
-                ContentFile(ladder_letter_pdf(letter=letter)),
-                save=False,
+                ladder_letter_pdf(letter=letter),
+                written,
             )
             letter.drawn_at = timezone.now()
             letter.save(update_fields=["letter", "drawn_at"])
-    if letter.email_parents:
-        _email_once(letter)
     return letter
 
 
-def _email_once(letter: LadderLetter) -> None:
-    claimed = LadderLetter.objects.filter(pk=letter.pk, emailed_at__isnull=True).update(
-        emailed_at=timezone.now()
-    )
-    if not claimed:
-        return
-    with letter.letter.open("rb") as stored:
-        pdf = stored.read()
-    label = LadderLetterKind(letter.kind).label
-    sent = letter_email_to_parents(
-        school=letter.school,
-        pupil=letter.pupil,
-        subject=f"{letter.school.name}: {label.lower()} for {letter.pupil.name}",
-        body=f"Please find attached a letter about {letter.pupil.name}'s attendance.",
-        pdf=pdf,
-        filename=f"{letter.kind}-letter-{letter.pk}.pdf",
-    )
-    if not sent:  # no parent has an address: nothing was e-mailed
-        LadderLetter.objects.filter(pk=letter.pk).update(emailed_at=None)
+def ladder_letter_email(*, letter_id: int) -> str | None:
+    """E-mail the stored letter to the parents if asked, once: under the letter's row lock,
+    marked e-mailed in the transaction that sent it. None when sent, else why not."""
+    with transaction.atomic():
+        letter = (
+            LadderLetter.objects.select_for_update(of=("self",))
+            .select_related("school", "pupil")
+            .get(pk=letter_id)
+        )
+        if not letter.email_parents:
+            return "Not to be e-mailed: print the letter and post it."
+        if letter.emailed_at is not None:
+            return "Already e-mailed."
+        with letter.letter.open("rb") as stored:
+            pdf = stored.read()
+        label = LadderLetterKind(letter.kind).label
+        sent = letter_email_to_parents(
+            school=letter.school,
+            pupil=letter.pupil,
+            subject=f"{letter.school.name}: {label.lower()} for {letter.pupil.name}",
+            body=f"Please find attached a letter about {letter.pupil.name}'s attendance.",
+            pdf=pdf,
+            filename=f"{letter.kind}-letter-{letter.pk}.pdf",
+        )
+        if not sent:  # no parent has an address: nothing was e-mailed
+            return NO_ADDRESS
+        letter.emailed_at = timezone.now()
+        letter.save(update_fields=["emailed_at"])
+    return None
+
+
+def ladder_letter_store(*, letter_id: int) -> LadderLetter:
+    """Draw and store the letter once, then e-mail it to the parents if asked, once."""
+    ladder_letter_draw(letter_id=letter_id)
+    ladder_letter_email(letter_id=letter_id)
+    return LadderLetter.objects.get(pk=letter_id)

@@ -4,11 +4,16 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from absences.letters import letter_email_to_parents, letter_pdf, long_date
+from absences.letters import (
+    NO_ADDRESS,
+    letter_addresses,
+    letter_email_to_parents,
+    letter_pdf,
+    long_date,
+)
 from absences.selectors.pupils import parents_with_responsibility
 from core.errors import DomainError
 from penalties.models import NoticeToImprove, ThresholdCase
@@ -16,8 +21,10 @@ from penalties.selectors import letter_attendance_periods
 from penalties.selectors.evidence import case_evidence_as_it_stands
 from penalties.services.penalty_notices import evidence_stands_or_refuse
 from registers.lib.calendar import day_label, school_year_start
-from registers.models import ImprovementPeriodCounting, School, SchoolDay
+from registers.lib.stored_files import files_kept_if_committed, pdf_file_save
+from registers.models import Channel, ImprovementPeriodCounting, MessageKind, School, SchoolDay
 from registers.services.marks import staff_name, staff_position
+from registers.services.outbox import outbox_add
 
 # The framework: "a clear timeframe of between 3 and 6 weeks for the improvement period",
 # counting its first and last days. Calendar weeks by default; some local codes count school
@@ -73,8 +80,6 @@ def notice_to_improve_issue(
     when, by whom), or if its window is older than the federation allows and nobody has
     confirmed why with a reason.
     """
-    from penalties.tasks import draw_notice_to_improve_letter
-
     texts = {
         "what sufficient improvement looks like": sufficient_improvement.strip(),
         "the support provided so far": support_so_far.strip(),
@@ -122,7 +127,15 @@ def notice_to_improve_issue(
         )
         notice.full_clean()
         notice.save()
-        transaction.on_commit(lambda: draw_notice_to_improve_letter.delay(notice.pk), robust=True)
+        addresses = letter_addresses(pupil=case.pupil) if email_parents else []
+        outbox_add(
+            kind=MessageKind.NOTICE_TO_IMPROVE,
+            about_id=notice.pk,
+            school=case.school,
+            channel=Channel.EMAIL if addresses else Channel.POST,
+            description=f"Notice to improve about {case.pupil.name}",
+            recipients=", ".join(addresses),
+        )
     return notice
 
 
@@ -167,34 +180,61 @@ def _first_school_day(school: School, day: date) -> date:
     return first.date if first is not None and first.date <= day else start
 
 
-def notice_to_improve_letter_store(*, notice_id: int) -> NoticeToImprove:
-    """Draw and store the letter, once: the row is locked and the letter drawn only if missing,
-    so a retry or a second worker draws nothing more."""
-    with transaction.atomic():
+def notice_to_improve_letter_draw(*, notice_id: int) -> NoticeToImprove:
+    """Draw and store the letter once: the row is locked and the letter drawn only if
+    missing, so a retry or a second worker draws nothing more (and a failure leaves no file)."""
+    notice = NoticeToImprove.objects.only("letter").get(pk=notice_id)
+    if notice.letter:
+        return notice
+    with files_kept_if_committed(notice.letter.storage) as written:
         notice = (
             NoticeToImprove.objects.select_for_update(of=("self",))
             .select_related("case__school", "case__pupil", "issued_by")
             .get(pk=notice_id)
         )
         if not notice.letter:
-            notice.letter.save(
+            pdf_file_save(
+                notice.letter,
                 f"notice-to-improve-{notice.pk}.pdf",
-                ContentFile(notice_to_improve_letter(notice=notice)),
-                save=False,
+                notice_to_improve_letter(notice=notice),
+                written,
             )
             notice.save(update_fields=["letter"])
-        if notice.email_parents and notice.emailed_at is None:
-            with notice.letter.open("rb") as stored:
-                pdf = stored.read()
-            pupil, school = notice.case.pupil, notice.case.school
-            if letter_email_to_parents(
-                school=school,
-                pupil=pupil,
-                subject=f"{school.name}: notice to improve attendance for {pupil.name}",
-                body=f"Please find attached a notice to improve {pupil.name}'s attendance.",
-                pdf=pdf,
-                filename=f"notice-to-improve-{notice.pk}.pdf",
-            ):
-                notice.emailed_at = timezone.now()
-                notice.save(update_fields=["emailed_at"])
     return notice
+
+
+def notice_to_improve_letter_email(*, notice_id: int) -> str | None:
+    """E-mail the stored notice to the parents if asked, once: under the notice's row lock,
+    marked e-mailed in the transaction that sent it. None when sent, else why not."""
+    with transaction.atomic():
+        notice = (
+            NoticeToImprove.objects.select_for_update(of=("self",))
+            .select_related("case__school", "case__pupil")
+            .get(pk=notice_id)
+        )
+        if not notice.email_parents:
+            return "Not to be e-mailed: print the notice and serve it."
+        if notice.emailed_at is not None:
+            return "Already e-mailed."
+        with notice.letter.open("rb") as stored:
+            pdf = stored.read()
+        pupil, school = notice.case.pupil, notice.case.school
+        if not letter_email_to_parents(
+            school=school,
+            pupil=pupil,
+            subject=f"{school.name}: notice to improve attendance for {pupil.name}",
+            body=f"Please find attached a notice to improve {pupil.name}'s attendance.",
+            pdf=pdf,
+            filename=f"notice-to-improve-{notice.pk}.pdf",
+        ):
+            return NO_ADDRESS
+        notice.emailed_at = timezone.now()
+        notice.save(update_fields=["emailed_at"])
+    return None
+
+
+def notice_to_improve_letter_store(*, notice_id: int) -> NoticeToImprove:
+    """Draw and store the letter once, then e-mail it if asked, once."""
+    notice_to_improve_letter_draw(notice_id=notice_id)
+    notice_to_improve_letter_email(notice_id=notice_id)
+    return NoticeToImprove.objects.get(pk=notice_id)

@@ -1,5 +1,6 @@
 from .audit import AccessLog, RetentionRun, SubmittedForm
 from .marks import Amendment, AttendanceCode, Mark, MarkSource
+from .outbox import Channel, MessageKind, OutboxMessage, OutboxStatus
 from .pupil_weeks import PupilWeek
 from .pupils import (
     Contact,
@@ -16,6 +17,7 @@ from .registers import LateArrival, Register, RegisterReminder
 from .schools import (
     Closure,
     Federation,
+    FirstDayChannel,
     ImprovementPeriodCounting,
     PenaltyLimitCounting,
     School,
@@ -29,10 +31,15 @@ __all__ = [
     "AccessLog",
     "Amendment",
     "AttendanceCode",
+    "Channel",
+    "MessageKind",
+    "OutboxMessage",
+    "OutboxStatus",
     "Closure",
     "Contact",
     "Enrolment",
     "Federation",
+    "FirstDayChannel",
     "ImprovementPeriodCounting",
     "PenaltyLimitCounting",
     "GroupMembership",

@@ -121,6 +121,12 @@ class Federation(models.Model):
             )
 
 
+class FirstDayChannel(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    TEXT = "text", "Text message"
+    BOTH = "both", "E-mail and text message"
+
+
 class School(models.Model):
     federation = models.ForeignKey(Federation, on_delete=models.PROTECT, related_name="schools")
     urn = models.CharField(
@@ -160,6 +166,14 @@ class School(models.Model):
         default=False,
         help_text="E-mail a pupil's contacts when the morning register closes with them "
         "marked N and no absence reported.",
+    )
+    # Most schools reach parents by text (GOV.UK Notify); some by e-mail; some both.
+    first_day_message_channel = models.CharField(
+        "send first-day absence messages by",
+        max_length=10,
+        choices=FirstDayChannel.choices,
+        default=FirstDayChannel.EMAIL,
+        help_text="E-mail, a text message to each parent's phone (GOV.UK Notify), or both.",
     )
     first_day_message_wording = models.TextField(
         blank=True,

@@ -127,6 +127,10 @@ class SchoolToday:
     pm: bool
     # What the role may do there (registers.permissions), for the page's links.
     permissions: frozenset[str] = frozenset()
+    # The school's messages that failed, and those still unsent after the first sweep
+    # (the outbox), for the office's link to them.
+    messages_failed: int = 0
+    messages_unsent: int = 0
 
 
 def schools_today_for_user(*, user: AbstractBaseUser, day: date) -> list[SchoolToday]:

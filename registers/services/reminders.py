@@ -22,6 +22,7 @@ from django.utils import timezone
 from registers.lib.calendar import week_start
 from registers.models import (
     Membership,
+    MessageKind,
     Register,
     RegisterReminder,
     RegistrationGroup,
@@ -33,6 +34,7 @@ from registers.selectors.monitor import (
     registers_to_remind,
     reminder_banner_key,
 )
+from registers.services.outbox import outbox_add
 
 logger = logging.getLogger(__name__)
 
@@ -73,9 +75,23 @@ def register_reminders_send(*, now: datetime | None = None) -> list[int]:
         created.append(reminder.pk)
         reminded_groups.append(item.group_id)
     if created:
-        from registers.tasks import email_register_reminders
-
-        transaction.on_commit(lambda: email_register_reminders.delay(created), robust=True)
+        # One message per school through the outbox: the teachers' e-mails and the office's
+        # summary are sent together, once, and tried again until they go.
+        by_school: dict[int, list[int]] = defaultdict(list)
+        for reminder in RegisterReminder.objects.filter(pk__in=created).order_by("pk"):
+            by_school[reminder.school_id].append(reminder.pk)
+        with transaction.atomic():
+            for school_id, reminder_ids in by_school.items():
+                outbox_add(
+                    kind=MessageKind.REGISTER_REMINDERS,
+                    about_id=reminder_ids[0],
+                    school=School(pk=school_id),
+                    description=f"Register reminders: {len(reminder_ids)} "
+                    f"{'register' if len(reminder_ids) == 1 else 'registers'} not taken",
+                    recipients="The classes' teachers, the office and the attendance lead",
+                    payload={"reminder_ids": reminder_ids},
+                    now=now,
+                )
         # The banner on the teachers' next page (see registers.context_processors); without
         # the cache they still have the e-mail.
         teacher_ids = list(
@@ -175,6 +191,24 @@ def register_reminder_emails_send(*, reminder_ids: list[int]) -> int:
             )
         )
     return (get_connection().send_messages(messages) or 0) if messages else 0
+
+
+def registers_taken_late_promise(*, any_day: date) -> int:
+    """Promise the heads' weekly list of registers taken late, if any was (the outbox: once
+    per week, however often the beat task runs). Returns how many messages were promised."""
+    monday = week_start(any_day)
+    if not Register.objects.filter(
+        taken_after_close=True, date__range=(monday, monday + timedelta(days=6))
+    ).exists():
+        return 0
+    outbox_add(
+        kind=MessageKind.REGISTERS_TAKEN_LATE,
+        about_id=monday.toordinal(),
+        description=f"Registers taken after the close, week of {_long_date(monday)}",
+        recipients="Each school's head",
+        payload={"any_day": monday.isoformat()},
+    )
+    return 1
 
 
 def registers_taken_late_email_heads(*, any_day: date) -> int:

@@ -38,7 +38,16 @@ FEDERATION_KEYS = {
     "benchmark_unauthorised_absence_pct": "benchmark_unauthorised_absence_pct",
     "benchmark_severe_absence_pct": "benchmark_severe_absence_pct",
 }
-SCHOOL_KEYS = ("name", "la_code", "estab", "address", "phone", "email")
+# first_day_message_channel: email, text or both (first-day absence messages, issue 19).
+SCHOOL_KEYS = (
+    "name",
+    "la_code",
+    "estab",
+    "address",
+    "phone",
+    "email",
+    "first_day_message_channel",
+)
 TIME_KEYS = {
     "gates_open": "gates_open",
     "am_start": "am_start",

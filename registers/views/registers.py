@@ -1,5 +1,6 @@
 """Register pages: each view loads its objects through `access`, then calls one service."""
 
+from dataclasses import replace
 from datetime import date
 from functools import cache
 
@@ -27,6 +28,7 @@ from registers.forms import (
 )
 from registers.lib.calendar import AM, PM, SESSIONS
 from registers.models import Amendment, LateArrival, Mark
+from registers.selectors.outbox import outbox_trouble_counts
 from registers.services.admission import pupil_leaving_record
 from registers.services.closures import school_closure_preview, school_closure_record
 from registers.services.marks import late_arrival_record, mark_amend, session_problem
@@ -40,6 +42,17 @@ def home(request: HttpRequest) -> HttpResponse:
     if not schools and access.is_parent(user=request.user):
         return redirect("parents_home")
     due = selectors.registers_due(groups=access.groups_for_registers(user=request.user), day=today)
+    followed = [e.school.pk for e in schools if permissions.SEE_MESSAGES in e.permissions]
+    if followed:
+        trouble = outbox_trouble_counts(school_ids=followed)
+        schools = [
+            replace(
+                entry,
+                messages_failed=trouble.get(entry.school.pk, (0, 0))[0],
+                messages_unsent=trouble.get(entry.school.pk, (0, 0))[1],
+            )
+            for entry in schools
+        ]
     return render(
         request,
         "registers/home.html",
