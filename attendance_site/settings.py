@@ -13,6 +13,8 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
+from attendance_site.storage import object_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -187,6 +189,18 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Letters in an S3-compatible object store, which every web node and worker reads alike
+# (attendance_site/storage.py); unset, they are files under MEDIA_ROOT on this machine.
+STORAGE_BUCKET = env.str("STORAGE_BUCKET", default="")
+if STORAGE_BUCKET:
+    STORAGES["default"] = object_storage(
+        bucket=STORAGE_BUCKET,
+        endpoint_url=env.str("STORAGE_ENDPOINT_URL", default=""),
+        region=env.str("STORAGE_REGION", default=""),
+        access_key=env.str("STORAGE_ACCESS_KEY_ID", default=""),
+        secret_key=env.str("STORAGE_SECRET_ACCESS_KEY", default=""),
+        prefix=env.str("STORAGE_PREFIX", default=""),
+    )
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
