@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The figures, dashboards, exports and API reads from the replica, when there is one.
+    "core.db_routing.ReplicaReads",
     # The user's roles read once per request, for every access check of it.
     "registers.permissions.RolesPerRequest",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -127,6 +129,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL's JIT compiles a large statement (the statistics, the threshold) afresh each
     # time, adding 0.3-0.5 s to answers that take 0.1 s: it never pays for itself here.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# A streaming replica of the primary (core/db_routing.py): the figures, dashboards, exports and
+# the API's reads go there; everything that writes, and what must see its own writes, does not.
+REPLICA_DATABASE_URL = env.str("REPLICA_DATABASE_URL", default="")
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = {
+        **env.db_url_config(REPLICA_DATABASE_URL),
+        "ATOMIC_REQUESTS": False,
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
+        "TEST": {"MIRROR": "default"},
+    }
+REPLICA_READS = bool(REPLICA_DATABASE_URL)
+DATABASE_ROUTERS = ["core.db_routing.ReplicaRouter"]
+# Seconds after a user's write during which their reads stay on the primary (read-your-writes).
+REPLICA_STICKY_SECONDS = _positive("REPLICA_STICKY_SECONDS", default=10)
+# A replica further behind than this is not read (its figures would be stale); checked at most
+# every REPLICA_LAG_CHECK_SECONDS by each process.
+REPLICA_MAX_LAG_SECONDS = _positive("REPLICA_MAX_LAG_SECONDS", default=30)
+REPLICA_LAG_CHECK_SECONDS = _positive("REPLICA_LAG_CHECK_SECONDS", default=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

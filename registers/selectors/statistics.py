@@ -59,6 +59,7 @@ from typing import Any, Literal
 from django.db import connection
 from django.db.models import F, Q
 
+from core.db_routing import connection_for_reading
 from registers.codes import CountsAs, code_catalogue
 from registers.lib.pupil_weeks import week_start_sql
 from registers.lib.statistics_population import born_aged_on_31_august, school_year_spans
@@ -530,7 +531,7 @@ def _run(
         f"SELECT {q('key')}, {', '.join(aggregates)} "
         f"FROM ({rows_sql}) keyed GROUP BY {q('key')}"
     )
-    with connection.cursor() as cursor:
+    with connection_for_reading(Mark).cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     width = len(_aggregates(EVERY_PUPIL, columns, code_pupils=code_pupils))

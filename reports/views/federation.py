@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
+from core.db_routing import replica_reads
 from core.parsing import DAY_RANGE, iso_day
 from registers.lib.csv_files import csv_response
 from registers.models import Federation, School
@@ -35,6 +36,7 @@ from reports.selectors.dashboards import (
 from reports.views.governors import RATE_HEADER, rate_cells
 
 
+@replica_reads
 @login_required
 @require_GET
 def overview(request: HttpRequest, federation_id: int) -> HttpResponse:
@@ -64,6 +66,7 @@ def overview(request: HttpRequest, federation_id: int) -> HttpResponse:
     return render(request, "reports/federation_overview.html", context)
 
 
+@replica_reads
 @login_required
 @require_GET
 def overview_csv(request: HttpRequest, federation_id: int) -> HttpResponse:

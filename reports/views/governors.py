@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from core.db_routing import replica_reads
 from core.parsing import object_id_or_400
 from registers.lib.csv_files import csv_response
 from registers.models import School
@@ -42,6 +43,7 @@ RATE_HEADER = [
 ]
 
 
+@replica_reads
 @login_required
 @require_GET
 def dashboard(request: HttpRequest, school_id: int) -> HttpResponse:
@@ -50,6 +52,7 @@ def dashboard(request: HttpRequest, school_id: int) -> HttpResponse:
     return render(request, "reports/governors_dashboard.html", _context(school, figures))
 
 
+@replica_reads
 @login_required
 @require_GET
 def report(request: HttpRequest, school_id: int) -> HttpResponse:
@@ -74,6 +77,7 @@ def report(request: HttpRequest, school_id: int) -> HttpResponse:
     return response
 
 
+@replica_reads
 @login_required
 @require_GET
 def table_csv(request: HttpRequest, school_id: int, table: str) -> HttpResponse:

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from core.db_routing import replica_reads
 from core.parsing import object_id_or_400
 from registers.models import School, Term
 from registers.services.access_log import access_log_record
@@ -46,6 +47,7 @@ def _page_or_csv(
     return render(request, template, {**context, "school": school, "tables": tables})
 
 
+@replica_reads
 @login_required
 @require_GET
 def classes(request: HttpRequest, school_id: int) -> HttpResponse:
@@ -76,6 +78,7 @@ def _trend(overview: SchoolOverview) -> Chart:
     )
 
 
+@replica_reads
 @login_required
 @require_GET
 def school(request: HttpRequest, school_id: int) -> HttpResponse:
@@ -92,6 +95,7 @@ def school(request: HttpRequest, school_id: int) -> HttpResponse:
     )
 
 
+@replica_reads
 @login_required
 @require_GET
 def pupil(request: HttpRequest, school_id: int, pupil_id: int) -> HttpResponse:
@@ -120,6 +124,7 @@ def _census_term(request: HttpRequest, school: School) -> Term:
     return access.get_term_at_school(school=school, term_id=object_id_or_400(term_id, name="term"))
 
 
+@replica_reads
 @login_required
 @require_GET
 def census(request: HttpRequest, school_id: int) -> HttpResponse:
@@ -137,6 +142,7 @@ def census(request: HttpRequest, school_id: int) -> HttpResponse:
     return census_csv(school=school, term=term, table=table)
 
 
+@replica_reads
 @login_required
 @require_GET
 def census_return(request: HttpRequest, school_id: int) -> HttpResponse:
