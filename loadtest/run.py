@@ -14,6 +14,9 @@ afresh every run). Steps:
    2 x cores + 1 sync workers, persistent database connections).
 4. Run locust headless (`loadtest/locustfile.py`): each simulated teacher opens the register
    page and submits it, session after session, for the time given.
+   With `--nodes 2` (`make load NODES=2`), two gunicorn nodes (the workers shared between
+   them) behind HAProxy (`deploy/haproxy.cfg`, Debian's haproxy package) on the same port:
+   the teachers' sessions, made once, are in the database, so either node serves any request.
 5. Stop gunicorn, then count: every register locust saw saved has exactly one mark per pupil
    of its class; no pupil has two marks for a session; every mark in the database belongs to a
    register that was saved; the pupil weeks, kept by triggers while 60 teachers wrote at once,
@@ -49,8 +52,12 @@ def main() -> None:
     parser.add_argument("--time", default="60s", help="how long locust runs (e.g. 60s)")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument(
-        "--workers", type=int, default=2 * len(os.sched_getaffinity(0)) + 1, help="gunicorn"
+        "--workers",
+        type=int,
+        default=2 * len(os.sched_getaffinity(0)) + 1,
+        help="gunicorn sync workers in all (shared between the nodes)",
     )
+    parser.add_argument("--nodes", type=int, default=1, help="web nodes behind HAProxy")
     args = parser.parse_args()
 
     url = os.environ.get("LOAD_DATABASE_URL") or DEFAULT_DATABASE_URL
@@ -76,7 +83,7 @@ def main() -> None:
     teachers_file.write_text(json.dumps(teachers))
     results_file.unlink(missing_ok=True)
 
-    gunicorn = _gunicorn_start(args.port, args.workers)
+    nodes = _nodes_start(args.port, args.workers, args.nodes)
     # CPU seconds of this process's waited-for descendants: locust, then gunicorn and workers.
     before = _children_cpu()
     try:
@@ -106,8 +113,9 @@ def main() -> None:
         )
         after_locust = _children_cpu()
     finally:
-        gunicorn.send_signal(signal.SIGTERM)
-        gunicorn.wait(timeout=60)
+        for process in reversed(nodes):
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=60)
     cpu = {"locust": after_locust - before, "gunicorn": _children_cpu() - after_locust}
     if not results_file.exists():
         sys.exit(f"locust stopped without results (exit {locust.returncode}).")
@@ -115,6 +123,13 @@ def main() -> None:
     saved = results["saved"]
     problems = _marks_problems(saved)
     _report(args, saved, results["requests"], cpu)
+    if args.nodes > 1:
+        served = [
+            sum(1 for _ in (OUTPUT / f"node{n}.log").open()) for n in range(1, args.nodes + 1)
+        ]
+        print("Requests served per node: " + ", ".join(f"{count:,}" for count in served))
+        if min(served) == 0:
+            problems.append("a web node served no request")
     if problems:
         print("The marks do not add up:")
         for problem in problems:
@@ -204,7 +219,29 @@ def _teachers_signed_in() -> list[dict]:
     return teachers
 
 
-def _gunicorn_start(port: int, workers: int) -> subprocess.Popen:
+def _nodes_start(port: int, workers: int, nodes: int) -> list[subprocess.Popen]:
+    """One gunicorn on `port`, or `nodes` of them on the ports after it behind HAProxy on it."""
+    if nodes == 1:
+        return [_gunicorn_start(port, workers)]
+    started = []
+    for n in range(1, nodes + 1):
+        share = workers // nodes + (1 if n <= workers % nodes else 0)
+        started.append(_gunicorn_start(port + n, max(share, 1), access_log=OUTPUT / f"node{n}.log"))
+    # deploy/haproxy.cfg as docker-compose runs it, on loopback ports instead of containers.
+    config = (REPOSITORY / "deploy" / "haproxy.cfg").read_text()
+    config = config.replace("bind :8000", f"bind 127.0.0.1:{port}")
+    config = config.replace("hdr Host localhost", "hdr Host 127.0.0.1")
+    lines = [line for line in config.splitlines() if not line.strip().startswith("server web")]
+    lines += [f"    server web{n} 127.0.0.1:{port + n}" for n in range(1, nodes + 1)]
+    (OUTPUT / "haproxy.cfg").write_text("\n".join(lines) + "\n")
+    balancer = subprocess.Popen(["haproxy", "-f", str(OUTPUT / "haproxy.cfg"), "-db"])
+    _wait_answers(port, balancer)
+    return [*started, balancer]
+
+
+def _gunicorn_start(port: int, workers: int, access_log: Path | None = None) -> subprocess.Popen:
+    if access_log is not None:
+        access_log.write_text("")
     process = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
@@ -217,19 +254,25 @@ def _gunicorn_start(port: int, workers: int) -> subprocess.Popen:
             "warning",
             "--chdir",
             str(REPOSITORY),
+            *(["--access-logfile", str(access_log)] if access_log else []),
         ],
     )
+    _wait_answers(port, process)
+    return process
+
+
+def _wait_answers(port: int, process: subprocess.Popen) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5):
-                return process
+                return
         except OSError:
             if process.poll() is not None:
-                sys.exit("gunicorn stopped at start.")
+                sys.exit(f"{process.args[0]} stopped at start.")
             time.sleep(0.5)
     process.terminate()
-    sys.exit("gunicorn did not answer within a minute.")
+    sys.exit(f"{process.args[0]} did not answer within a minute.")
 
 
 def _marks_problems(saved: list[list]) -> list[str]:
@@ -312,7 +355,9 @@ def _report(args, saved: list[list], requests: list[list], cpu: dict[str, float]
     print(common.machine())
     print(
         f"Load test: {args.users} teachers at once for {args.time}, gunicorn with "
-        f"{args.workers} sync workers on 127.0.0.1, generate_trust {' '.join(TRUST)}."
+        f"{args.workers} sync workers on 127.0.0.1"
+        + (f" in {args.nodes} nodes behind HAProxy" if args.nodes > 1 else "")
+        + f", generate_trust {' '.join(TRUST)}."
     )
     if not requests:
         print("No requests were made.")
