@@ -258,6 +258,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_TASK_TIME_LIMIT + 240,
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
+    # Connecting to publish: one retry, then give up (the worker's own reconnecting is
+    # governed by broker_connection_retry, which keeps trying).
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

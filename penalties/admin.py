@@ -23,6 +23,7 @@ from .models import (
     PenaltyNoticeEvidence,
     SupportOffered,
     ThresholdCase,
+    ThresholdCheck,
 )
 
 UPN_HELP = "Search by the pupil's UPN."
@@ -172,3 +173,13 @@ class LadderLetterAdmin(ViewOnlyAdmin):
     search_fields = ["=pupil__upn"]
     search_help_text = UPN_HELP
     ordering = ["-requested_at", "-pk"]
+
+
+@admin.register(ThresholdCheck)
+class ThresholdCheckAdmin(ViewOnlyAdmin):
+    """The nightly check done per school and day: a run stopped part-way resumes after these."""
+
+    list_display = ["as_of", "school", "cases_opened", "finished_at"]
+    list_select_related = ["school"]
+    list_filter = ["school"]
+    ordering = ["-as_of", "school"]

@@ -40,6 +40,7 @@ from penalties.models import (
     PenaltyNotice,
     SupportOffered,
     ThresholdCase,
+    ThresholdCheck,
 )
 from registers.models import (
     AccessLog,
@@ -50,6 +51,8 @@ from registers.models import (
     Federation,
     LateArrival,
     Mark,
+    MessageKind,
+    OutboxMessage,
     Pupil,
     Register,
     RegisterReminder,
@@ -356,6 +359,16 @@ def _one_of_each_since_issue_6(
         submitted_by=user,
     )
     FirstDayMessage.objects.create(school=school, pupil=pupil, date=mark.date, claimed_at=now)
+    OutboxMessage.objects.create(
+        school=school,
+        kind=MessageKind.REGISTER_REMINDERS,
+        about_id=1,
+        key="admin-test",
+        description="Register reminders",
+        created_at=now,
+        next_attempt_at=now,
+    )
+    ThresholdCheck.objects.create(school=school, as_of=mark.date, finished_at=now)
     AccessLog.objects.create(user=user, school=school, what="census export, term 1", at=now)
     RetentionRun.objects.create(
         federation=school.federation,

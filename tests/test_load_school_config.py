@@ -232,3 +232,25 @@ def test_the_ladders_minimum_of_possible_sessions_is_a_federation_setting(tmp_pa
     for name in ("hmfa.yaml", "luston-shobdon.yaml"):
         shipped = read_config_file(SHIPPED / name)
         assert shipped["federation"]["ladder_minimum_sessions"] == 30, name
+
+
+def test_a_school_chooses_how_its_first_day_messages_go(tmp_path):
+    # Issue 19: "a per-school choice of e-mail, text or both for first-day absence messages".
+    _load(tmp_path, MINIMAL)
+    assert School.objects.get(urn="999001").first_day_message_channel == "email"
+    _load(
+        tmp_path,
+        MINIMAL.replace(
+            "    la_code: 884\n", "    la_code: 884\n    first_day_message_channel: text\n"
+        ),
+    )
+    assert School.objects.get(urn="999001").first_day_message_channel == "text"
+    before = _snapshot()
+    problems = _rejected(
+        tmp_path,
+        MINIMAL.replace(
+            "    la_code: 884\n", "    la_code: 884\n    first_day_message_channel: pigeon\n"
+        ),
+    )
+    assert "first_day_message_channel" in problems and "pigeon" in problems
+    assert _snapshot() == before

@@ -15,6 +15,7 @@ from django.db.models import (
 )
 
 from absences.models import LeaveDecision, LeaveRequest, PartTimeTimetable, ReportedAbsence
+from registers.codes import PART_TIME_TIMETABLE
 from registers.lib.calendar import AM, PM, weekly_session
 from registers.models import School
 from registers.selectors.expected import ExpectedCode
@@ -67,7 +68,7 @@ def expected_codes(
             school=school, pupil_id__in=pupil_ids, start__lte=day, end__gte=day
         ),
         kind=Value(TIMETABLE),
-        code_or_category=Value("C2"),
+        code_or_category=Value(PART_TIME_TIMETABLE),
         span_first_day=F("start"),
         span_first_session=Value(AM),
         span_last_day=F("end"),

@@ -154,11 +154,17 @@ def leave_decide(request: HttpRequest, school_id: int, leave_id: int) -> HttpRes
         )
         if decided is not None:
             decided.refresh_from_db()  # the letter is drawn after the decision commits
-            sent = "and e-mailed to the parents" if decided.letter_emailed_at else "to send"
+            # Said as it is: drawing and e-mailing happen in the background (the outbox), and
+            # a letter that cannot go is listed on the Messages page, never claimed as sent.
+            letter = (
+                "The letter has been e-mailed to the parents."
+                if decided.letter_emailed_at
+                else "The letter is being drawn and e-mailed to the parents with an address; "
+                "the Messages page shows it if it cannot be sent."
+            )
             messages.success(
                 request,
-                f"{decided.pupil.name}: leave {decided.get_decision_display().lower()}. "
-                f"The letter is ready {sent}.",
+                f"{decided.pupil.name}: leave {decided.get_decision_display().lower()}. {letter}",
             )
             return redirect("leave_queue", school_id=school.pk)
     return render(

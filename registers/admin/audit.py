@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from registers.models import AccessLog, RetentionRun
+from registers.models import AccessLog, OutboxMessage, RetentionRun
 
 from .base import ViewOnlyAdmin
 
@@ -25,3 +25,15 @@ class RetentionRunAdmin(ViewOnlyAdmin):
     list_select_related = ["federation"]
     list_filter = ["federation", "dry_run"]
     ordering = ["-ran_at"]
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ViewOnlyAdmin):
+    """Every message the system sends, including those of no one school (parents' sign-in
+    links, the heads' weekly list); the office tries its own again from its Messages page."""
+
+    list_display = ["created_at", "kind", "channel", "school", "status", "attempts", "sent_at"]
+    list_select_related = ["school"]
+    list_filter = ["status", "kind", "channel", "school"]
+    ordering = ["-created_at"]
+    show_full_result_count = False

@@ -189,8 +189,8 @@ def outbox_send(*, message_id: int, now: datetime | None = None) -> str:
     message = OutboxMessage.objects.filter(pk=message_id).first()
     if message is None or message.status != OutboxStatus.PENDING:
         return message.status if message else "missing"
-    sender = SENDERS[message.kind]
     try:
+        sender = SENDERS[message.kind]
         if sender.prepare is not None:
             sender.prepare(message)
         with transaction.atomic():
