@@ -7,7 +7,7 @@ query of a marked request
 
 - inside a transaction (it reads what it is about to write, under its locks);
 - after the request's first write (a request that writes reads its own writes), except a line of
-  the disclosure log, which the request never reads back;
+  the disclosure log, which the request never reads back, and the sign-in tables below;
 - of the sign-in tables (sessions, users, second factors, lockouts): signing in and out must
   take effect on the next page, whichever node serves it;
 - while this user wrote something in the last REPLICA_STICKY_SECONDS (default 10), on any
@@ -116,7 +116,10 @@ class ReplicaRouter:
         return REPLICA
 
     def db_for_write(self, model: type, **hints: Any) -> str | None:
-        if model._meta.label_lower not in WRITES_NOT_READ_BACK:
+        # The session's own save (every request: the idle timeout) and sign-in records are
+        # read from the primary anyway; they do not make a user's next pages read the primary.
+        meta = model._meta
+        if meta.app_label not in PRIMARY_ONLY_APPS and meta.label_lower not in WRITES_NOT_READ_BACK:
             _wrote.set(True)
         return PRIMARY
 
