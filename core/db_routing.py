@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 
 REPLICA = "replica"
@@ -106,7 +107,7 @@ class ReplicaRouter:
     """Django's database router: reads to the replica only inside a request the middleware
     chose, and never once it has written or opened a transaction."""
 
-    def db_for_read(self, model: type, **hints: Any) -> str | None:
+    def db_for_read(self, model: type[Model], **hints: Any) -> str | None:
         if not _reading_replica.get() or _wrote.get():
             return None
         if model._meta.app_label in PRIMARY_ONLY_APPS:
@@ -115,7 +116,7 @@ class ReplicaRouter:
             return None
         return REPLICA
 
-    def db_for_write(self, model: type, **hints: Any) -> str | None:
+    def db_for_write(self, model: type[Model], **hints: Any) -> str | None:
         # The session's own save (every request: the idle timeout) and sign-in records are
         # read from the primary anyway; they do not make a user's next pages read the primary.
         meta = model._meta
@@ -199,7 +200,7 @@ def reading_from_replica() -> bool:
     return _reading_replica.get() and not _wrote.get()
 
 
-def connection_for_reading(model: type) -> Any:
+def connection_for_reading(model: type[Model]) -> Any:
     """The connection a raw SQL read about `model` goes to: where the router sends the ORM's
     reads of it (a raw cursor on `django.db.connection` would always ask the primary)."""
     return connections[router.db_for_read(model) or DEFAULT_DB_ALIAS]
