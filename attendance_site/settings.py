@@ -325,6 +325,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "registers.tasks.forget_submitted_forms",
         "schedule": crontab(hour=1, minute=45),
     },
+    # Half-written letters of a worker killed mid-write (the outbox draws them again).
+    "remove-abandoned-drawings-nightly": {
+        "task": "registers.tasks.remove_abandoned_drawings",
+        "schedule": crontab(hour=1, minute=50),
+    },
     # 2024 regulations: entries are kept six years (or the federation's longer period), no longer.
     "retention-nightly": {
         "task": "retention.tasks.retention_run_for_every_federation",

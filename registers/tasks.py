@@ -57,3 +57,18 @@ def sweep_outbox() -> int:
     from registers.services.outbox import outbox_sweep
 
     return outbox_sweep()
+
+
+@shared_task(ignore_result=True)
+def remove_abandoned_drawings() -> int:
+    """Nightly (beat, 01:50): remove half-written letters left by a worker killed mid-write
+    (a day old or more: none is still being written)."""
+    import time
+
+    from django.conf import settings
+
+    from registers.lib.stored_files import abandoned_drawings_remove
+
+    return abandoned_drawings_remove(
+        root=str(settings.MEDIA_ROOT), older_than_seconds=24 * 60 * 60, now=time.time()
+    )

@@ -292,3 +292,22 @@ def test_the_messages_page_asks_a_fixed_number_of_queries(
     assert f"Leave decision letter about {pupil.name}" in unsent
     assert "Waiting for the background worker" in unsent
     assert page.count("Try again") == 10 and page.count("Register reminders") == 20
+
+
+def test_half_written_letters_of_a_killed_worker_are_removed_after_a_day(tmp_path):
+    # A worker killed mid-write leaves its temporary file; the nightly task removes it once it
+    # is a day old, and never a stored letter or a drawing still in progress.
+    import os
+
+    from registers.lib.stored_files import abandoned_drawings_remove
+
+    folder = tmp_path / "letters" / "leave" / "2025"
+    folder.mkdir(parents=True)
+    old, new, letter = (folder / n for n in (".drawing-a.pdf", ".drawing-b.pdf", "leave-1.pdf"))
+    for path in (old, new, letter):
+        path.write_bytes(PDF)
+    now = time.time()
+    for path in (old, letter):
+        os.utime(path, (now - 2 * 86400, now - 2 * 86400))
+    assert abandoned_drawings_remove(root=str(tmp_path), older_than_seconds=86400, now=now) == 1
+    assert sorted(p.name for p in folder.iterdir()) == [".drawing-b.pdf", "leave-1.pdf"]

@@ -69,3 +69,20 @@ def files_kept_if_committed(storage) -> Iterator[FilesWritten]:
             with contextlib.suppress(OSError):
                 storage.delete(name)
         raise
+
+
+def abandoned_drawings_remove(*, root: str, older_than_seconds: float, now: float) -> int:
+    """Remove temporary files of letters whose drawing process was killed mid-write (nothing
+    else can remove them: the process that would have is gone). Only `.drawing-*` files older
+    than `older_than_seconds`, so a letter being written now is left alone. Returns how many."""
+    removed = 0
+    for folder, _, names in os.walk(root):
+        for name in names:
+            if not (name.startswith(".drawing-") and name.endswith(".pdf")):
+                continue
+            path = os.path.join(folder, name)
+            with contextlib.suppress(FileNotFoundError):
+                if now - os.stat(path).st_mtime > older_than_seconds:
+                    os.unlink(path)
+                    removed += 1
+    return removed
