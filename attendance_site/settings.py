@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /health/ for docker-compose and monitors, before the host check and HTTPS redirect.
+    "attendance_site.health.HealthEndpoint",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -91,7 +93,7 @@ MIDDLEWARE = [
 
 if not DEBUG:
     # In production gunicorn serves the collected static files itself; runserver does in DEBUG.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "attendance_site.urls"
 
@@ -224,24 +226,52 @@ if STORAGE_BUCKET:
         prefix=env.str("STORAGE_PREFIX", default=""),
     )
 
+
+def redis_cache(url: str) -> dict:
+    """The CACHES entry for Redis at `url`: failing open (attendance_site/cache.py), with
+    timeouts short enough that a Redis gone away costs a page well under a second."""
+    return {
+        "BACKEND": "attendance_site.cache.FailOpenRedisCache",
+        "LOCATION": url,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+
+
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    # Fails open: while Redis is down a cache read is a miss (attendance_site/cache.py).
+    CACHES = {"default": redis_cache(REDIS_URL)}
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
-    # Sessions read from Redis, written through to PostgreSQL (kept across a Redis restart):
-    # a page asks the database nothing for the session. Only with a shared cache: each
-    # process's own memory would serve another process's stale session.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+
+# --- Pages without Redis (issue 19) ---------------------------------------------------------
+# Sessions in the database only, never in the cache: signing in and every signed-in page work
+# while Redis is down. (The sign-in lockout and the parents' sign-in limit count in the
+# database too: attendance_site/security.py, absences/services/parents.py.)
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Queueing a task from a page (`.delay()` after the commit) holds the page at most a few
+# seconds while Redis is down: a refused connection fails at once and is tried once more, a
+# Redis that accepts and never answers after 2 s. The message is not lost: the outbox that
+# caused it is sent again by its sweeper. (The worker's own connection keeps retrying for ever.)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# Nothing reads a task's result, so none is kept: otherwise every `.delay()` first subscribes
+# to its result in Redis, retrying for 20 s when Redis is down (issue 19: "the queueing call
+# blocked 19.5 s"). A caller that wants one passes `ignore_result=False`.
+CELERY_TASK_IGNORE_RESULT = True
+# ---------------------------------------------------------------------------------------------
 CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
 # Work that must happen (issue 19): a task is acknowledged when it has finished, not when a

@@ -96,13 +96,18 @@ def test_the_nightly_task_runs_on_a_worker_through_redis_and_opens_no_duplicate(
     whole_days(pupil, school, date(2025, 9, 15), 5, "U")
     assert worker_on_redis.conf.task_always_eager is False
 
-    first = check_thresholds_for_every_school.delay(FRIDAY.isoformat())
+    # Results are kept only when asked for (settings: nothing else reads them).
+    first = check_thresholds_for_every_school.apply_async(
+        (FRIDAY.isoformat(),), ignore_result=False
+    )
     assert not isinstance(first, EagerResult)
     assert first.get(timeout=30) == 1
     case = ThresholdCase.objects.get()
     assert (case.school_id, case.pupil_id, case.sessions) == (school.pk, pupil.pk, 10)
 
-    second = check_thresholds_for_every_school.delay(FRIDAY.isoformat())
+    second = check_thresholds_for_every_school.apply_async(
+        (FRIDAY.isoformat(),), ignore_result=False
+    )
     assert second.get(timeout=30) == 0
     assert ThresholdCase.objects.count() == 1
 

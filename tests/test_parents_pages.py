@@ -85,7 +85,8 @@ def test_a_child_page_shows_attendance_sessions_missed_and_their_meanings(
         MarkFactory(pupil=ann, school=school, date=day, session=session, code_id=code)
     client.force_login(families["pat"].user)
     client.get(_child_url(ann))
-    with django_assert_max_num_queries(12):
+    # 13: the session is read from the database (issue 19: pages work while Redis is down).
+    with django_assert_max_num_queries(13):
         response = client.get(_child_url(ann))
     page = response.content.decode()
     assert str(response.context["figures"].attendance_pct) == "66.7"

@@ -49,3 +49,19 @@ def test_the_embedded_default_database_is_sqlite_under_var():
         {"DEBUG": "1", "DATABASE_URL": ""}, "s.DATABASES['default']['NAME']"
     )
     assert result.stdout.strip().endswith("var/attendance.sqlite3")
+
+
+def test_with_redis_sessions_stay_in_the_database_and_the_cache_fails_open():
+    # Issue 19: "sessions in the database (not cached_db)"; the cache fails open; queueing a
+    # task gives up within seconds and waits for no result.
+    result = _settings_in_subprocess(
+        {"DEBUG": "1", "REDIS_URL": "redis://127.0.0.1:6379/3"},
+        "s.SESSION_ENGINE, s.CACHES['default']['BACKEND'], s.CELERY_TASK_IGNORE_RESULT, "
+        "s.CELERY_TASK_PUBLISH_RETRY_POLICY['max_retries'], "
+        "s.CELERY_BROKER_TRANSPORT_OPTIONS['socket_timeout']",
+    )
+    engine, backend, ignore_result, retries, read_timeout = result.stdout.split()
+    assert engine == "django.contrib.sessions.backends.db"
+    assert backend == "attendance_site.cache.FailOpenRedisCache"
+    assert ignore_result == "True"
+    assert int(retries) <= 1 and float(read_timeout) <= 5

@@ -59,35 +59,86 @@ def triggers_drop(connection) -> None:
             cursor.execute(f"DROP FUNCTION IF EXISTS {FUNCTION}()")
 
 
+def _schools_where(school_ids: list[int] | None, column: str = "school_id") -> tuple[str, list]:
+    if school_ids is None:
+        return "", []
+    return f" WHERE {column} IN ({', '.join(['%s'] * len(school_ids))})", list(school_ids)
+
+
+def _counted_from_marks_sql(vendor: str, school_ids: list[int] | None) -> tuple[str, list]:
+    """SELECT pupil_id, school_id, week_start and the four counts, from the marks: what the
+    pupil weeks must hold. The one statement the recount writes and the check compares."""
+    where, params = _schools_where(school_ids, "m.school_id")
+    week = week_start_sql(vendor, "m.date")
+    sums = ", ".join(
+        f"SUM(CASE WHEN c.counts_as = '{COUNTS_AS[count]}' THEN 1 ELSE 0 END) AS {count}"
+        for count in COUNTS
+    )
+    return (
+        f"SELECT m.pupil_id AS pupil_id, m.school_id AS school_id, {week} AS week_start, {sums} "
+        f"FROM {MARKS} m JOIN {CODES} c ON c.code = m.code{where} "
+        "GROUP BY 1, 2, 3",
+        params,
+    )
+
+
 def pupil_weeks_rebuild(connection, *, school_ids: Collection[int] | None = None) -> int:
     """Recount the pupil weeks of the schools (every school if None) from their marks, in one
     transaction of the caller's; returns the number of weeks. On PostgreSQL marks can be read
     but not written until that transaction ends (a write meanwhile would be counted twice or
     not at all)."""
-    where, params = "", []
     if school_ids is not None:
         school_ids = list(school_ids)
         if not school_ids:
             return 0
-        where = f" WHERE school_id IN ({', '.join(['%s'] * len(school_ids))})"
-        params = school_ids
-    week = week_start_sql(connection.vendor, "m.date")
-    sums = ", ".join(
-        f"SUM(CASE WHEN c.counts_as = '{COUNTS_AS[count]}' THEN 1 ELSE 0 END)" for count in COUNTS
-    )
-    marks_where = where.replace("school_id", "m.school_id")
+    where, params = _schools_where(school_ids)
+    counted, counted_params = _counted_from_marks_sql(connection.vendor, school_ids)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"LOCK TABLE {MARKS} IN SHARE MODE")
         cursor.execute(f"DELETE FROM {WEEKS}{where}", params)
         cursor.execute(
             f"INSERT INTO {WEEKS} (pupil_id, school_id, week_start, {', '.join(COUNTS)}) "
-            f"SELECT m.pupil_id, m.school_id, {week}, {sums} "
-            f"FROM {MARKS} m JOIN {CODES} c ON c.code = m.code{marks_where} "
-            "GROUP BY 1, 2, 3",
-            params,
+            + counted,
+            counted_params,
         )
         return cursor.rowcount
+
+
+def pupil_weeks_differing(
+    connection, *, school_ids: Collection[int] | None = None
+) -> dict[int, int]:
+    """For each school (of `school_ids`, or every one) whose pupil weeks differ from its marks,
+    how many pupil weeks differ: a count wrong, a week missing or a week with no marks.
+
+    One statement, so one snapshot: marks written meanwhile are seen with their counts or not
+    at all (the triggers write both in one transaction). What the marks give is added and what
+    is stored taken away, week by week; a week where anything is left over differs
+    (`week_rows` catches a stored week with no marks, even one of zeros).
+    """
+    if school_ids is not None:
+        school_ids = list(school_ids)
+        if not school_ids:
+            return {}
+    where, params = _schools_where(school_ids)
+    counted, counted_params = _counted_from_marks_sql(connection.vendor, school_ids)
+    counts = ", ".join(COUNTS)
+    stored = ", ".join(f"-{count}" for count in COUNTS)
+    differs = " OR ".join(f"SUM({count}) <> 0" for count in ("week_rows", *COUNTS))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT school_id, COUNT(*) FROM ("
+            "  SELECT pupil_id, school_id, week_start FROM ("
+            f"    SELECT 1 AS week_rows, pupil_id, school_id, week_start, {counts}"
+            f"    FROM ({counted}) d"
+            f"    UNION ALL SELECT -1, pupil_id, school_id, week_start, {stored} FROM {WEEKS}"
+            f"{where}"
+            "  ) both_sides GROUP BY pupil_id, school_id, week_start"
+            f"  HAVING {differs}"
+            ") differing GROUP BY school_id",
+            counted_params + params,
+        )
+        return dict(cursor.fetchall())
 
 
 def _trigger_statements(vendor: str) -> list[str]:
