@@ -1,9 +1,10 @@
 """The REQUIRE_SERVICES rule (the schools and personas are in tests/conftest.py).
 
 Tests marked `postgres` or `redis` need that service, `browser` needs Debian's Chromium and
-Playwright, and `pdf` WeasyPrint's Pango libraries. On a laptop without them these tests are
-skipped, saying why; with REQUIRE_SERVICES=1 (set by .ci/run) a missing service fails the test
-instead, so CI always runs every test.
+Playwright, `pdf` WeasyPrint's Pango libraries, and `replica` a streaming replica of the test
+database's PostgreSQL at TEST_REPLICA_DATABASE_URL (`.ci/run` starts one). On a laptop without
+them these tests are skipped, saying why; with REQUIRE_SERVICES=1 (set by .ci/run) a missing
+service fails the test instead, so CI always runs every test.
 """
 
 import importlib.util
@@ -33,6 +34,22 @@ def _service_missing(marker: str) -> str | None:
             redis.Redis.from_url(url, socket_connect_timeout=1).ping()
         except redis.RedisError as error:
             return f"needs Redis at REDIS_URL, which did not answer ({error.__class__.__name__})"
+    if marker == "replica":
+        url = os.environ.get("TEST_REPLICA_DATABASE_URL")
+        if not url:
+            return "needs a streaming replica: set TEST_REPLICA_DATABASE_URL=postgres://..."
+        import psycopg
+
+        try:
+            with psycopg.connect(
+                url.replace("postgres://", "postgresql://"), connect_timeout=2
+            ) as db:
+                row = db.execute("SELECT pg_is_in_recovery()").fetchone()
+                standby = bool(row and row[0])
+        except psycopg.Error as error:
+            return f"needs the replica at TEST_REPLICA_DATABASE_URL ({error.__class__.__name__})"
+        if not standby:
+            return "needs TEST_REPLICA_DATABASE_URL to be a standby (pg_is_in_recovery)"
     if marker == "pdf":
         try:
             import weasyprint
@@ -55,7 +72,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 @pytest.fixture(autouse=True)
 def _required_services(request: pytest.FixtureRequest) -> None:
-    for marker in ("postgres", "redis", "browser", "pdf"):
+    for marker in ("postgres", "redis", "browser", "pdf", "replica"):
         if request.node.get_closest_marker(marker) is None:
             continue
         if marker == "postgres":

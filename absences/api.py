@@ -61,6 +61,7 @@ def _pupil_write(
     )
 )
 class ParentCallListApi(DisclosedList, generics.ListAPIView):
+    reads_from_replica = True  # its GET (core/db_routing.py)
     disclosed = "calls"
     serializer_class = ParentCallSerializer
     filterset_class = ParentCallFilter
@@ -161,6 +162,7 @@ class ParentCallListApi(DisclosedList, generics.ListAPIView):
     )
 )
 class LeaveRequestListApi(DisclosedList, generics.ListAPIView):
+    reads_from_replica = True  # its GET (core/db_routing.py)
     disclosed = "leave requests"
     serializer_class = LeaveRequestSerializer
     filterset_class = LeaveRequestFilter
@@ -223,6 +225,8 @@ class LeaveRequestListApi(DisclosedList, generics.ListAPIView):
 
 @extend_schema(summary="One leave request", responses={200: LeaveRequestSerializer, **READ_ERRORS})
 class LeaveRequestDetailApi(APIView):
+    reads_from_replica = True  # its GET (core/db_routing.py)
+
     def get(self, request: AuthenticatedRequest, leave_id: int) -> Response:
         leave = access.get_leave_request_for_user(user=request.user, leave_id=leave_id)
         disclose(request, school=leave.school, what=f"API leave request {leave.pk}", rows=1)

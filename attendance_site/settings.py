@@ -14,6 +14,8 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
+from attendance_site.storage import object_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -73,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The figures, dashboards, exports and API reads from the replica, when there is one.
+    "core.db_routing.ReplicaReads",
     # The user's roles read once per request, for every access check of it.
     "registers.permissions.RolesPerRequest",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -138,6 +142,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"]["prepare_threshold"] = (
         1 if env.bool("DATABASE_PREPARED_STATEMENTS", default=True) else None
     )
+# A streaming replica of the primary (core/db_routing.py): the figures, dashboards, exports and
+# the API's reads go there; everything that writes, and what must see its own writes, does not.
+REPLICA_DATABASE_URL = env.str("REPLICA_DATABASE_URL", default="")
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = {
+        **env.db_url_config(REPLICA_DATABASE_URL),
+        "ATOMIC_REQUESTS": False,
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
+        "TEST": {"MIRROR": "default"},
+    }
+REPLICA_READS = bool(REPLICA_DATABASE_URL)
+DATABASE_ROUTERS = ["core.db_routing.ReplicaRouter"]
+# Seconds after a user's write during which their reads stay on the primary (read-your-writes).
+REPLICA_STICKY_SECONDS = _positive("REPLICA_STICKY_SECONDS", default=10)
+# A replica further behind than this is not read (its figures would be stale); checked at most
+# every REPLICA_LAG_CHECK_SECONDS by each process.
+REPLICA_MAX_LAG_SECONDS = _positive("REPLICA_MAX_LAG_SECONDS", default=30)
+REPLICA_LAG_CHECK_SECONDS = _positive("REPLICA_LAG_CHECK_SECONDS", default=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -200,6 +224,18 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Letters in an S3-compatible object store, which every web node and worker reads alike
+# (attendance_site/storage.py); unset, they are files under MEDIA_ROOT on this machine.
+STORAGE_BUCKET = env.str("STORAGE_BUCKET", default="")
+if STORAGE_BUCKET:
+    STORAGES["default"] = object_storage(
+        bucket=STORAGE_BUCKET,
+        endpoint_url=env.str("STORAGE_ENDPOINT_URL", default=""),
+        region=env.str("STORAGE_REGION", default=""),
+        access_key=env.str("STORAGE_ACCESS_KEY_ID", default=""),
+        secret_key=env.str("STORAGE_SECRET_ACCESS_KEY", default=""),
+        prefix=env.str("STORAGE_PREFIX", default=""),
+    )
 
 
 def redis_cache(url: str) -> dict:

@@ -13,6 +13,11 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 # Letters drawn by tests go to a temporary folder, never into the working tree's var/media.
 MEDIA_ROOT = tempfile.mkdtemp(prefix="attendance-test-media-")
+# Every test reads the primary, inside its own transaction: the `replica` alias is the primary
+# itself (a mirror, so no test database is made for it) and not read. The replica's tests
+# (tests/test_replica.py) point it at TEST_REPLICA_DATABASE_URL's standby and turn reads on.
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+REPLICA_READS = False
 
 
 class _UnguardedVariable(str):

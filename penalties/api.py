@@ -25,6 +25,7 @@ from registers.disclosure import DisclosedList, disclose
     )
 )
 class ThresholdCaseListApi(DisclosedList, generics.ListAPIView):
+    reads_from_replica = True  # its GET (core/db_routing.py)
     disclosed = "threshold cases"
     serializer_class = ThresholdCaseSerializer
     filterset_class = ThresholdCaseFilter
@@ -42,6 +43,8 @@ class ThresholdCaseListApi(DisclosedList, generics.ListAPIView):
     responses={200: ThresholdCaseDetailSerializer, **READ_ERRORS},
 )
 class ThresholdCaseDetailApi(APIView):
+    reads_from_replica = True  # its GET (core/db_routing.py)
+
     def get(self, request: AuthenticatedRequest, case_id: int) -> Response:
         case = access.get_threshold_case_for_user(user=request.user, case_id=case_id)
         disclose(request, school=case.school, what=f"API threshold case {case.pk}", rows=1)

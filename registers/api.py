@@ -233,6 +233,7 @@ class MarkAmendApi(APIView):
 )
 class SchoolListApi(generics.ListAPIView):
     request: AuthenticatedRequest
+    reads_from_replica = True  # its GET (core/db_routing.py)
     serializer_class = SchoolSerializer
     filterset_class = SchoolFilter
 
@@ -246,6 +247,8 @@ class SchoolListApi(generics.ListAPIView):
 
 @extend_schema(summary="One school", responses={200: SchoolSerializer, **READ_ERRORS})
 class SchoolDetailApi(APIView):
+    reads_from_replica = True  # its GET (core/db_routing.py)
+
     def get(self, request: AuthenticatedRequest, school_id: int) -> Response:
         school = access.get_school_for_user(user=request.user, school_id=school_id)
         return Response(SchoolSerializer(school).data)
@@ -257,6 +260,7 @@ class SchoolDetailApi(APIView):
 )
 class GroupListApi(generics.ListAPIView):
     request: AuthenticatedRequest
+    reads_from_replica = True  # its GET (core/db_routing.py)
     serializer_class = GroupSerializer
     filterset_class = GroupFilter
 
@@ -269,6 +273,7 @@ class GroupListApi(generics.ListAPIView):
     responses={200: PupilSerializer, **LIST_ERRORS},
 )
 class PupilListApi(DisclosedList, generics.ListAPIView):
+    reads_from_replica = True  # its GET (core/db_routing.py)
     disclosed = "pupils"
     serializer_class = PupilSerializer
     filterset_class = PupilFilter
@@ -281,6 +286,8 @@ class PupilListApi(DisclosedList, generics.ListAPIView):
 
 @extend_schema(summary="One pupil", responses={200: PupilSerializer, **READ_ERRORS})
 class PupilDetailApi(APIView):
+    reads_from_replica = True  # its GET (core/db_routing.py)
+
     def get(self, request: AuthenticatedRequest, pupil_id: int) -> Response:
         pupil = access.get_pupil_for_user(user=request.user, pupil_id=pupil_id)
         disclose(request, school=None, what=f"API pupil {pupil.pk}", rows=1)
@@ -292,6 +299,7 @@ class PupilDetailApi(APIView):
     responses={200: MarkSerializer, **LIST_ERRORS},
 )
 class MarkListApi(DisclosedList, generics.ListAPIView):
+    reads_from_replica = True  # its GET (core/db_routing.py)
     disclosed = "marks"
     serializer_class = MarkSerializer
     filterset_class = MarkFilter

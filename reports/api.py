@@ -152,6 +152,8 @@ def _body(*, school_id: int, start: date, end: date, figures: Figures, governor:
 
 
 class SchoolFiguresApi(APIView):
+    reads_from_replica = True  # its GET (core/db_routing.py)
+
     @extend_schema(
         operation_id="school_figures",
         summary="A school's attendance figures for a term or a period (the dashboard's audience)",

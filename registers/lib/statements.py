@@ -20,6 +20,8 @@ from typing import Any
 from django.db import connection
 from django.db.backends.utils import CursorDebugWrapper
 
+from core.db_routing import replica_write_noted
+
 
 def prepared_statements() -> bool:
     """Whether this database takes the fixed statements (PostgreSQL with psycopg 3)."""
@@ -56,6 +58,8 @@ def _cursor() -> Any:
 def fetch(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> list[tuple]:
     """Every row of a fixed statement (one both databases read, on SQLite through Django's
     ordinary cursor)."""
+    if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+        replica_write_noted()  # an INSERT ... RETURNING
     with _cursor() if prepared_statements() else connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -63,6 +67,7 @@ def fetch(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> list[tuple]:
 
 def execute(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> int:
     """Run a fixed statement that returns no rows; how many rows it changed."""
+    replica_write_noted()
     with _cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount

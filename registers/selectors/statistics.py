@@ -73,6 +73,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from core.db_routing import connection_for_reading
 from registers.codes import CountsAs, code_catalogue
 from registers.lib.pupil_weeks import week_start_sql
 from registers.lib.statistics_population import born_aged_on_31_august, school_year_spans
@@ -815,7 +816,7 @@ def _run(
         f"WITH {cte + ', ' if cte else ''}{per_enrolment} "
         f"SELECT {key_column}, {', '.join(aggregates)} FROM {rows_sql} GROUP BY {key_column}"
     )
-    with connection.cursor() as cursor:
+    with connection_for_reading(Mark).cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     width = len(_aggregates(EVERY_PUPIL, columns, code_pupils=code_pupils))

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
+from core.db_routing import replica_reads
 from core.http import AuthenticatedHttpRequest
 from core.parsing import DAY_RANGE, iso_day
 from registers.lib.csv_files import csv_response
@@ -36,6 +37,7 @@ from reports.selectors.dashboards import (
 from reports.views.governors import RATE_HEADER, rate_cells
 
 
+@replica_reads
 @login_required
 @require_GET
 def overview(request: AuthenticatedHttpRequest, federation_id: int) -> HttpResponse:
@@ -65,6 +67,7 @@ def overview(request: AuthenticatedHttpRequest, federation_id: int) -> HttpRespo
     return render(request, "reports/federation_overview.html", context)
 
 
+@replica_reads
 @login_required
 @require_GET
 def overview_csv(request: AuthenticatedHttpRequest, federation_id: int) -> HttpResponse:

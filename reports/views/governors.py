@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from core.db_routing import replica_reads
 from core.http import AuthenticatedHttpRequest
 from core.parsing import object_id_or_400
 from registers.lib.csv_files import csv_response
@@ -43,6 +44,7 @@ RATE_HEADER = [
 ]
 
 
+@replica_reads
 @login_required
 @require_GET
 def dashboard(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
@@ -51,6 +53,7 @@ def dashboard(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse
     return render(request, "reports/governors_dashboard.html", _context(school, figures))
 
 
+@replica_reads
 @login_required
 @require_GET
 def report(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
@@ -75,6 +78,7 @@ def report(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     return response
 
 
+@replica_reads
 @login_required
 @require_GET
 def table_csv(request: AuthenticatedHttpRequest, school_id: int, table: str) -> HttpResponse:

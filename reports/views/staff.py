@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from core.db_routing import replica_reads
 from core.http import AuthenticatedHttpRequest
 from core.parsing import object_id_or_400
 from registers.models import School, Term
@@ -47,6 +48,7 @@ def _page_or_csv(
     return render(request, template, {**context, "school": school, "tables": tables})
 
 
+@replica_reads
 @login_required
 @require_GET
 def classes(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
@@ -77,6 +79,7 @@ def _trend(overview: SchoolOverview) -> Chart:
     )
 
 
+@replica_reads
 @login_required
 @require_GET
 def school(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
@@ -93,6 +96,7 @@ def school(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     )
 
 
+@replica_reads
 @login_required
 @require_GET
 def pupil(request: AuthenticatedHttpRequest, school_id: int, pupil_id: int) -> HttpResponse:
@@ -121,6 +125,7 @@ def _census_term(request: HttpRequest, school: School) -> Term:
     return access.get_term_at_school(school=school, term_id=object_id_or_400(term_id, name="term"))
 
 
+@replica_reads
 @login_required
 @require_GET
 def census(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
@@ -138,6 +143,7 @@ def census(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:
     return census_csv(school=school, term=term, table=table)
 
 
+@replica_reads
 @login_required
 @require_GET
 def census_return(request: AuthenticatedHttpRequest, school_id: int) -> HttpResponse:

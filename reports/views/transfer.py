@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
+from core.db_routing import replica_reads
 from core.http import AuthenticatedHttpRequest
 from registers.forms import submit
 from registers.selectors import latest_enrolment, left_for_another_school
@@ -18,6 +19,7 @@ from reports.forms import CtfDestinationForm
 _DFE_NUMBER = re.compile(r"\b(\d{3})[/ -]?(\d{4})\b")
 
 
+@replica_reads
 @login_required
 @require_http_methods(["GET", "POST"])
 def pupil_ctf(request: AuthenticatedHttpRequest, school_id: int, pupil_id: int) -> HttpResponse:
