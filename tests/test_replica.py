@@ -53,6 +53,25 @@ def _caught_up(condition, *, timeout: float = 30) -> None:
         time.sleep(0.05)
 
 
+def _replayed_all_the_primary_wrote() -> None:
+    """Wait until the standby has replayed everything the primary has written so far. A test
+    that pauses replay must not pause it in the middle of an earlier test's flush: the standby
+    would hold that TRUNCATE's lock on the marks and every read of them would wait for ever."""
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()")
+        row = cursor.fetchone()
+    assert row is not None
+    target = row[0]
+
+    def replayed() -> bool:
+        with connections[REPLICA].cursor() as cursor:
+            cursor.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [target])
+            found = cursor.fetchone()
+        return bool(found and found[0])
+
+    _caught_up(replayed)
+
+
 @pytest.fixture
 def replica() -> Iterator[str]:
     """The `replica` alias (the primary's mirror in test_settings) pointed at the standby,
@@ -69,6 +88,7 @@ def replica() -> Iterator[str]:
             # The standby has the test database once it has replayed its creation.
             _caught_up(lambda: _connects(REPLICA))
             assert _in_recovery(REPLICA) and not _in_recovery("default")
+            _replayed_all_the_primary_wrote()
             yield REPLICA
     finally:
         standby.close()

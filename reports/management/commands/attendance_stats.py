@@ -1,4 +1,5 @@
-"""A school's attendance figures for any dates, by the DfE method (reports/selectors/figures).
+"""A school's attendance figures for any dates, by the DfE method
+(registers/selectors/statistics.py).
 
 The JSON output is a contract other tools read: keep its names.
 """
