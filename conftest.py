@@ -1,14 +1,16 @@
 """The REQUIRE_SERVICES rule (the schools and personas are in tests/conftest.py).
 
-Tests marked `postgres` or `redis` need that service, `browser` needs Debian's Chromium and
-Playwright, `pdf` WeasyPrint's Pango libraries, and `replica` a streaming replica of the test
-database's PostgreSQL at TEST_REPLICA_DATABASE_URL (`.ci/run` starts one). On a laptop without
-them these tests are skipped, saying why; with REQUIRE_SERVICES=1 (set by .ci/run) a missing
-service fails the test instead, so CI always runs every test.
+Tests marked `postgres` or `redis` need that service, `redis_server` the `redis-server` program
+(for Redis servers a test starts and stops on ports of its own), `browser` needs Debian's
+Chromium and Playwright, `pdf` WeasyPrint's Pango libraries, and `replica` a streaming replica
+of the test database's PostgreSQL at TEST_REPLICA_DATABASE_URL (`.ci/run` starts one). On a
+laptop without them these tests are skipped, saying why; with REQUIRE_SERVICES=1 (set by
+.ci/run) a missing service fails the test instead, so CI always runs every test.
 """
 
 import importlib.util
 import os
+import shutil
 
 import pytest
 
@@ -34,6 +36,8 @@ def _service_missing(marker: str) -> str | None:
             redis.Redis.from_url(url, socket_connect_timeout=1).ping()
         except redis.RedisError as error:
             return f"needs Redis at REDIS_URL, which did not answer ({error.__class__.__name__})"
+    if marker == "redis_server" and shutil.which("redis-server") is None:
+        return "needs the redis-server program to start its own (apt-get install redis-server)"
     if marker == "replica":
         url = os.environ.get("TEST_REPLICA_DATABASE_URL")
         if not url:
@@ -72,7 +76,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 @pytest.fixture(autouse=True)
 def _required_services(request: pytest.FixtureRequest) -> None:
-    for marker in ("postgres", "redis", "browser", "pdf", "replica"):
+    for marker in ("postgres", "redis", "redis_server", "browser", "pdf", "replica"):
         if request.node.get_closest_marker(marker) is None:
             continue
         if marker == "postgres":

@@ -5,7 +5,6 @@ engineer's tests. And the site pointed at it in-process: the cache (as settings 
 REDIS_URL) and Celery's broker.
 """
 
-import os
 import shutil
 import signal
 import socket
@@ -15,7 +14,6 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pytest
 import redis
 from django.test import override_settings
 
@@ -34,10 +32,10 @@ def free_port() -> int:
 
 class RedisProcess:
     def __init__(self) -> None:
+        # Tests that start one are marked `redis_server`: without the program they are skipped,
+        # or fail under REQUIRE_SERVICES=1, by the rule in the root conftest.py.
         if REDIS_SERVER is None:
-            if os.environ.get("REQUIRE_SERVICES") == "1":
-                pytest.fail("REQUIRE_SERVICES=1 but redis-server is not installed")
-            pytest.skip("needs redis-server (apt-get install redis-server)")
+            raise RuntimeError("redis-server is not installed: mark the test `redis_server`.")
         self.server: str = REDIS_SERVER
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"

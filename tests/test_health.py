@@ -55,6 +55,7 @@ def test_healthy_with_tasks_run_in_process_and_no_redis(client):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.redis_server
 def test_a_worker_answering_through_redis_is_healthy_and_without_either_it_is_503(
     client, redis_server
 ):

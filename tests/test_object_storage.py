@@ -29,7 +29,7 @@ from tests.s3_server import PUBLIC_GRANTEES, S3Server
 from tests.test_absences_leave import _decide, _record
 from tests.test_celery_worker import _forget_broker_state
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.redis_server]
 
 MONDAY_MORNING = datetime(2025, 9, 8, 9, 5, tzinfo=LONDON)
 

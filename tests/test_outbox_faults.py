@@ -46,6 +46,7 @@ _record, _decide = leave_tests._record, leave_tests._decide
 
 pytestmark = [
     pytest.mark.redis,
+    pytest.mark.redis_server,
     pytest.mark.postgres,
     pytest.mark.pdf,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),

@@ -28,7 +28,7 @@ from tests.test_permission_matrix import CHECKED, RULES, _request, _url
 # The permission matrix's world (three schools, every role, an object of every kind), used here.
 world = test_permission_matrix.world
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.redis_server]
 
 # Each page with Redis up answers in well under a second here. Down, a refused connection fails
 # at once; frozen, the cache waits its 0.5 s socket timeout once and then leaves Redis alone

@@ -26,7 +26,10 @@ from tests.redis_process import RedisProcess, site_on
 
 # transaction: on_commit runs, as in production. serialized_rollback: the flush after a
 # transactional test would drop the attendance-code catalogue (migration data).
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.redis_server,
+]
 
 # A refused connection fails at once and is tried once more a moment later. A Redis that
 # accepts and never answers costs a read timeout per attempt (settings:
