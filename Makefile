@@ -44,8 +44,9 @@ format: $(STAMP)
 worker: $(STAMP)
 	$(BIN)/celery -A attendance_site worker --beat --loglevel=info
 
-# Times opening and saving a register, the penalty-notice threshold for the whole trust and the
-# dashboards, each against the bare SQL it sends (not part of `make test`), on generate_trust's
+# Times opening and saving a register, the penalty-notice threshold for the whole trust, the
+# dashboards and retention removing a school year, each against hand-written SQL (not part of
+# `make test`), on generate_trust's
 # 50 schools x 500 pupils x 1 year (about 9.6 million marks), built into its own PostgreSQL
 # database on the first run and reused, whatever DATABASE_URL the shell holds (the name must
 # contain "bench").
@@ -54,6 +55,7 @@ bench: $(STAMP)
 	BENCH_SCALE_DATABASE_URL=$(BENCH_SCALE_DATABASE_URL) $(BIN)/python benchmarks/register.py
 	BENCH_SCALE_DATABASE_URL=$(BENCH_SCALE_DATABASE_URL) $(BIN)/python benchmarks/thresholds.py
 	BENCH_SCALE_DATABASE_URL=$(BENCH_SCALE_DATABASE_URL) $(BIN)/python benchmarks/dashboards.py
+	BENCH_SCALE_DATABASE_URL=$(BENCH_SCALE_DATABASE_URL) $(BIN)/python benchmarks/school_year_retention.py
 
 # The morning peak: locust against gunicorn and PostgreSQL on 127.0.0.1 for 60 seconds, then
 # the marks counted. Drops and rebuilds its own database (the name must contain "load").

@@ -362,6 +362,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "registers.tasks.remove_abandoned_drawings",
         "schedule": crontab(hour=1, minute=50),
     },
+    # PostgreSQL: the marks, pupil weeks and registers of this school year and the next have
+    # partitions before they are written; a year imported into a default partition gets its own.
+    "school-year-partitions-nightly": {
+        "task": "registers.tasks.ensure_school_year_partitions",
+        "schedule": crontab(hour=1, minute=15),
+    },
     # 2024 regulations: entries are kept six years (or the federation's longer period), no longer.
     "retention-nightly": {
         "task": "retention.tasks.retention_run_for_every_federation",

@@ -199,7 +199,8 @@ def bulk_load_begin() -> list[str]:
         for name, _definition in indexes:
             cursor.execute(f"DROP INDEX {name}")
     return [
-        *(definition for _name, definition in indexes),
+        # A partitioned table's index is defined "ON ONLY" the parent; made again on the whole.
+        *(definition.replace(" ON ONLY ", " ON ", 1) for _name, definition in indexes),
         *(
             f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
             for name, definition in constraints

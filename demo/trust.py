@@ -32,6 +32,7 @@ from django.utils import timezone
 from core.errors import DomainError, FileRejected
 from registers.codes import ABSENT_OTHER, NOT_YET_ESTABLISHED
 from registers.lib.calendar import AM, PM
+from registers.lib.partitions import partitions_ensure
 from registers.models import (
     Federation,
     Pupil,
@@ -371,6 +372,10 @@ def trust_generate(
         infos = school_infos(urns=[entry["urn"] for entry in config["schools"]])
         plan = trust_plan(schools=infos, pupils_per_school=pupils_per_school, seed=seed)
         _write(plan)
+        first_day = min(day for info in infos for day, _ in info.sessions)
+        last_day = max(day for info in infos for day, _ in info.sessions)
+        # PostgreSQL: each school year's marks in a partition of its own, not the default one.
+        partitions_ensure(connection, today=timezone.localdate(), also=(first_day, last_day))
         # The demo's site administrator is not part of the trust.
         get_user_model().objects.filter(username=ADMIN_USERNAME).delete()
         progress(
@@ -413,7 +418,6 @@ def trust_generate(
         progress("  building the marks table's indexes and counting the pupil weeks ...")
         bulk_load_end(restore)
     vacuum()
-    all_sessions = [s for info in infos for s in info.sessions]
     return TrustResult(
         schools=len(infos),
         pupils=len(plan.pupils),
@@ -422,8 +426,8 @@ def trust_generate(
         groups=len(plan.groups),
         marks=rows.count_marks,
         registers=rows.count_registers,
-        first_day=min(day for day, _ in all_sessions),
-        last_day=max(day for day, _ in all_sessions),
+        first_day=first_day,
+        last_day=last_day,
         seconds=clock.perf_counter() - started,
         password=DEMO_PASSWORD,
         logins=plan.logins,

@@ -72,3 +72,12 @@ def remove_abandoned_drawings() -> int:
     return abandoned_drawings_remove(
         root=str(settings.MEDIA_ROOT), older_than_seconds=24 * 60 * 60, now=time.time()
     )
+
+
+@shared_task
+def ensure_school_year_partitions() -> list[str]:
+    """Nightly (beat, 01:15): the partitions of this school year and the next exist before any
+    register of theirs is taken, and a year imported into a default partition gets its own."""
+    from registers.services.partitions import school_year_partitions_ensure
+
+    return school_year_partitions_ensure(today=timezone.localdate())

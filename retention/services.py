@@ -17,21 +17,34 @@ What goes, for the federation's schools:
 - registers (who took a class's register, when) before the cut-off with no mark left on that
   session at that school, and the missing-register reminders before the cut-off.
 
-Deletes are set-based, a batch of marks per transaction, so a federation's first run over
-years of history neither holds one long lock nor loads the rows. A dry run deletes nothing and
-records what would go. Every run is a RetentionRun row and a log line, with counts only.
+On PostgreSQL the marks, the pupil weeks and the registers are partitioned by school year
+(registers/lib/partitions.py): a school year before the cut-off goes as a whole, its partition
+replaced by one holding only what is kept (marks entered or amended since, and other
+federations' rows), in one transaction, in about the time of those rows (`make bench`:
+`benchmarks/school_year_retention.py`). Its pupil weeks and term totals are counted again from
+what is left.
+The rest (SQLite; rows in a default partition) is deleted set-based, a batch of marks per
+transaction, so a first run over years of history neither holds one long lock nor loads the
+rows. A dry run deletes nothing and records what would go. Every run is a RetentionRun row and
+a log line, with counts only.
 """
 
 import logging
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.utils import timezone
 
 from absences.models import OverdueNFlag, UnauthorisedLetterSession
 from penalties.models import PenaltyNoticeEvidence
+from registers.lib import partitions
 from registers.lib.calendar import school_year_start
+from registers.lib.pupil_weeks import (
+    marks_counted_between,
+    pupil_terms_recount_between,
+    pupil_weeks_recount_between,
+)
 from registers.models import (
     Amendment,
     Federation,
@@ -40,6 +53,7 @@ from registers.models import (
     Register,
     RegisterReminder,
     RetentionRun,
+    School,
 )
 from registers.models.schools import MINIMUM_RETENTION_YEARS
 
@@ -117,8 +131,86 @@ def _delete_in_batches(queryset: QuerySet, delete_batch) -> None:
             delete_batch(ids)
 
 
+def _expired_years(cutoff: date) -> list[int]:
+    """The school years before the cut-off that have partitions (none on SQLite)."""
+    if not partitions.is_partitioned(connection):
+        return []
+    return sorted(
+        year
+        for year in partitions.partitions(connection, partitions.MARK_TABLE)
+        if partitions.MARK_TABLE.bounds(year)[1] <= cutoff
+    )
+
+
+def _delete_school_year(
+    *, federation: Federation, cutoff: date, year: int, counts: dict[str, int]
+) -> None:
+    """The federation's expired entries of a school year before the cut-off, partition by
+    partition, in one transaction: what points at the expired marks deleted first (a foreign
+    key to a mark makes the detach of its partition fail), then each partition replaced by
+    what it keeps, then the year's pupil weeks and term totals counted again from the marks
+    left (rows that go with a partition fire no trigger)."""
+    first, end = partitions.MARK_TABLE.bounds(year)
+    expired = _expired_marks(federation=federation, cutoff=cutoff).filter(
+        date__gte=first, date__lt=end
+    )
+    kept_since = timezone.make_aware(datetime.combine(cutoff, time.min))
+    ours = list(School.objects.filter(federation=federation).values_list("pk", flat=True))
+    others = list(School.objects.exclude(federation=federation).values_list("pk", flat=True))
+    marks = partitions.MARK_TABLE.partition(year)
+    # What stays of the year: other federations' marks, and ours entered or amended since the
+    # cut-off (so entered after the year's end: a partial index of those, migration 0019);
+    # three index scans.
+    kept_marks = (
+        f"SELECT * FROM {marks} WHERE school_id = ANY(%(others)s) "
+        f"UNION SELECT * FROM {marks} WHERE school_id = ANY(%(ours)s) "
+        f"AND {partitions.ENTERED_AFTER_ITS_YEAR} AND recorded_at >= %(kept_since)s "
+        f"UNION SELECT * FROM {marks} WHERE school_id = ANY(%(ours)s) AND id = ANY(ARRAY("
+        "SELECT mark_id FROM registers_amendment WHERE amended_at >= %(kept_since)s))"
+    )
+    # A register stays with another federation's school, or with a mark left on its session.
+    registers = partitions.REGISTER_TABLE.partition(year)
+    kept_registers = (
+        f"SELECT * FROM {registers} WHERE school_id = ANY(%(others)s) "
+        f"UNION SELECT r.* FROM {registers} r JOIN (SELECT DISTINCT school_id, date, session "
+        f"FROM {marks}) m USING (school_id, date, session)"
+    )
+    params = {"ours": ours, "others": others, "kept_since": kept_since}
+    every_school = ours + others
+    with transaction.atomic():
+        for key, model in MARK_DEPENDANTS.items():
+            counts[key] += model._default_manager.filter(mark__in=expired.values("pk")).delete()[0]
+        year_marks = marks_counted_between(
+            connection, school_ids=every_school, first=first, end=end
+        )
+        removed, _kept = partitions.partition_replace(
+            connection,
+            partitions.MARK_TABLE,
+            year,
+            kept=kept_marks,
+            params=params,
+            rows=year_marks,
+        )
+        counts["marks"] += removed
+        removed, _kept = partitions.partition_replace(
+            connection, partitions.REGISTER_TABLE, year, kept=kept_registers, params=params
+        )
+        counts["registers"] += removed
+        if year in partitions.partitions(connection, partitions.WEEK_TABLE):
+            with connection.cursor() as cursor:
+                cursor.execute(f"TRUNCATE {partitions.WEEK_TABLE.partition(year)}")
+        # The year's weeks, and the next year's first, which holds its last days before 1 August.
+        weeks_first, weeks_end = partitions.WEEK_TABLE.bounds(year)
+        pupil_weeks_recount_between(
+            connection, school_ids=every_school, first=weeks_first, end=weeks_end + timedelta(7)
+        )
+        pupil_terms_recount_between(connection, school_ids=every_school, first=first, end=end)
+
+
 def _delete(*, federation: Federation, cutoff: date) -> dict[str, int]:
     counts = dict.fromkeys(COUNT_KEYS, 0)
+    for year in _expired_years(cutoff):
+        _delete_school_year(federation=federation, cutoff=cutoff, year=year, counts=counts)
 
     def delete_marks(ids: list[int]) -> None:
         for key, model in MARK_DEPENDANTS.items():

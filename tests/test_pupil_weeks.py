@@ -17,7 +17,7 @@ from django.db import connection, transaction
 
 from registers.codes import code_catalogue
 from registers.models import Mark, PupilWeek
-from tests.factories import MarkFactory, PupilFactory
+from tests.factories import MarkFactory, PupilFactory, SchoolFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -196,3 +196,27 @@ def test_two_transactions_adding_marks_to_one_pupils_week_at_once_both_count(sch
 
     assert failures == []
     assert pupil_weeks() == {(pupil.pk, school.pk, MONDAY): (1, 1, 0, 0)}
+
+
+def test_the_marks_of_a_period_are_counted_from_the_weeks_and_the_part_weeks_at_its_ends():
+    # Retention counts a school year's marks this way (registers/lib/pupil_weeks.py): exact
+    # only if the part weeks at each end are read from the marks. 1 August 2025 is a Friday.
+    from registers.lib.pupil_weeks import marks_counted_between
+
+    pupil, school = PupilFactory(), SchoolFactory()
+    days = [date(2025, 7, 28), date(2025, 7, 31), date(2025, 8, 1), date(2025, 8, 4)]
+    days += [date(2026, 7, 20), date(2026, 7, 31), date(2026, 8, 3), date(2026, 8, 7)]
+    for day in days:
+        for session in ("AM", "PM"):
+            MarkFactory(pupil=pupil, school=school, date=day, session=session)
+    MarkFactory(date=date(2025, 10, 6))  # another school's
+    schools = [school.pk]
+    for first, end in [
+        (date(2025, 8, 1), date(2026, 8, 1)),  # a school year: part weeks at both ends
+        (date(2025, 7, 28), date(2026, 7, 27)),  # Monday to Monday: whole weeks only
+        (date(2025, 7, 29), date(2025, 8, 2)),  # inside one week
+        (date(2026, 8, 1), date(2026, 8, 8)),
+    ]:
+        expected = Mark.objects.filter(school=school, date__gte=first, date__lt=end).count()
+        counted = marks_counted_between(connection, school_ids=schools, first=first, end=end)
+        assert counted == expected, (first, end)

@@ -338,7 +338,10 @@ class OverdueNFlag(models.Model):
     """
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
-    mark = models.OneToOneField("registers.Mark", on_delete=models.PROTECT, related_name="+")
+    # The database keys (mark_id, mark_date) to the partitioned marks (registers/lib/partitions).
+    mark = models.OneToOneField(
+        "registers.Mark", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     flagged_on = models.DateField()
 
     class Meta:

@@ -101,7 +101,10 @@ class UnauthorisedLetterSession(models.Model):
     letter = models.ForeignKey(
         UnauthorisedAbsenceLetter, on_delete=models.CASCADE, related_name="sessions"
     )
-    mark = models.OneToOneField("registers.Mark", on_delete=models.CASCADE, related_name="+")
+    # The database keys (mark_id, mark_date) to the partitioned marks (registers/lib/partitions).
+    mark = models.OneToOneField(
+        "registers.Mark", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
 
     class Meta:
         ordering = ["mark__date", "mark__session"]

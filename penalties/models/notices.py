@@ -136,7 +136,8 @@ class PenaltyNoticeEvidence(models.Model):
     """
 
     notice = models.ForeignKey(PenaltyNotice, on_delete=models.CASCADE, related_name="evidence")
-    mark = models.ForeignKey(Mark, on_delete=models.CASCADE, related_name="+")
+    # The database keys (mark_id, mark_date) to the partitioned marks (registers/lib/partitions).
+    mark = models.ForeignKey(Mark, on_delete=models.CASCADE, related_name="+", db_constraint=False)
 
     class Meta:
         ordering = ["notice", "mark"]

@@ -23,6 +23,7 @@ terms, whose table 0017 makes).
 """
 
 from collections.abc import Collection
+from datetime import date, timedelta
 
 from registers.codes import CountsAs
 
@@ -128,10 +129,16 @@ def _schools_where(school_ids: list[int] | None, column: str = "school_id") -> t
     return f" WHERE {column} IN ({', '.join(['%s'] * len(school_ids))})", list(school_ids)
 
 
-def _counted_from_marks_sql(vendor: str, school_ids: list[int] | None) -> tuple[str, list]:
-    """SELECT pupil_id, school_id, week_start and the four counts, from the marks: what the
-    pupil weeks must hold. The one statement the recount writes and the check compares."""
+def _counted_from_marks_sql(
+    vendor: str, school_ids: list[int] | None, dates: tuple[date, date] | None = None
+) -> tuple[str, list]:
+    """SELECT pupil_id, school_id, week_start and the four counts, from the marks (of the
+    schools, of the dates in [first, end)): what the pupil weeks must hold. The one statement
+    the recounts write and the check compares."""
     where, params = _schools_where(school_ids, "m.school_id")
+    if dates is not None:
+        where += (" AND" if where else " WHERE") + " m.date >= %s AND m.date < %s"
+        params += list(dates)
     week = week_start_sql(vendor, "m.date")
     sums = ", ".join(
         f"SUM(CASE WHEN c.counts_as = '{COUNTS_AS[count]}' THEN 1 ELSE 0 END) AS {count}"
@@ -164,6 +171,85 @@ def pupil_weeks_rebuild(connection, *, school_ids: Collection[int] | None = None
             f"INSERT INTO {WEEKS} (pupil_id, school_id, week_start, {', '.join(COUNTS)}) "
             + counted,
             counted_params,
+        )
+        return cursor.rowcount
+
+
+def pupil_weeks_recount_between(
+    connection, *, school_ids: Collection[int], first: date, end: date
+) -> int:
+    """Recount the schools' pupil weeks whose Monday is in [first, end) (both Mondays) from the
+    marks, in the caller's transaction; returns the weeks written. For retention, after a
+    school year's marks went without their triggers firing (a partition dropped)."""
+    school_ids = list(school_ids)
+    if not school_ids:
+        return 0
+    where, params = _schools_where(school_ids)
+    counted, counted_params = _counted_from_marks_sql(connection.vendor, school_ids, (first, end))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {WEEKS}{where} AND week_start >= %s AND week_start < %s",
+            [*params, first, end],
+        )
+        cursor.execute(
+            f"INSERT INTO {WEEKS} (pupil_id, school_id, week_start, {', '.join(COUNTS)}) "
+            + counted,
+            counted_params,
+        )
+        return cursor.rowcount
+
+
+def marks_counted_between(
+    connection, *, school_ids: Collection[int], first: date, end: date
+) -> int:
+    """How many marks the schools have in [first, end), from their pupil weeks (which equal
+    the marks: the triggers, `check_pupil_weeks`), counting marks only in the part weeks at
+    either end: a school year's marks counted from 40 times fewer rows."""
+    school_ids = list(school_ids)
+    if not school_ids:
+        return 0
+    whole_first = first + timedelta(days=-first.weekday() % 7)  # the first Monday on or after
+    whole_end = end - timedelta(days=end.weekday())  # the Monday on or before
+    where, params = _schools_where(school_ids)
+    total = " + ".join(COUNTS)
+    with connection.cursor() as cursor:
+        if whole_first >= whole_end:
+            cursor.execute(
+                f"SELECT count(*) FROM {MARKS}{where} AND date >= %s AND date < %s",
+                [*params, first, end],
+            )
+            return cursor.fetchone()[0]
+        cursor.execute(
+            f"SELECT (SELECT coalesce(sum({total}), 0) FROM {WEEKS}{where} "
+            "AND week_start >= %s AND week_start < %s) "
+            f"+ (SELECT count(*) FROM {MARKS}{where} AND (date >= %s AND date < %s "
+            "OR date >= %s AND date < %s))",
+            [*params, whole_first, whole_end, *params, first, whole_first, whole_end, end],
+        )
+        return int(cursor.fetchone()[0])
+
+
+def pupil_terms_recount_between(
+    connection, *, school_ids: Collection[int], first: date, end: date
+) -> int:
+    """Recount the totals of the schools' terms overlapping [first, end) from the marks, in the
+    caller's transaction; returns the totals written (as `pupil_weeks_recount_between`)."""
+    school_ids = list(school_ids)
+    if not school_ids:
+        return 0
+    where, params = _schools_where(school_ids)
+    overlapping = f'SELECT id FROM {TERMS}{where} AND start < %s AND "end" >= %s'
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {TOTALS} WHERE term_id IN ({overlapping})", [*params, end, first]
+        )
+        cursor.execute(
+            f"INSERT INTO {TOTALS} (pupil_id, school_id, term_id, {', '.join(COUNTS)}) "
+            f"SELECT m.pupil_id, m.school_id, t.id, {_sums()} "
+            f"FROM {TERMS} t JOIN {MARKS} m ON {TERMS_OF_MARK.format(m='m')} "
+            f"JOIN {CODES} c ON c.code = m.code WHERE t.id IN ({overlapping}) "
+            "GROUP BY m.pupil_id, m.school_id, t.id",
+            [*params, end, first],
         )
         return cursor.rowcount
 

@@ -91,7 +91,10 @@ class Mark(models.Model):
 class Amendment(models.Model):
     """A change to a saved mark. Never edited or deleted (until the retention period ends)."""
 
-    mark = models.ForeignKey(Mark, on_delete=models.PROTECT, related_name="amendments")
+    # The database holds (mark_id, mark_date) to the partitioned marks (lib/partitions.py).
+    mark = models.ForeignKey(
+        Mark, on_delete=models.PROTECT, related_name="amendments", db_constraint=False
+    )
     original_code = models.ForeignKey(
         AttendanceCode, on_delete=models.PROTECT, db_column="original_code", related_name="+"
     )

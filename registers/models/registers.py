@@ -45,7 +45,10 @@ class LateArrival(models.Model):
     session = models.CharField(max_length=2, choices=SESSION_CHOICES)
     arrived_at = models.TimeField()
     reason = models.CharField(max_length=200)
-    mark = models.ForeignKey("Mark", on_delete=models.PROTECT, related_name="late_arrivals")
+    # The database holds (mark_id, mark_date) to the partitioned marks (lib/partitions.py).
+    mark = models.ForeignKey(
+        "Mark", on_delete=models.PROTECT, related_name="late_arrivals", db_constraint=False
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
