@@ -171,10 +171,15 @@ def _school_counts(
     CPU than the rest of a register page. SQLite builds it every time.
     """
     now = timezone.localtime()
-    rows = School.objects.filter(pk=school_id)
-    if not statements.prepared_statements(rows.db):
+    using = School.objects.db
+    if not statements.prepared_statements(using):
         expressions = _count_expressions(keys, teacher, now.date(), now.time())
-        found = rows.annotate(**expressions).values_list("federation_id", *expressions).get()
+        found = (
+            School.objects.filter(pk=school_id)
+            .annotate(**expressions)
+            .values_list("federation_id", *expressions)
+            .get()
+        )
         columns: tuple[str, ...] = ("federation_id", *expressions)
     else:
         shape = (frozenset(keys), teacher is not None)
@@ -194,7 +199,7 @@ def _school_counts(
             "day": now.date(),
             "moment": now.time(),
         }
-        found_rows = compiled.fetch(values, using=rows.db)
+        found_rows = compiled.fetch(values, using=using)
         if not found_rows:
             raise School.DoesNotExist
         found, columns = found_rows[0], compiled.columns
