@@ -67,6 +67,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from math import gcd
 from typing import Any, Literal
 
 from django.db import connection
@@ -205,19 +206,28 @@ def figures_sum(figures: Iterable[Figures]) -> Figures:
     schools: every count is per enrolment, a pupil at one school, so none is counted twice),
     but not over periods of the same pupils (a year's weeks), where only the sessions mean
     anything."""
-    total = Figures()
+    pupils = possible = attended = authorised = unauthorised = persistent = severe = 0
+    by_code: Counter[str] = Counter()
     for each in figures:
-        total = Figures(
-            pupils=total.pupils + each.pupils,
-            possible=total.possible + each.possible,
-            attended=total.attended + each.attended,
-            authorised=total.authorised + each.authorised,
-            unauthorised=total.unauthorised + each.unauthorised,
-            by_code=total.by_code + each.by_code,
-            persistent=total.persistent + each.persistent,
-            severe=total.severe + each.severe,
-        )
-    return total
+        pupils += each.pupils
+        possible += each.possible
+        attended += each.attended
+        authorised += each.authorised
+        unauthorised += each.unauthorised
+        persistent += each.persistent
+        severe += each.severe
+        if each.by_code:
+            by_code += each.by_code
+    return Figures(
+        pupils=pupils,
+        possible=possible,
+        attended=attended,
+        authorised=authorised,
+        unauthorised=unauthorised,
+        by_code=by_code,
+        persistent=persistent,
+        severe=severe,
+    )
 
 
 def suppressed(figures: Figures) -> bool:
@@ -368,9 +378,12 @@ def _weekly_counts(
 
     negate = "-" if sign < 0 else ""
     week_column = ", w.week_start AS m_week" if week else ""
-    counts = ", ".join(f"{negate}w.{q(column)} AS {q(column)}" for column in COUNTED)
+    # Integers, as the part weeks' counts and the term totals are: a UNION ALL whose parts'
+    # types differ (a pupil week's are smallints) is not flattened by PostgreSQL, which then
+    # copies every pupil week through a subquery scan on its way to the counts.
+    counts = ", ".join(f"{negate}{_integer(f'w.{q(column)}')} AS {q(column)}" for column in COUNTED)
     if not week:
-        counts += f", {negate}({_ALL_MARKS.format(t='w')}) AS m_marks"
+        counts += f", {negate}{_integer(_ALL_MARKS.format(t='w'))} AS m_marks"
     pupils, pupil_params = _pupils_in("w.pupil_id", pupil_ids)
     parts: list[tuple[str, list[Any]]] = [
         (
@@ -770,7 +783,7 @@ def _run(
                 *born_aged_on_31_august(school_year=span.school_year),
             ]
         kept = ["k", "pupil_id", "school_id", *flag_columns]
-        dfe = [f"CASE WHEN in_dfe = 1 THEN {q(column)} ELSE 0 END" for column in columns]
+        dfe = [f"CASE WHEN in_dfe THEN {q(column)} ELSE 0 END" for column in columns]
         if several:
             values = [
                 f"SUM({q(column)}) AS {q(column)}, SUM({only}) AS {q(DFE + column)}"
@@ -778,17 +791,18 @@ def _run(
             ]
             per_enrolment = (
                 f"per_part AS ({counts}), per_enrolment AS (SELECT {', '.join(kept)}, "
-                f"{', '.join(values)} FROM (SELECT pp.*, CASE WHEN {of_age} THEN 1 ELSE 0 END "
+                f"{', '.join(values)} FROM (SELECT pp.*, ({of_age}) "
                 f"AS in_dfe FROM per_part pp JOIN {pupils} d ON d.id = pp.pupil_id) pp "
                 f"GROUP BY {', '.join(kept)})"
             )
         else:
             # One part: each enrolment's row marked as the population's or not, which its
-            # figures then filter on (no second set of columns to add up).
+            # figures then filter on (no second set of columns to add up). A condition, not a
+            # number compared in each filter: the filters evaluate it for every enrolment.
             join = "" if born_here else f" JOIN {pupils} d ON d.id = pp.pupil_id"
             per_enrolment = (
-                f"per_part AS ({counts}), per_enrolment AS (SELECT pp.*, CASE WHEN {of_age} "
-                f"THEN 1 ELSE 0 END AS in_dfe FROM per_part pp{join})"
+                f"per_part AS ({counts}), per_enrolment AS (SELECT pp.*, ({of_age}) "
+                f"AS in_dfe FROM per_part pp{join})"
             )
     else:
         per_enrolment = f"per_enrolment AS ({counts})"
@@ -807,7 +821,7 @@ def _run(
         aggregate
         for population in populations
         for aggregate in (
-            _aggregates(EVERY_PUPIL, columns, code_pupils=code_pupils, only="in_dfe = 1")
+            _aggregates(EVERY_PUPIL, columns, code_pupils=code_pupils, only="in_dfe")
             if population == DFE and not several
             else _aggregates(population, columns, code_pupils=code_pupils)
         )
@@ -857,14 +871,25 @@ def _aggregates(
         total(attended),
         total(authorised),
         total(unauthorised),
-        _count_where(f"{has_possible} AND {absent} * 100 >= {possible} * {PERSISTENT_ABSENCE_PCT}"),
-        _count_where(f"{has_possible} AND {absent} * 100 >= {possible} * {SEVERE_ABSENCE_PCT}"),
+        _count_where(f"{has_possible} AND {_at_least(absent, possible, PERSISTENT_ABSENCE_PCT)}"),
+        _count_where(f"{has_possible} AND {_at_least(absent, possible, SEVERE_ABSENCE_PCT)}"),
         *(total(q(population + column)) for column in columns[len(COUNTED) :]),
         *(
             _count_where(f"{only + ' AND ' if only else ''}{q(population + column)} > 0")
             for column in (columns[len(COUNTED) :] if code_pupils else [])
         ),
     ]
+
+
+def _at_least(part: str, whole: str, pct: int) -> str:
+    """`part` is at least `pct` % of `whole`, in integers, the fraction reduced (10 %:
+    part * 10 >= whole): each enrolment's row evaluates it, so the fewer operations the better."""
+    divisor = gcd(100, pct)
+    times_part, times_whole = 100 // divisor, pct // divisor
+    return (
+        f"{part}{f' * {times_part}' if times_part != 1 else ''} >= "
+        f"{whole}{f' * {times_whole}' if times_whole != 1 else ''}"
+    )
 
 
 def _figures(values: Sequence[Any], code_columns: dict[str, str], *, code_pupils: bool) -> Figures:

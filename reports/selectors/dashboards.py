@@ -323,8 +323,11 @@ def federation_overview(
     pupil on roll (one statement for them all)."""
     ids = [school.pk for school in schools]
     # From the totals of the schools' terms in the period (PupilTerm): one query for the terms.
-    terms = Term.objects.filter(school__in=ids, start__lte=end, end__gte=start).only(
-        "id", "school_id", "start", "end"
+    # Unordered: the model's ordering (by school name) would join the schools for nothing.
+    terms = (
+        Term.objects.filter(school__in=ids, start__lte=end, end__gte=start)
+        .only("id", "school_id", "start", "end")
+        .order_by()
     )
     both = figures_by_population(
         school_ids=ids, start=start, end=end, by="school", terms=list(terms)
