@@ -108,6 +108,8 @@ COHORTS: tuple[tuple[str, str | None], ...] = (
     ("All pupils", None),
 )
 COHORT_NAMES = tuple(name for name, _ in COHORTS)
+# The key of the year groups' rows when a statement asks them beside the cohorts'.
+YEAR_GROUP_ROWS = "year groups"
 
 By = Literal["school", "group", "year_group", "week", "pupil", "cohort", "term"]
 BY_KEYS = ("school", "group", "year_group", "week", "pupil", "cohort", "term")
@@ -665,6 +667,7 @@ def _run(
     populations: tuple[str, ...] = (EVERY_PUPIL,),
     code_pupils: bool = False,
     terms: Iterable[Term] | None = None,
+    year_groups: bool = False,
 ) -> dict[Any, dict[str, Figures]]:
     """Each key's figures of each population asked for (EVERY_PUPIL, DFE), in one statement;
     `code_pupils` also counts the enrolments that had each code. Without counts per code, from
@@ -733,6 +736,9 @@ def _run(
         by, school_ids=school_ids, start=start, end=end, weekly=weekly
     )
     flags = [flag for _, flag in COHORTS if flag] if by == "cohort" else []
+    year_groups = year_groups and by == "cohort"
+    if year_groups:
+        flags.append("year_group")  # a column of the cohorts' rows, to group them by too
     flag_columns = [q("f_" + flag) for flag in flags]
     selected = [
         f"{key or '0'} AS k",
@@ -807,12 +813,24 @@ def _run(
     else:
         per_enrolment = f"per_enrolment AS ({counts})"
     if by == "cohort":
+        # With `year_groups`, each enrolment's row once more under the key YEAR_GROUP_ROWS and its
+        # year group: the year groups' figures from the same rows, in the same statement.
+        year_group = ", NULL AS year_group" if year_groups else ""
         parts_sql = []
         for name, flag in COHORTS:
             where = f" WHERE {q('f_' + flag)}" if flag else ""
-            parts_sql.append(f"SELECT %s AS {q('key')}, per_enrolment.* FROM per_enrolment{where}")
+            parts_sql.append(
+                f"SELECT %s AS {q('key')}{year_group}, per_enrolment.* FROM per_enrolment{where}"
+            )
             params.append(name)
-        rows_sql, key_column = f"({' UNION ALL '.join(parts_sql)}) keyed", q("key")
+        if year_groups:
+            parts_sql.append(
+                f"SELECT %s AS {q('key')}, {q('f_year_group')} AS year_group, per_enrolment.* "
+                "FROM per_enrolment"
+            )
+            params.append(YEAR_GROUP_ROWS)
+        rows_sql = f"({' UNION ALL '.join(parts_sql)}) keyed"
+        key_column = f"{q('key')}, year_group" if year_groups else q("key")
     else:
         rows_sql, key_column = "per_enrolment", "k"
     # The population's figures: its own columns added up over several parts, else every
@@ -834,10 +852,13 @@ def _run(
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     width = len(_aggregates(EVERY_PUPIL, columns, code_pupils=code_pupils))
+    first = 2 if year_groups else 1  # the key's columns
     return {
-        row[0]: {
+        (row[0], row[1]) if year_groups else row[0]: {
             population: _figures(
-                row[1 + n * width : 1 + (n + 1) * width], code_columns, code_pupils=code_pupils
+                row[first + n * width : first + (n + 1) * width],
+                code_columns,
+                code_pupils=code_pupils,
             )
             for n, population in enumerate(populations)
         }
@@ -1061,6 +1082,41 @@ def figures_by_population(
         key: PopulationFigures(every_pupil=each.get(EVERY_PUPIL, EMPTY), dfe=each.get(DFE, EMPTY))
         for key, each in rows.items()
     }
+
+
+def figures_by_cohort_and_year_group(
+    *,
+    school_ids: Collection[int],
+    start: date,
+    end: date,
+    terms: Iterable[Term] | None = None,
+) -> tuple[dict[str, PopulationFigures], dict[str | None, Figures]]:
+    """`figures_by_population(by="cohort")` and `figures_by(by="year_group", codes=False)`
+    (every pupil's) from one statement: the same enrolments' rows, read and joined to their
+    pupils once rather than twice (the governors' dashboard shows both)."""
+    rows = _run(
+        school_ids=school_ids,
+        start=start,
+        end=end,
+        by="cohort",
+        codes=False,
+        populations=(EVERY_PUPIL, DFE),
+        terms=terms,
+        year_groups=True,
+    )
+    cohorts = {
+        name: PopulationFigures(
+            every_pupil=rows.get((name, None), {}).get(EVERY_PUPIL, EMPTY),
+            dfe=rows.get((name, None), {}).get(DFE, EMPTY),
+        )
+        for name in COHORT_NAMES
+    }
+    year_groups = {
+        year_group: each.get(EVERY_PUPIL, EMPTY)
+        for (key, year_group), each in rows.items()
+        if key == YEAR_GROUP_ROWS
+    }
+    return cohorts, year_groups
 
 
 def _checked(by: str) -> str:

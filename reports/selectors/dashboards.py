@@ -41,6 +41,7 @@ from registers.selectors.statistics import (
     SUPPRESSION_THRESHOLD,
     Figures,
     figures_by,
+    figures_by_cohort_and_year_group,
     figures_by_population,
     figures_for,
     figures_of_terms,
@@ -218,8 +219,9 @@ def governors_dashboard(
     # (benchmarks/dashboards.py).
     benchmark = national_benchmark(federation=school.federation)
     # Keys that hold for a term read the totals of the school's terms (PupilTerm).
-    by_cohort = figures_by_population(
-        school_ids=ids, start=term.start, end=period_end, by="cohort", terms=terms
+    # With the year groups' (every pupil's), from the same rows in the same statement.
+    by_cohort, by_year = figures_by_cohort_and_year_group(
+        school_ids=ids, start=term.start, end=period_end, terms=terms
     )
     # The earlier terms, whole, from their totals in one statement; one that overlaps this term
     # and runs on past today (a calendar's mistake) to today, on its own.
@@ -257,9 +259,6 @@ def governors_dashboard(
         for name in COHORT_NAMES
         if name != ALL_PUPILS
     ]
-    by_year = figures_by(
-        school_ids=ids, start=term.start, end=period_end, by="year_group", codes=False, terms=terms
-    )
     year_groups = [
         Row.of(_year_group_label(year), figures).with_gap_to(whole)
         for year, figures in sorted(by_year.items(), key=lambda item: _year_order(item[0]))
