@@ -14,6 +14,7 @@ admin sees the federation's pages only).
 """
 
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -26,6 +27,7 @@ from absences.selectors import counts as absence_counts
 from penalties.selectors import cases_needing_a_decision
 from registers import permissions as p
 from registers.access import is_parent
+from registers.lib import statements
 from registers.models import School
 from registers.selectors import registers_not_taken_count_expression
 
@@ -41,7 +43,7 @@ class NavItem:
 
 @dataclass(frozen=True)
 class Navigation:
-    school: School | None
+    school_id: int | None  # the school whose places the bar shows
     items: list[NavItem]
 
     @property
@@ -88,11 +90,11 @@ def build_navigation(request: HttpRequest) -> Navigation:
             items = [
                 NavItem("Your children", reverse("parents_home"), current=here == "parents_home")
             ]
-        return Navigation(school=None, items=items)
+        return Navigation(school_id=None, items=items)
     school_id = _school_for(request, by_school)
     items = [NavItem("Today", reverse("home"), current=here == "home")]
     if school_id is None:
-        return Navigation(school=None, items=items + _federation_items(user, by_school, here))
+        return Navigation(school_id=None, items=items + _federation_items(user, by_school, here))
     granted = p.permissions_of(by_school[school_id])
     places = [place for place in _SCHOOL_PLACES if place[2] in granted]
     keys = {place[3] for place in places if place[3]}
@@ -100,21 +102,12 @@ def build_navigation(request: HttpRequest) -> Navigation:
     teacher_only = p.TAKE_REGISTER in granted and p.MONITOR_REGISTERS not in granted
     if teacher_only:
         keys.add("registers")
-    expressions = _count_expressions(keys, user, granted)
-    # Any: the school row carries the counts annotated here, which its model does not declare.
-    school: Any = (
-        School.objects.filter(pk=school_id)
-        .annotate(**expressions)
-        .select_related("federation")
-        .get()
+    federation_id, counts = _school_counts(
+        school_id=school_id, keys=keys, teacher=None if p.TAKE_ANY_REGISTER in granted else user
     )
     if teacher_only:
         items[0] = NavItem(
-            "Today",
-            items[0].url,
-            school.count_registers,  # annotated above
-            "registers to take",
-            items[0].current,
+            "Today", items[0].url, counts["registers"], "registers to take", items[0].current
         )
     for label, name, _permission, key, words in places:
         if name == "report_classes" and p.VIEW_SCHOOL_FIGURES in granted:
@@ -123,15 +116,15 @@ def build_navigation(request: HttpRequest) -> Navigation:
             NavItem(
                 label,
                 reverse(name, args=[school_id]),
-                count=getattr(school, f"count_{key}") if key else None,
+                count=counts[key] if key else None,
                 count_words=words,
                 current=here == name,
             )
         )
-    if p.VIEW_FEDERATION in granted and school.federation_id:
-        url = reverse("federation_overview", args=[school.federation_id])
+    if p.VIEW_FEDERATION in granted and federation_id:
+        url = reverse("federation_overview", args=[federation_id])
         items.append(NavItem("Federation", url, current=here == "federation_overview"))
-    return Navigation(school=school, items=items)
+    return Navigation(school_id=school_id, items=items)
 
 
 def _school_for(request: HttpRequest, by_school: dict[int, frozenset[str]]) -> int | None:
@@ -159,12 +152,68 @@ def _federation_items(user, by_school: dict, here: str | None) -> list[NavItem]:
     ]
 
 
-def _count_expressions(keys: set[str], user, granted: frozenset[str]) -> dict:
+# Values no request has, which the counts' statement is compiled with (`_school_counts`).
+_SCHOOL, _TEACHER, _DAY, _MOMENT = -1_000_003, -1_000_001, date(1901, 2, 3), time(4, 5, 6, 789)
+_STAND_INS = {"school": _SCHOOL, "teacher": _TEACHER, "day": _DAY, "moment": _MOMENT}
+# The counts' statement for each shape of bar (which counts; whether of one teacher's classes),
+# compiled once per process.
+_compiled: dict[tuple[frozenset[str], bool], statements.Compiled] = {}
+
+
+def _school_counts(
+    *, school_id: int, keys: set[str], teacher: User | None
+) -> tuple[int, dict[str, int]]:
+    """The school's federation and each count of `keys`, in one query.
+
+    On PostgreSQL the ORM builds and compiles the statement once per process for each shape,
+    with stand-in values, and each page sends it with its own (prepared once a connection has
+    sent it a few times): building a dozen subqueries through the ORM on every page cost more
+    CPU than the rest of a register page. SQLite builds it every time.
+    """
     now = timezone.localtime()
-    teacher = None if p.TAKE_ANY_REGISTER in granted else user
+    using = School.objects.db
+    if not statements.prepared_statements(using):
+        expressions = _count_expressions(keys, teacher, now.date(), now.time())
+        found = (
+            School.objects.filter(pk=school_id)
+            .annotate(**expressions)
+            .values_list("federation_id", *expressions)
+            .get()
+        )
+        columns: tuple[str, ...] = ("federation_id", *expressions)
+    else:
+        shape = (frozenset(keys), teacher is not None)
+        if shape not in _compiled:
+            stand_in = User(pk=_TEACHER) if teacher is not None else None
+            expressions = _count_expressions(keys, stand_in, _DAY, _MOMENT)
+            _compiled[shape] = statements.compile_once(
+                School.objects.filter(pk=_SCHOOL)
+                .annotate(**expressions)
+                .values_list("federation_id", *expressions),
+                _STAND_INS,
+            )
+        compiled = _compiled[shape]
+        values = {
+            "school": school_id,
+            "teacher": teacher.pk if teacher is not None else None,
+            "day": now.date(),
+            "moment": now.time(),
+        }
+        found_rows = compiled.fetch(values, using=using)
+        if not found_rows:
+            raise School.DoesNotExist
+        found, columns = found_rows[0], compiled.columns
+    row = dict(zip(columns, found, strict=True))
+    return row["federation_id"], {key: row[f"count_{key}"] for key in keys}
+
+
+def _count_expressions(keys: set[str], teacher: User | None, day: date, moment: time) -> dict:
+    """{`count_<key>`: its expression over a school row}; `teacher`: only their registers."""
     makers = {
-        "registers": lambda: registers_not_taken_count_expression(now=now, teacher=teacher),
-        "absences": lambda: absence_counts.absences_to_chase(day=now.date()),
+        "registers": lambda: registers_not_taken_count_expression(
+            now=datetime.combine(day, moment), teacher=teacher
+        ),
+        "absences": lambda: absence_counts.absences_to_chase(day=day),
         "reports": absence_counts.parent_reports_pending,
         "leave": absence_counts.leave_waiting_for_head,
         "flags": absence_counts.safeguarding_flags_open,

@@ -34,6 +34,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import FilteredRelation, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
+from registers.lib import statements
 from registers.models import Membership, Role, School
 
 NOT_YOURS = "You do not have access to this."
@@ -185,6 +186,15 @@ def roles_by_school(*, user: User) -> dict[int, frozenset[str]]:
 def _roles_by_school(user: User, *, school_id: int | None = None) -> dict:
     """{school id: the user's roles there}, for one school or all of them, in one query: each
     membership, and for a federation admin's each school of its federation."""
+    found: dict[int, set[str]] = {}
+    for own, role, administered in _membership_rows(user.pk, school_id):
+        found.setdefault(own, set()).add(role)
+        if administered is not None:
+            found.setdefault(administered, set()).add(role)
+    return {school: frozenset(roles) for school, roles in found.items()}
+
+
+def _memberships(user: User | int, school_id: int | None) -> QuerySet:
     rows = (
         Membership.objects.filter(user=user)
         .annotate(
@@ -196,12 +206,26 @@ def _roles_by_school(user: User, *, school_id: int | None = None) -> dict:
     )
     if school_id is not None:
         rows = rows.filter(Q(school_id=school_id) | Q(administered__pk=school_id))
-    found: dict[int, set[str]] = {}
-    for own, role, administered in rows.values_list("school_id", "role", "administered__pk"):
-        found.setdefault(own, set()).add(role)
-        if administered is not None:
-            found.setdefault(administered, set()).add(role)
-    return {school: frozenset(roles) for school, roles in found.items()}
+    return rows.values_list("school_id", "role", "administered__pk")
+
+
+# Values no request has, which the memberships' statement is compiled with.
+_STAND_INS = {"user": -1_000_001, "school": -1_000_003}
+# The memberships' statement (all schools, or one), compiled once per process: every page reads
+# the user's roles, and the ORM took longer to build this query than PostgreSQL to answer it.
+_compiled: dict[bool, statements.Compiled] = {}
+
+
+def _membership_rows(user_id: int, school_id: int | None) -> list[tuple]:
+    using = Membership.objects.db
+    if not statements.prepared_statements(using):
+        return list(_memberships(user_id, school_id))
+    one = school_id is not None
+    if one not in _compiled:
+        _compiled[one] = statements.compile_once(
+            _memberships(_STAND_INS["user"], _STAND_INS["school"] if one else None), _STAND_INS
+        )
+    return _compiled[one].fetch({"user": user_id, "school": school_id}, using=using)
 
 
 # {user id: {school id: roles}} for the request being answered; None outside a request.

@@ -23,6 +23,7 @@ from registers.models import Pupil, Role
 from registers.selectors.statistics import (
     BY_KEYS,
     figures_by,
+    figures_by_cohort_and_year_group,
     figures_by_population,
     figures_for,
 )
@@ -203,6 +204,10 @@ def test_the_national_populations_figures_are_those_of_its_pupils_by_every_group
             if school_year is not None:
                 alone = figures_by(**period, by=by, codes=False, pupil_ids=_of_age(school_year))
                 assert _with_sessions(national) == _with_sessions(alone), where
+        # The cohorts and the year groups from one statement: the same figures.
+        cohorts, year_groups = figures_by_cohort_and_year_group(**period)
+        assert cohorts == figures_by_population(**period, by="cohort"), (start, end)
+        assert year_groups == figures_by(**period, by="year_group", codes=False), (start, end)
         # Across school years the sessions are each part's, of its own pupils.
         parts = [
             figures_for(

@@ -25,6 +25,7 @@ from registers.codes import code_catalogue
 from registers.models import Mark, PupilTerm, Term
 from registers.selectors.statistics import (
     figures_by,
+    figures_by_cohort_and_year_group,
     figures_by_population,
     figures_for,
     figures_of_terms,
@@ -317,6 +318,15 @@ def test_figures_from_the_term_totals_are_the_figures_from_the_marks(school, oth
                     assert {
                         key: figures_tuple(each.every_pupil) for key, each in both.items()
                     } == as_tuples(every), (today, start, end, by)
+                cohorts, year_groups = figures_by_cohort_and_year_group(
+                    school_ids=ids, start=start, end=end, terms=terms
+                )
+                assert cohorts == figures_by_population(
+                    school_ids=ids, start=start, end=end, by="cohort", terms=terms
+                ), (today, start, end)
+                assert as_tuples(year_groups) == as_tuples(
+                    figures_by(school_ids=ids, start=start, end=end, by="year_group")
+                ), (today, start, end)
 
 
 def test_a_whole_term_is_read_from_its_totals_in_one_query(

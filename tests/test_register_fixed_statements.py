@@ -215,10 +215,10 @@ def test_opening_and_saving_a_register_sends_a_fixed_number_of_statements(
         for captured in (opened, saved)
     )
     if connection.vendor == "postgresql":
-        # The user; the class with the user's roles; the sheet's head, its lines, the codes
-        # expected; the school days either side (the page's links to them); the navigation
+        # The user; the class with the user's roles; the sheet's head (with the school days
+        # either side, the page's links to them), its lines, the codes expected; the navigation
         # bar's two (the user's roles at every school, for its links; its counts in one).
-        assert len(opened_sql) == 8, opened_sql
+        assert len(opened_sql) == 7, opened_sql
         # The user, the class; the class locked with its pupils, the marks locked, the new
         # marks, the phases' times (a register taken today: was it taken late?), the register.
         assert len(saved_sql) == 7, saved_sql

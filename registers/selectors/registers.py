@@ -229,6 +229,9 @@ class RegisterSheet:
     # Whether the day is a school session for the class's school, when read with the sheet
     # (None: not read; `session_problem` asks).
     school_session: bool | None = None
+    # The school days before and after, when read with the sheet (`school_days_either_side`;
+    # None: not read).
+    days_either_side: tuple[date | None, date | None] | None = None
 
 
 def register_sheet(*, group: RegistrationGroup, day: date, session: str) -> RegisterSheet:
@@ -278,7 +281,9 @@ def _register_sheet_orm(*, group: RegistrationGroup, day: date, session: str) ->
     )
 
 
-def _sheet(*, group, day, session, pupils, marks, dual, register, school_session) -> RegisterSheet:
+def _sheet(
+    *, group, day, session, pupils, marks, dual, register, school_session, days_either_side=None
+) -> RegisterSheet:
     expected = {
         pupil_id: (DUAL_REGISTERED, "dual registration, at the other school this session")
         for pupil_id in dual
@@ -304,6 +309,7 @@ def _sheet(*, group, day, session, pupils, marks, dual, register, school_session
         ],
         register=register,
         school_session=school_session,
+        days_either_side=days_either_side,
     )
 
 
@@ -337,8 +343,9 @@ _PUPIL_FIELDS = _names(_PUPIL)
 # A sheet's marks are shown, never written from: when each was first recorded stays unread.
 _SHEET_MARK = _fields(Mark, leaving=("recorded_at",))
 
-# Whether the day is a school session for the class's school, and the register with who took
-# it and last saved it (no register: NULLs).
+# Whether the day is a school session for the class's school, the school days either side
+# (`school_days_either_side`), and the register with who took it and last saved it (no
+# register: NULLs).
 _SHEET_HEAD = f"""
 SELECT
     EXISTS (
@@ -346,6 +353,10 @@ SELECT
         WHERE d.school_id = %(school)s AND d.date = %(day)s
             AND CASE WHEN %(session)s = 'AM' THEN d.am ELSE d.pm END
     ),
+    (SELECT max(d.date) FROM registers_schoolday d
+        WHERE d.school_id = %(school)s AND d.date < %(day)s),
+    (SELECT min(d.date) FROM registers_schoolday d
+        WHERE d.school_id = %(school)s AND d.date > %(day)s),
     {_columns("r", _REGISTER)}, {_columns("tb", _USER_NAME)}, {_columns("lb", _USER_NAME)}
 FROM (SELECT 1) AS one
 LEFT JOIN (
@@ -397,12 +408,12 @@ def _register_sheet_fixed(*, group: RegistrationGroup, day: date, session: str) 
         "session": session,
         "weekly": weekly_session(day, session),
     }
-    head = statements.fetch(_SHEET_HEAD, params)[0]
+    school_session, previous_day, next_day, *head = statements.fetch(_SHEET_HEAD, params)[0]
     user_model, alias = get_user_model(), DEFAULT_DB_ALIAS
     register = None
-    if head[1] is not None:
-        users = 1 + len(_REGISTER)
-        register = Register.from_db(alias, _names(_REGISTER), head[1:users])
+    if head[0] is not None:
+        users = len(_REGISTER)
+        register = Register.from_db(alias, _names(_REGISTER), head[:users])
         names = _names(_USER_NAME)
         register.taken_by = user_model.from_db(alias, names, head[users : users + len(names)])
         register.last_saved_by = user_model.from_db(alias, names, head[users + len(names) :])
@@ -426,7 +437,8 @@ def _register_sheet_fixed(*, group: RegistrationGroup, day: date, session: str) 
         marks=marks,
         dual=dual,
         register=register,
-        school_session=bool(head[0]),
+        school_session=bool(school_session),
+        days_either_side=(previous_day, next_day),
     )
 
 

@@ -67,6 +67,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from math import gcd
 from typing import Any, Literal
 
 from django.db import connection
@@ -107,6 +108,8 @@ COHORTS: tuple[tuple[str, str | None], ...] = (
     ("All pupils", None),
 )
 COHORT_NAMES = tuple(name for name, _ in COHORTS)
+# The key of the year groups' rows when a statement asks them beside the cohorts'.
+YEAR_GROUP_ROWS = "year groups"
 
 By = Literal["school", "group", "year_group", "week", "pupil", "cohort", "term"]
 BY_KEYS = ("school", "group", "year_group", "week", "pupil", "cohort", "term")
@@ -205,19 +208,28 @@ def figures_sum(figures: Iterable[Figures]) -> Figures:
     schools: every count is per enrolment, a pupil at one school, so none is counted twice),
     but not over periods of the same pupils (a year's weeks), where only the sessions mean
     anything."""
-    total = Figures()
+    pupils = possible = attended = authorised = unauthorised = persistent = severe = 0
+    by_code: Counter[str] = Counter()
     for each in figures:
-        total = Figures(
-            pupils=total.pupils + each.pupils,
-            possible=total.possible + each.possible,
-            attended=total.attended + each.attended,
-            authorised=total.authorised + each.authorised,
-            unauthorised=total.unauthorised + each.unauthorised,
-            by_code=total.by_code + each.by_code,
-            persistent=total.persistent + each.persistent,
-            severe=total.severe + each.severe,
-        )
-    return total
+        pupils += each.pupils
+        possible += each.possible
+        attended += each.attended
+        authorised += each.authorised
+        unauthorised += each.unauthorised
+        persistent += each.persistent
+        severe += each.severe
+        if each.by_code:
+            by_code += each.by_code
+    return Figures(
+        pupils=pupils,
+        possible=possible,
+        attended=attended,
+        authorised=authorised,
+        unauthorised=unauthorised,
+        by_code=by_code,
+        persistent=persistent,
+        severe=severe,
+    )
 
 
 def suppressed(figures: Figures) -> bool:
@@ -368,9 +380,12 @@ def _weekly_counts(
 
     negate = "-" if sign < 0 else ""
     week_column = ", w.week_start AS m_week" if week else ""
-    counts = ", ".join(f"{negate}w.{q(column)} AS {q(column)}" for column in COUNTED)
+    # Integers, as the part weeks' counts and the term totals are: a UNION ALL whose parts'
+    # types differ (a pupil week's are smallints) is not flattened by PostgreSQL, which then
+    # copies every pupil week through a subquery scan on its way to the counts.
+    counts = ", ".join(f"{negate}{_integer(f'w.{q(column)}')} AS {q(column)}" for column in COUNTED)
     if not week:
-        counts += f", {negate}({_ALL_MARKS.format(t='w')}) AS m_marks"
+        counts += f", {negate}{_integer(_ALL_MARKS.format(t='w'))} AS m_marks"
     pupils, pupil_params = _pupils_in("w.pupil_id", pupil_ids)
     parts: list[tuple[str, list[Any]]] = [
         (
@@ -652,6 +667,7 @@ def _run(
     populations: tuple[str, ...] = (EVERY_PUPIL,),
     code_pupils: bool = False,
     terms: Iterable[Term] | None = None,
+    year_groups: bool = False,
 ) -> dict[Any, dict[str, Figures]]:
     """Each key's figures of each population asked for (EVERY_PUPIL, DFE), in one statement;
     `code_pupils` also counts the enrolments that had each code. Without counts per code, from
@@ -720,6 +736,9 @@ def _run(
         by, school_ids=school_ids, start=start, end=end, weekly=weekly
     )
     flags = [flag for _, flag in COHORTS if flag] if by == "cohort" else []
+    year_groups = year_groups and by == "cohort"
+    if year_groups:
+        flags.append("year_group")  # a column of the cohorts' rows, to group them by too
     flag_columns = [q("f_" + flag) for flag in flags]
     selected = [
         f"{key or '0'} AS k",
@@ -770,7 +789,7 @@ def _run(
                 *born_aged_on_31_august(school_year=span.school_year),
             ]
         kept = ["k", "pupil_id", "school_id", *flag_columns]
-        dfe = [f"CASE WHEN in_dfe = 1 THEN {q(column)} ELSE 0 END" for column in columns]
+        dfe = [f"CASE WHEN in_dfe THEN {q(column)} ELSE 0 END" for column in columns]
         if several:
             values = [
                 f"SUM({q(column)}) AS {q(column)}, SUM({only}) AS {q(DFE + column)}"
@@ -778,27 +797,40 @@ def _run(
             ]
             per_enrolment = (
                 f"per_part AS ({counts}), per_enrolment AS (SELECT {', '.join(kept)}, "
-                f"{', '.join(values)} FROM (SELECT pp.*, CASE WHEN {of_age} THEN 1 ELSE 0 END "
+                f"{', '.join(values)} FROM (SELECT pp.*, ({of_age}) "
                 f"AS in_dfe FROM per_part pp JOIN {pupils} d ON d.id = pp.pupil_id) pp "
                 f"GROUP BY {', '.join(kept)})"
             )
         else:
             # One part: each enrolment's row marked as the population's or not, which its
-            # figures then filter on (no second set of columns to add up).
+            # figures then filter on (no second set of columns to add up). A condition, not a
+            # number compared in each filter: the filters evaluate it for every enrolment.
             join = "" if born_here else f" JOIN {pupils} d ON d.id = pp.pupil_id"
             per_enrolment = (
-                f"per_part AS ({counts}), per_enrolment AS (SELECT pp.*, CASE WHEN {of_age} "
-                f"THEN 1 ELSE 0 END AS in_dfe FROM per_part pp{join})"
+                f"per_part AS ({counts}), per_enrolment AS (SELECT pp.*, ({of_age}) "
+                f"AS in_dfe FROM per_part pp{join})"
             )
     else:
         per_enrolment = f"per_enrolment AS ({counts})"
     if by == "cohort":
+        # With `year_groups`, each enrolment's row once more under the key YEAR_GROUP_ROWS and its
+        # year group: the year groups' figures from the same rows, in the same statement.
+        year_group = ", NULL AS year_group" if year_groups else ""
         parts_sql = []
         for name, flag in COHORTS:
             where = f" WHERE {q('f_' + flag)}" if flag else ""
-            parts_sql.append(f"SELECT %s AS {q('key')}, per_enrolment.* FROM per_enrolment{where}")
+            parts_sql.append(
+                f"SELECT %s AS {q('key')}{year_group}, per_enrolment.* FROM per_enrolment{where}"
+            )
             params.append(name)
-        rows_sql, key_column = f"({' UNION ALL '.join(parts_sql)}) keyed", q("key")
+        if year_groups:
+            parts_sql.append(
+                f"SELECT %s AS {q('key')}, {q('f_year_group')} AS year_group, per_enrolment.* "
+                "FROM per_enrolment"
+            )
+            params.append(YEAR_GROUP_ROWS)
+        rows_sql = f"({' UNION ALL '.join(parts_sql)}) keyed"
+        key_column = f"{q('key')}, year_group" if year_groups else q("key")
     else:
         rows_sql, key_column = "per_enrolment", "k"
     # The population's figures: its own columns added up over several parts, else every
@@ -807,7 +839,7 @@ def _run(
         aggregate
         for population in populations
         for aggregate in (
-            _aggregates(EVERY_PUPIL, columns, code_pupils=code_pupils, only="in_dfe = 1")
+            _aggregates(EVERY_PUPIL, columns, code_pupils=code_pupils, only="in_dfe")
             if population == DFE and not several
             else _aggregates(population, columns, code_pupils=code_pupils)
         )
@@ -820,10 +852,13 @@ def _run(
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     width = len(_aggregates(EVERY_PUPIL, columns, code_pupils=code_pupils))
+    first = 2 if year_groups else 1  # the key's columns
     return {
-        row[0]: {
+        (row[0], row[1]) if year_groups else row[0]: {
             population: _figures(
-                row[1 + n * width : 1 + (n + 1) * width], code_columns, code_pupils=code_pupils
+                row[first + n * width : first + (n + 1) * width],
+                code_columns,
+                code_pupils=code_pupils,
             )
             for n, population in enumerate(populations)
         }
@@ -857,14 +892,25 @@ def _aggregates(
         total(attended),
         total(authorised),
         total(unauthorised),
-        _count_where(f"{has_possible} AND {absent} * 100 >= {possible} * {PERSISTENT_ABSENCE_PCT}"),
-        _count_where(f"{has_possible} AND {absent} * 100 >= {possible} * {SEVERE_ABSENCE_PCT}"),
+        _count_where(f"{has_possible} AND {_at_least(absent, possible, PERSISTENT_ABSENCE_PCT)}"),
+        _count_where(f"{has_possible} AND {_at_least(absent, possible, SEVERE_ABSENCE_PCT)}"),
         *(total(q(population + column)) for column in columns[len(COUNTED) :]),
         *(
             _count_where(f"{only + ' AND ' if only else ''}{q(population + column)} > 0")
             for column in (columns[len(COUNTED) :] if code_pupils else [])
         ),
     ]
+
+
+def _at_least(part: str, whole: str, pct: int) -> str:
+    """`part` is at least `pct` % of `whole`, in integers, the fraction reduced (10 %:
+    part * 10 >= whole): each enrolment's row evaluates it, so the fewer operations the better."""
+    divisor = gcd(100, pct)
+    times_part, times_whole = 100 // divisor, pct // divisor
+    return (
+        f"{part}{f' * {times_part}' if times_part != 1 else ''} >= "
+        f"{whole}{f' * {times_whole}' if times_whole != 1 else ''}"
+    )
 
 
 def _figures(values: Sequence[Any], code_columns: dict[str, str], *, code_pupils: bool) -> Figures:
@@ -1036,6 +1082,41 @@ def figures_by_population(
         key: PopulationFigures(every_pupil=each.get(EVERY_PUPIL, EMPTY), dfe=each.get(DFE, EMPTY))
         for key, each in rows.items()
     }
+
+
+def figures_by_cohort_and_year_group(
+    *,
+    school_ids: Collection[int],
+    start: date,
+    end: date,
+    terms: Iterable[Term] | None = None,
+) -> tuple[dict[str, PopulationFigures], dict[str | None, Figures]]:
+    """`figures_by_population(by="cohort")` and `figures_by(by="year_group", codes=False)`
+    (every pupil's) from one statement: the same enrolments' rows, read and joined to their
+    pupils once rather than twice (the governors' dashboard shows both)."""
+    rows = _run(
+        school_ids=school_ids,
+        start=start,
+        end=end,
+        by="cohort",
+        codes=False,
+        populations=(EVERY_PUPIL, DFE),
+        terms=terms,
+        year_groups=True,
+    )
+    cohorts = {
+        name: PopulationFigures(
+            every_pupil=rows.get((name, None), {}).get(EVERY_PUPIL, EMPTY),
+            dfe=rows.get((name, None), {}).get(DFE, EMPTY),
+        )
+        for name in COHORT_NAMES
+    }
+    year_groups = {
+        year_group: each.get(EVERY_PUPIL, EMPTY)
+        for (key, year_group), each in rows.items()
+        if key == YEAR_GROUP_ROWS
+    }
+    return cohorts, year_groups
 
 
 def _checked(by: str) -> str:

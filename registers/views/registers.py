@@ -212,7 +212,9 @@ def _render_register(
         user=request.user, group=sheet.group, permission=permissions.RECORD_CLOSURES
     )
     options_html, menu_html = _code_options_html(sheet.session, records_closures)
-    previous_day, next_day = selectors.school_days_either_side(school=school, day=sheet.day)
+    previous_day, next_day = sheet.days_either_side or selectors.school_days_either_side(
+        school=school, day=sheet.day
+    )
     return render(
         request,
         "registers/register.html",

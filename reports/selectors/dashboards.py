@@ -32,6 +32,7 @@ from decimal import Decimal
 
 from django.db.models import Max, Min, OuterRef, Subquery
 
+from registers.lib import statements
 from registers.lib.calendar import academic_year_label, academic_year_start
 from registers.lib.statistics_population import OLDEST, YOUNGEST, born_aged_on_31_august
 from registers.lib.year_groups import YEAR_GROUPS
@@ -41,6 +42,7 @@ from registers.selectors.statistics import (
     SUPPRESSION_THRESHOLD,
     Figures,
     figures_by,
+    figures_by_cohort_and_year_group,
     figures_by_population,
     figures_for,
     figures_of_terms,
@@ -218,8 +220,9 @@ def governors_dashboard(
     # (benchmarks/dashboards.py).
     benchmark = national_benchmark(federation=school.federation)
     # Keys that hold for a term read the totals of the school's terms (PupilTerm).
-    by_cohort = figures_by_population(
-        school_ids=ids, start=term.start, end=period_end, by="cohort", terms=terms
+    # With the year groups' (every pupil's), from the same rows in the same statement.
+    by_cohort, by_year = figures_by_cohort_and_year_group(
+        school_ids=ids, start=term.start, end=period_end, terms=terms
     )
     # The earlier terms, whole, from their totals in one statement; one that overlaps this term
     # and runs on past today (a calendar's mistake) to today, on its own.
@@ -257,9 +260,6 @@ def governors_dashboard(
         for name in COHORT_NAMES
         if name != ALL_PUPILS
     ]
-    by_year = figures_by(
-        school_ids=ids, start=term.start, end=period_end, by="year_group", codes=False, terms=terms
-    )
     year_groups = [
         Row.of(_year_group_label(year), figures).with_gap_to(whole)
         for year, figures in sorted(by_year.items(), key=lambda item: _year_order(item[0]))
@@ -323,11 +323,8 @@ def federation_overview(
     pupil on roll (one statement for them all)."""
     ids = [school.pk for school in schools]
     # From the totals of the schools' terms in the period (PupilTerm): one query for the terms.
-    terms = Term.objects.filter(school__in=ids, start__lte=end, end__gte=start).only(
-        "id", "school_id", "start", "end"
-    )
     both = figures_by_population(
-        school_ids=ids, start=start, end=end, by="school", terms=list(terms)
+        school_ids=ids, start=start, end=end, by="school", terms=_terms_in(ids, start, end)
     )
     by_school = {key: figures.dfe for key, figures in both.items()}
     every_pupil = {key: figures.every_pupil for key, figures in both.items()}
@@ -349,6 +346,29 @@ def federation_overview(
             f"{federation.name} (all schools)", figures_sum(every_pupil.values())
         ),
     )
+
+
+# The schools' terms sharing a day with the period, by their dates alone.
+_TERMS_IN = """
+SELECT id, school_id, start, "end" FROM registers_term
+WHERE school_id = ANY(%s) AND start <= %s AND "end" >= %s
+"""
+_TERM_FIELDS = ["id", "school_id", "start", "end"]
+
+
+def _terms_in(school_ids: list[int], start: date, end: date) -> list[Term]:
+    """The schools' terms sharing a day with `start` to `end` (only their dates loaded): on
+    PostgreSQL a fixed statement, prepared (the ORM took longer to build this query for a
+    federation's schools than PostgreSQL to answer it); on SQLite the ORM's."""
+    if not statements.prepared_statements(Term.objects.db):
+        # Unordered: the model's ordering (by school name) would join the schools for nothing.
+        return list(
+            Term.objects.filter(school__in=school_ids, start__lte=end, end__gte=start)
+            .only(*_TERM_FIELDS)
+            .order_by()
+        )
+    rows = statements.fetch(_TERMS_IN, [school_ids, end, start], using=Term.objects.db)
+    return [Term.from_db(Term.objects.db, _TERM_FIELDS, row) for row in rows]
 
 
 def _weeks(by_week: dict[date, Figures], *, term: Term) -> list[Week]:
