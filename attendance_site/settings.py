@@ -142,6 +142,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"]["prepare_threshold"] = (
         1 if env.bool("DATABASE_PREPARED_STATEMENTS", default=True) else None
     )
+    # Django's backend, aware of the tables partitioned by school year (their GROUP BY).
+    DATABASES["default"]["ENGINE"] = "core.backends.postgresql"
 # A streaming replica of the primary (core/db_routing.py): the figures, dashboards, exports and
 # the API's reads go there; everything that writes, and what must see its own writes, does not.
 REPLICA_DATABASE_URL = env.str("REPLICA_DATABASE_URL", default="")
@@ -154,6 +156,8 @@ if REPLICA_DATABASE_URL:
         "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
         "TEST": {"MIRROR": "default"},
     }
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["replica"]["ENGINE"] = "core.backends.postgresql"
 REPLICA_READS = bool(REPLICA_DATABASE_URL)
 DATABASE_ROUTERS = ["core.db_routing.ReplicaRouter"]
 # Seconds after a user's write during which their reads stay on the primary (read-your-writes).

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.models import ForeignKey
 
 from registers.lib import partitions
 from registers.lib.pupil_weeks import pupil_weeks_differing
@@ -206,3 +207,36 @@ def test_a_database_made_before_the_partitioning_is_converted_with_every_row_kep
     assert found["placed"] == {"registers_mark_y2023": 4, "registers_mark_y2025": 3}
     assert found["amendment_mark_date"] == found["first_date"]
     assert found["new_id_after_old"]
+
+
+def test_every_table_pointing_at_a_mark_has_the_key_of_mark_and_date():
+    # A new model with a foreign key to Mark needs `db_constraint=False` and its migration's
+    # `partitions.mark_references_migration`, or the database would hold no key at all.
+    pointing = {
+        relation.related_model._meta.db_table
+        for relation in Mark._meta.get_fields(include_hidden=True)
+        if relation.auto_created and isinstance(getattr(relation, "field", None), ForeignKey)
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text FROM pg_constraint WHERE contype = 'f' "
+            "AND confrelid = 'registers_mark'::regclass "
+            "AND pg_get_constraintdef(oid) = "
+            "'FOREIGN KEY (mark_id, mark_date) REFERENCES registers_mark(id, date) "
+            "DEFERRABLE INITIALLY DEFERRED'"
+        )
+        keyed = {table for (table,) in cursor.fetchall()}
+    assert len(pointing) == 5
+    assert keyed == pointing
+
+
+def test_an_aggregate_over_partitioned_rows_groups_by_every_column_it_selects():
+    # Django groups by the primary key alone where the database allows it; the partitioned
+    # tables' key is (id, date), so the backend (core/backends/postgresql) groups by all.
+    from django.db.models import Count
+
+    staff = UserFactory()
+    mark = MarkFactory(date=date(2026, 9, 7))
+    _amend(mark, on=date(2026, 9, 8), staff=staff)
+    counted = Mark.objects.annotate(amended=Count("amendments")).get(pk=mark.pk)
+    assert counted.amended == 1

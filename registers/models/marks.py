@@ -46,6 +46,9 @@ class Mark(models.Model):
     keeps the code it replaced, so the original stays distinguishable.
     """
 
+    # PostgreSQL: partitioned by school year, primary key (id, date) (lib/partitions.py).
+    partitioned_by_school_year = True
+
     pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="marks")
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="marks")
     date = models.DateField()

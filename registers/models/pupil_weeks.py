@@ -13,6 +13,9 @@ class PupilWeek(models.Model):
     while the week has a mark; `rebuild_pupil_weeks` recounts them all.
     """
 
+    # PostgreSQL: partitioned by school year, primary key (id, date) (lib/partitions.py).
+    partitioned_by_school_year = True
+
     pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="+")
     # Indexed first in the unique constraint below.
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+", db_index=False)

@@ -8,6 +8,9 @@ from .schools import SESSION_CHOICES, School
 class Register(models.Model):
     """A class's register for one session: who took it and when. The marks are the entries."""
 
+    # PostgreSQL: partitioned by school year, primary key (id, date) (lib/partitions.py).
+    partitioned_by_school_year = True
+
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="registers")
     group = models.ForeignKey(RegistrationGroup, on_delete=models.PROTECT, related_name="registers")
     date = models.DateField()
