@@ -11,13 +11,6 @@ from registers.lib import partitions
 MARK_REFERENCES = ["penalties_penaltynoticeevidence"]
 
 
-def mark_references_add(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in MARK_REFERENCES:
-        partitions.mark_reference_add(schema_editor.connection, table)
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -31,5 +24,5 @@ class Migration(migrations.Migration):
             name='mark',
             field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registers.mark'),
         ),
-        migrations.RunPython(mark_references_add),
+        migrations.RunPython(partitions.mark_references_migration(MARK_REFERENCES)),
     ]

@@ -373,3 +373,16 @@ def mark_reference_add(connection, table: str) -> None:
             f"ALTER TABLE {table} ADD CONSTRAINT {table}_mark_fk FOREIGN KEY (mark_id, mark_date) "
             f"REFERENCES {MARKS} (id, date) DEFERRABLE INITIALLY DEFERRED"
         )
+
+
+def mark_references_migration(tables: list[str]):
+    """A migration's RunPython function giving each of `tables` its mark's date and the foreign
+    key on (mark_id, mark_date) (`mark_reference_add`); nothing on SQLite."""
+
+    def forwards(apps, schema_editor) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        for table in tables:
+            mark_reference_add(schema_editor.connection, table)
+
+    return forwards

@@ -28,8 +28,6 @@ def partition(apps, schema_editor):
     triggers_install(connection)
     partitions.mark_entered_late_index_add(connection)
     partitions.mark_reference_function_install(connection)
-    for table in MARK_REFERENCES:
-        partitions.mark_reference_add(connection, table)
 
 
 class Migration(migrations.Migration):
@@ -54,4 +52,5 @@ class Migration(migrations.Migration):
         ),
         # Not reversible: going back would mean copying every mark into one table again.
         migrations.RunPython(partition),
+        migrations.RunPython(partitions.mark_references_migration(MARK_REFERENCES)),
     ]
