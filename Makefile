@@ -59,9 +59,11 @@ bench: $(STAMP)
 
 # The morning peak: locust against gunicorn and PostgreSQL on 127.0.0.1 for 60 seconds, then
 # the marks counted. Drops and rebuilds its own database (the name must contain "load").
+# NODES=2: two gunicorns behind HAProxy (Debian's haproxy package), as docker-compose runs them.
 LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/attendance_load
+NODES ?= 1
 load: $(STAMP)
-	LOAD_DATABASE_URL=$(LOAD_DATABASE_URL) $(BIN)/python loadtest/run.py
+	LOAD_DATABASE_URL=$(LOAD_DATABASE_URL) $(BIN)/python loadtest/run.py --nodes $(NODES)
 
 clean:
 	rm -rf $(VENV) var/attendance.sqlite3

@@ -11,7 +11,9 @@ afresh every run). Steps:
 2. Sign every class teacher in (a session made as the login would, so the run does not start
    with hundreds of password hashes) and give each their class and the year's sessions.
 3. Start gunicorn on 127.0.0.1 with production settings (DEBUG off, a fresh SECRET_KEY,
-   2 x cores + 1 sync workers, persistent database connections).
+   2 x cores + 1 sync workers, persistent database connections). With `--nodes 2` (`make load
+   NODES=2`): two gunicorns sharing those workers, behind HAProxy (Debian's `haproxy` package)
+   configured as `deploy/haproxy.cfg` but on loopback, as the docker-compose deployment runs.
 4. Run locust headless (`loadtest/locustfile.py`): each simulated teacher opens the register
    page and submits it, session after session, for the time given.
 5. Stop gunicorn, then count: every register locust saw saved has exactly one mark per pupil
@@ -24,7 +26,9 @@ import argparse
 import json
 import os
 import secrets
+import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -52,12 +56,17 @@ def main() -> None:
         "--workers", type=int, default=2 * len(os.sched_getaffinity(0)) + 1, help="gunicorn"
     )
     parser.add_argument(
+        "--nodes", type=int, default=1, help="web nodes (gunicorns) behind HAProxy if over 1"
+    )
+    parser.add_argument(
         "--redis",
         default=os.environ.get("LOAD_REDIS_URL", ""),
         help="a Redis URL for gunicorn's REDIS_URL (its cache and Celery's broker, as in the "
         "docker-compose deployment); default none",
     )
     args = parser.parse_args()
+    if args.nodes > 1 and shutil.which("haproxy") is None:
+        sys.exit("Two or more nodes need HAProxy in front: apt-get install haproxy.")
 
     url = os.environ.get("LOAD_DATABASE_URL") or DEFAULT_DATABASE_URL
     environment = _environment(url, args.port, redis=args.redis)
@@ -82,12 +91,12 @@ def main() -> None:
     teachers_file.write_text(json.dumps(teachers))
     results_file.unlink(missing_ok=True)
 
-    gunicorn = _gunicorn_start(args.port, args.workers)
+    nodes = _nodes_start(args)
     # CPU seconds of this process's waited-for descendants: locust.
     before = _children_cpu()
     load_before = os.getloadavg()
     # gunicorn's and its backends' CPU while locust runs, without the workers' start-up.
-    gunicorn_before = _process_tree_cpu(gunicorn.pid)
+    gunicorn_before = sum(_process_tree_cpu(node.pid) for node in nodes)
     postgres_before = _postgres_backends_cpu()
     try:
         locust = subprocess.run(
@@ -116,18 +125,21 @@ def main() -> None:
         )
         after_locust = _children_cpu()
         load_after = os.getloadavg()
-        gunicorn_cpu = _process_tree_cpu(gunicorn.pid) - gunicorn_before
+        gunicorn_cpu = sum(_process_tree_cpu(node.pid) for node in nodes) - gunicorn_before
         # The PostgreSQL backends of gunicorn's workers (persistent connections), read before
         # they close: the database's share of each register.
         postgres_cpu = _postgres_backends_cpu() - postgres_before
+        served = _served_by_node(len(nodes)) if len(nodes) > 1 else {}
     finally:
-        gunicorn.send_signal(signal.SIGTERM)
-        gunicorn.wait(timeout=60)
+        for node in reversed(nodes):
+            node.send_signal(signal.SIGTERM)
+            node.wait(timeout=60)
     cpu = {
         "locust": after_locust - before,
         "gunicorn": gunicorn_cpu,
         "postgres": postgres_cpu,
         "load": (load_before, load_after),
+        "served": served,
     }
     if not results_file.exists():
         sys.exit(f"locust stopped without results (exit {locust.returncode}).")
@@ -224,6 +236,54 @@ def _teachers_signed_in() -> list[dict]:
     return teachers
 
 
+def _nodes_start(args) -> list[subprocess.Popen]:
+    """gunicorn on the port, or (`--nodes` over 1) that many on the ports after it, sharing
+    the workers, with HAProxy on the port in front; the balancer last."""
+    if args.nodes <= 1:
+        return [_gunicorn_start(args.port, args.workers)]
+    workers = max(2, args.workers // args.nodes)
+    ports = [args.port + number for number in range(1, args.nodes + 1)]
+    nodes = [_gunicorn_start(port, workers) for port in ports]
+    config = OUTPUT / "haproxy.cfg"
+    config.write_text(_haproxy_config(args.port, ports))
+    balancer = subprocess.Popen(["haproxy", "-db", "-f", str(config)])
+    _wait_for(balancer, f"http://127.0.0.1:{args.port}/accounts/login/", "HAProxy")
+    return [*nodes, balancer]
+
+
+HAPROXY_SOCKET = OUTPUT / "haproxy.sock"
+
+
+def _haproxy_config(port: int, ports: list[int]) -> str:
+    """deploy/haproxy.cfg with the nodes on loopback, and a socket for its statistics."""
+    text = (REPOSITORY / "deploy" / "haproxy.cfg").read_text()
+    text = text.replace("global\n", f"global\n    stats socket {HAPROXY_SOCKET} mode 600\n", 1)
+    text = text.replace("    bind :8000", f"    bind 127.0.0.1:{port}")
+    head, _servers = text.split("    server web web:8000", 1)
+    servers = "".join(
+        f"    server web{number} 127.0.0.1:{node}\n" for number, node in enumerate(ports, 1)
+    )
+    return head + servers
+
+
+def _served_by_node(nodes: int) -> dict[str, int]:
+    """How many requests HAProxy sent to each node (its statistics' `stot`)."""
+    with socket.socket(socket.AF_UNIX) as client:
+        client.connect(str(HAPROXY_SOCKET))
+        client.sendall(b"show stat\n")
+        answer = b""
+        while chunk := client.recv(65536):
+            answer += chunk
+    header, *rows = answer.decode().splitlines()
+    columns = header.lstrip("# ").split(",")
+    served = {}
+    for row in rows:
+        fields = dict(zip(columns, row.split(","), strict=False))
+        if fields.get("pxname") == "web" and fields.get("svname", "").startswith("web"):
+            served[fields["svname"]] = int(fields["stot"])
+    return served
+
+
 def _gunicorn_start(port: int, workers: int) -> subprocess.Popen:
     process = subprocess.Popen(
         [
@@ -239,17 +299,22 @@ def _gunicorn_start(port: int, workers: int) -> subprocess.Popen:
             str(REPOSITORY),
         ],
     )
+    _wait_for(process, f"http://127.0.0.1:{port}/accounts/login/", "gunicorn")
+    return process
+
+
+def _wait_for(process: subprocess.Popen, url: str, name: str) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5):
-                return process
+            with urllib.request.urlopen(url, timeout=5):
+                return
         except OSError:
             if process.poll() is not None:
-                sys.exit("gunicorn stopped at start.")
+                sys.exit(f"{name} stopped at start.")
             time.sleep(0.5)
     process.terminate()
-    sys.exit("gunicorn did not answer within a minute.")
+    sys.exit(f"{name} did not answer within a minute.")
 
 
 def _marks_problems(saved: list[list]) -> list[str]:
@@ -362,11 +427,21 @@ def _report(args, saved: list[list], requests: list[list], cpu: dict) -> None:
     failures included."""
     print()
     print(common.machine())
-    print(
-        f"Load test: {args.users} teachers at once for {args.time}, gunicorn with "
-        f"{args.workers} sync workers on 127.0.0.1, generate_trust {' '.join(TRUST)}; "
-        f"{'with' if args.redis else 'without'} Redis."
+    web = (
+        f"gunicorn with {args.workers} sync workers"
+        if args.nodes <= 1
+        else f"{args.nodes} gunicorns with {max(2, args.workers // args.nodes)} sync workers each "
+        "behind HAProxy"
     )
+    print(
+        f"Load test: {args.users} teachers at once for {args.time}, {web} on 127.0.0.1, "
+        f"generate_trust {' '.join(TRUST)}; {'with' if args.redis else 'without'} Redis."
+    )
+    if cpu["served"]:
+        print(
+            "Requests each node served: "
+            + ", ".join(f"{node} {count:,}" for node, count in cpu["served"].items())
+        )
     if not requests:
         print("No requests were made.")
         return
