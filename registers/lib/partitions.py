@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from registers.lib import pupil_weeks
+from registers.lib.calendar import academic_year_start
 
 MARKS = "registers_mark"
 # The tables whose rows point at a mark: they carry its date for the foreign key.
@@ -52,7 +53,7 @@ class PartitionedTable:
 
     def year_of(self, day: date) -> int:
         """The school year whose partition holds a row keyed `day`."""
-        year = day.year if day.month >= 8 else day.year - 1
+        year = academic_year_start(day)
         first, end = self.bounds(year)
         if day < first:
             return year - 1
@@ -78,11 +79,6 @@ YEAR_SUFFIX = re.compile(r"_y(\d{4})$")
 
 def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
-
-
-def school_year(day: date) -> int:
-    """The year in which the school year containing `day` began (1 August)."""
-    return day.year if day.month >= 8 else day.year - 1
 
 
 def is_partitioned(connection, table: str = MARKS) -> bool:
@@ -181,7 +177,8 @@ def partitions_ensure(
     for table in TABLES:
         if not is_partitioned(connection, table.name):
             continue
-        years = {school_year(today), school_year(today) + 1} | years_in_default(connection, table)
+        this_year = academic_year_start(today)
+        years = {this_year, this_year + 1} | years_in_default(connection, table)
         if also is not None:
             years |= set(range(table.year_of(also[0]), table.year_of(also[1]) + 1))
         made += partitions_create(connection, table, years)
@@ -283,7 +280,7 @@ def table_convert(connection, table: PartitionedTable, *, today: date) -> int:
         indexes, constraints, primary = _definitions(cursor, table.name)
         cursor.execute(f"SELECT DISTINCT {table.key} FROM {table.name}")
         years = {table.year_of(day) for (day,) in cursor.fetchall()}
-        years |= {school_year(today), school_year(today) + 1}
+        years |= {academic_year_start(today) + offset for offset in (0, 1)}
         cursor.execute(f"ALTER TABLE {table.name} RENAME TO {old}")
         cursor.execute(
             f"CREATE TABLE {table.name} (LIKE {old} INCLUDING DEFAULTS INCLUDING IDENTITY "
