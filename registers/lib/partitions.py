@@ -173,6 +173,12 @@ def partitions_ensure(
     """Partitions for this school year and the next, for every year with rows in a default
     partition and (`also`) for every year from one day to another, for each partitioned table;
     returns the names of those made. Nothing on a database that is not partitioned."""
+    if not is_partitioned(connection):
+        return []
+    with connection.cursor() as cursor:
+        # Two runs at once (a task retried beside another) take turns: the second finds the
+        # partitions made. Held until the caller's transaction ends.
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('school-year partitions'))")
     made = []
     for table in TABLES:
         if not is_partitioned(connection, table.name):
