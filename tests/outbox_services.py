@@ -1,6 +1,6 @@
 """Real services that the outbox tests start for themselves, each on a port of its own on
-127.0.0.1 (never the machine's Redis on 6379): a Redis server they can stop and restart, a
-Celery worker process they can kill, an SMTP server (aiosmtpd) that counts what it receives, and
+127.0.0.1 (their Redis, which they stop and restart, is tests/redis_process.py's): a Celery
+worker process they can kill, an SMTP server (aiosmtpd) that counts what it receives, and
 a small server speaking GOV.UK Notify's API."""
 
 import contextlib
@@ -18,16 +18,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import jwt
-import redis
 from aiosmtpd.controller import Controller
 
+from tests.redis_process import free_port
+
+__all__ = ["free_port"]  # for the outbox tests, with the servers here
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_for(condition: Callable[[], object], *, timeout: float, what: str) -> object:
@@ -40,53 +37,6 @@ def wait_for(condition: Callable[[], object], *, timeout: float, what: str) -> o
         if time.monotonic() > deadline:
             raise AssertionError(f"Waited {timeout} s for {what}.")
         time.sleep(0.05)
-
-
-class RedisServer:
-    """`redis-server` on its own port, without persistence (a restart loses what it held)."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.folder = tempfile.mkdtemp(prefix="outbox-redis-")
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> "RedisServer":
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                self.folder,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for(self.answers, timeout=10, what="Redis to start")
-        return self
-
-    def answers(self) -> bool:
-        try:
-            with redis.Redis.from_url(self.url, socket_connect_timeout=0.5) as client:
-                return bool(client.ping())
-        except redis.RedisError:
-            return False
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-            self.process = None
-
-    def client(self) -> redis.Redis:
-        return redis.Redis.from_url(self.url, socket_connect_timeout=1)
 
 
 class Worker:

@@ -41,9 +41,10 @@ class RedisProcess:
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> None:
+    def start(self) -> "RedisProcess":
+        """Started (again, after `stop`, empty: nothing is kept on disk)."""
         if self.process is not None:
-            return
+            return self
         # No RDB or AOF file: nothing of a test outlives its server.
         self.process = subprocess.Popen(
             [self.server, "--port", str(self.port), "--bind", "127.0.0.1"]
@@ -56,7 +57,7 @@ class RedisProcess:
             try:
                 with redis.Redis.from_url(self.url, socket_connect_timeout=0.2) as client:
                     client.ping()
-                return
+                return self
             except redis.ConnectionError:
                 if time.monotonic() > deadline:
                     raise

@@ -24,7 +24,8 @@ from registers.lib.stored_files import files_kept_if_committed, pdf_file_save
 from registers.models import AccessLog, Role
 from tests.conftest import LONDON
 from tests.factories import ContactFactory, MembershipFactory, PupilContactFactory, UserFactory
-from tests.outbox_services import RedisServer, SmtpServer, Worker, wait_for
+from tests.outbox_services import SmtpServer, Worker, wait_for
+from tests.redis_process import RedisProcess
 from tests.s3_server import PUBLIC_GRANTEES, S3Server
 from tests.test_absences_leave import _decide, _record
 from tests.test_celery_worker import _forget_broker_state
@@ -53,7 +54,7 @@ def _database_url() -> str:
 def worker(s3, tmp_path) -> Iterator[Worker]:
     """A worker process on a Redis of its own, its letters in the store; this process's Celery
     app sending to that Redis (restored afterwards: the other tests run eagerly)."""
-    redis_server = RedisServer().start()
+    redis_server = RedisProcess().start()
     smtp = SmtpServer().start()
     process = Worker(
         broker_url=redis_server.url,

@@ -35,7 +35,8 @@ from registers.services.outbox import outbox_sweep
 from registers.tasks import send_outbox_message
 from tests import test_absences_leave as leave_tests
 from tests.factories import SchoolFactory, SessionTimesFactory, TermFactory
-from tests.outbox_services import RedisServer, SmtpServer, Worker, wait_for
+from tests.outbox_services import SmtpServer, Worker, wait_for
+from tests.redis_process import RedisProcess
 from tests.test_celery_worker import _forget_broker_state
 from tests.test_thresholds import pupil_at, whole_days
 
@@ -58,7 +59,7 @@ SWEEP_LATER = timedelta(minutes=6)  # past the first sweep (5 minutes after the 
 
 @dataclass
 class Stack:
-    redis: RedisServer
+    redis: RedisProcess
     smtp: SmtpServer
     worker: Worker
 
@@ -73,7 +74,7 @@ def _database_url() -> str:
 def stack() -> Iterator[Stack]:
     """Redis started, the SMTP server and the worker not yet; this process's Celery app
     sending to that Redis (restored afterwards: the other tests run eagerly)."""
-    redis_server = RedisServer().start()
+    redis_server = RedisProcess().start()
     smtp = SmtpServer()
     worker = Worker(
         broker_url=redis_server.url,
