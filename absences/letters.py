@@ -10,6 +10,8 @@ from datetime import date
 from typing import Any
 
 from django.core.mail import EmailMessage, get_connection
+from django.db.models import Model
+from django.db.models.fields.files import FieldFile
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -99,3 +101,32 @@ def letter_email_to_parents(
         )
         or 0
     )
+
+
+def stored_letter_email(
+    record: Model,
+    *,
+    emailed: str,
+    stored: FieldFile,
+    school: School,
+    pupil: Pupil,
+    subject: str,
+    body: str,
+    filename: str,
+) -> str | None:
+    """E-mail a letter already drawn and stored (`stored`) to the parents, once, and mark
+    `record`'s field `emailed` with the time. Called under the record's row lock, in the
+    transaction that marks it, so a mail server that refuses leaves it unmarked to be tried
+    again. None when sent, else why not."""
+    if getattr(record, emailed) is not None:
+        return "Already e-mailed."
+    with stored.open("rb") as file:
+        pdf = file.read()
+    sent = letter_email_to_parents(
+        school=school, pupil=pupil, subject=subject, body=body, pdf=pdf, filename=filename
+    )
+    if not sent:  # no parent has an address: nothing was e-mailed
+        return NO_ADDRESS
+    setattr(record, emailed, timezone.now())
+    record.save(update_fields=[emailed])
+    return None

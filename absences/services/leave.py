@@ -19,11 +19,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from absences.letters import (
-    NO_ADDRESS,
     letter_addresses,
-    letter_email_to_parents,
     letter_pdf,
     span_label,
+    stored_letter_email,
 )
 from absences.models import LeaveCategory, LeaveDecision, LeaveRequest
 from absences.selectors.pupils import days_not_on_roll, parents_with_responsibility
@@ -399,27 +398,20 @@ def leave_decision_letter_email(*, leave_id: int) -> str | None:
             .select_related("school", "pupil")
             .get(pk=leave_id)
         )
-        if leave.letter_emailed_at is not None:
-            return "Already e-mailed."
-        if not leave.letter:
+        if leave.letter_emailed_at is None and not leave.letter:
             raise DomainError("The letter has not been drawn yet.")
-        with leave.letter.open("rb") as stored:
-            pdf = stored.read()
-        sent = letter_email_to_parents(
+        return stored_letter_email(
+            leave,
+            emailed="letter_emailed_at",
+            stored=leave.letter,
             school=leave.school,
             pupil=leave.pupil,
             subject=f"{leave.school.name}: your request for leave of absence for "
             f"{leave.pupil.name}",
             body="Please find attached the school's decision on your request for "
             f"{leave.pupil.name} to be absent from {_asked_for(leave)}.",
-            pdf=pdf,
             filename=f"leave-decision-{leave.pk}.pdf",
         )
-        if not sent:
-            return NO_ADDRESS
-        leave.letter_emailed_at = timezone.now()
-        leave.save(update_fields=["letter_emailed_at"])
-    return None
 
 
 def leave_decision_letter_send(*, leave_id: int) -> LeaveRequest:

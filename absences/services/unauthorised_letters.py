@@ -14,7 +14,7 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from absences.letters import NO_ADDRESS, letter_addresses, letter_email_to_parents, letter_pdf
+from absences.letters import letter_addresses, letter_pdf, stored_letter_email
 from absences.models import UnauthorisedAbsenceLetter, UnauthorisedLetterSession
 from absences.selectors.pupils import parents_with_responsibility
 from registers.codes import NOT_YET_ESTABLISHED, CountsAs, code_catalogue, codes_counting_as
@@ -130,23 +130,16 @@ def unauthorised_letter_email(*, letter_id: int) -> str | None:
             .select_related("school", "pupil")
             .get(pk=letter_id)
         )
-        if letter.emailed_at is not None:
-            return "Already e-mailed."
-        with letter.letter.open("rb") as stored:
-            pdf = stored.read()
-        sent = letter_email_to_parents(
+        return stored_letter_email(
+            letter,
+            emailed="emailed_at",
+            stored=letter.letter,
             school=letter.school,
             pupil=letter.pupil,
             subject=f"{letter.school.name}: unauthorised absence for {letter.pupil.name}",
             body=f"Please find attached a letter about {letter.pupil.name}'s absence.",
-            pdf=pdf,
             filename=f"unauthorised-absence-{letter.pk}.pdf",
         )
-        if not sent:  # no parent has an address: nothing was e-mailed
-            return NO_ADDRESS
-        letter.emailed_at = timezone.now()
-        letter.save(update_fields=["emailed_at"])
-    return None
 
 
 def unauthorised_letter_store(*, letter_id: int) -> UnauthorisedAbsenceLetter:

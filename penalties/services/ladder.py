@@ -14,10 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from absences.letters import (
-    NO_ADDRESS,
     letter_addresses_by_pupil,
-    letter_email_to_parents,
     letter_pdf,
+    stored_letter_email,
 )
 from absences.selectors.pupils import parents_with_responsibility
 from penalties.models import LadderLetter, LadderLetterKind, LadderStep
@@ -227,24 +226,17 @@ def ladder_letter_email(*, letter_id: int) -> str | None:
         )
         if not letter.email_parents:
             return "Not to be e-mailed: print the letter and post it."
-        if letter.emailed_at is not None:
-            return "Already e-mailed."
-        with letter.letter.open("rb") as stored:
-            pdf = stored.read()
         label = LadderLetterKind(letter.kind).label
-        sent = letter_email_to_parents(
+        return stored_letter_email(
+            letter,
+            emailed="emailed_at",
+            stored=letter.letter,
             school=letter.school,
             pupil=letter.pupil,
             subject=f"{letter.school.name}: {label.lower()} for {letter.pupil.name}",
             body=f"Please find attached a letter about {letter.pupil.name}'s attendance.",
-            pdf=pdf,
             filename=f"{letter.kind}-letter-{letter.pk}.pdf",
         )
-        if not sent:  # no parent has an address: nothing was e-mailed
-            return NO_ADDRESS
-        letter.emailed_at = timezone.now()
-        letter.save(update_fields=["emailed_at"])
-    return None
 
 
 def ladder_letter_store(*, letter_id: int) -> LadderLetter:

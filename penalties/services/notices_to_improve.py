@@ -8,11 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from absences.letters import (
-    NO_ADDRESS,
     letter_addresses,
-    letter_email_to_parents,
     letter_pdf,
     long_date,
+    stored_letter_email,
 )
 from absences.selectors.pupils import parents_with_responsibility
 from core.errors import DomainError
@@ -215,23 +214,17 @@ def notice_to_improve_letter_email(*, notice_id: int) -> str | None:
         )
         if not notice.email_parents:
             return "Not to be e-mailed: print the notice and serve it."
-        if notice.emailed_at is not None:
-            return "Already e-mailed."
-        with notice.letter.open("rb") as stored:
-            pdf = stored.read()
         pupil, school = notice.case.pupil, notice.case.school
-        if not letter_email_to_parents(
+        return stored_letter_email(
+            notice,
+            emailed="emailed_at",
+            stored=notice.letter,
             school=school,
             pupil=pupil,
             subject=f"{school.name}: notice to improve attendance for {pupil.name}",
             body=f"Please find attached a notice to improve {pupil.name}'s attendance.",
-            pdf=pdf,
             filename=f"notice-to-improve-{notice.pk}.pdf",
-        ):
-            return NO_ADDRESS
-        notice.emailed_at = timezone.now()
-        notice.save(update_fields=["emailed_at"])
-    return None
+        )
 
 
 def notice_to_improve_letter_store(*, notice_id: int) -> NoticeToImprove:
